@@ -1,0 +1,12 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+)
+
+// STUB: replaced by the owner of this command.
+func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return errors.New("eval: not implemented yet")
+}

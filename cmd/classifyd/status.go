@@ -1,0 +1,12 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+)
+
+// STUB: replaced by the owner of this command.
+func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return errors.New("status: not implemented yet")
+}

@@ -1,0 +1,363 @@
+// Package daemon is classifyd's pipeline: inbox files become state records,
+// records become batches and jobs, jobs become results, results become moves.
+//
+//	watch/walk ─▶ intake (hash, Enqueue) ─▶ submitter (batch, upload, CreateJob)
+//	                                              │
+//	          mover (BeginMove, rename, FinishMove, journal) ◀─ poller (GetJob, Results, Finish)
+//
+// Each stage is one goroutine that owns its loop; the state store is the queue
+// between stages, and a stage wakes the next with a non-blocking kick. Every
+// hand-over is a state transition, so a crash at any point leaves records from
+// which Repair and the stages resume.
+//
+// The package owns the pipeline's goroutines; it reaches the disk only
+// through the state store, the sorter and the backend.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/config"
+	"github.com/classifyd/classifyd/internal/sorter"
+	"github.com/classifyd/classifyd/internal/state"
+	"github.com/classifyd/classifyd/internal/watch"
+	"golang.org/x/sync/errgroup"
+)
+
+// Learner learns from files a person filed or corrected (the local engine).
+type Learner interface {
+	// Learn adds the file at path as an example of typ.
+	Learn(ctx context.Context, typ, path string) error
+}
+
+// Options configure a Daemon.
+type Options struct {
+	Config  *config.Config
+	Backend api.Backend
+	Store   *state.Store
+	Logger  *slog.Logger
+
+	// Once processes what is in the inbox at start (and Paths), then returns.
+	Once bool
+	// Paths are extra files or folders to process (once mode).
+	Paths []string
+	// DryRun classifies and reports destinations but moves nothing.
+	DryRun bool
+	// Report is called for every file that reaches its folder (or would, in a
+	// dry run). Called from the mover goroutine.
+	Report func(sorter.Entry)
+	// Ready is called once the state is repaired, the backlog scan started
+	// and the watcher runs.
+	Ready func()
+	// Counters, if set, is updated as files are seen and filed (progress bars).
+	Counters *Counters
+	// Learner, if set, learns from corrections (a file moved by a person from
+	// one type folder to another).
+	Learner Learner
+
+	// Timing knobs, shrunk by tests. Zero values take the defaults.
+	RetryBase  time.Duration // first back-off after a transient failure (default 2s)
+	RetryMax   time.Duration // longest back-off (default 2m)
+	MoveTries  int           // once mode: give up a move after this many tries (default 5)
+	MaxJobs    int           // submitted jobs not yet finished, at most (default 8*concurrency)
+	HashWorkers int          // files hashed at once (default 2)
+}
+
+// Daemon runs the pipeline.
+type Daemon struct {
+	o       Options
+	cfg     *config.Config
+	st      *state.Store
+	be      api.Backend
+	log     *slog.Logger
+	sorter  *sorter.Sorter
+	journal *sorter.Journal
+	watcher *watch.Watcher
+
+	kickSubmit, kickPoll, kickMove chan struct{}
+	sem                            chan struct{} // backend calls in flight
+
+	intakeDone atomic.Bool // once: the walk is done and everything found is enqueued
+	submitting atomic.Int64
+	parked     sync.Map // once: records given up on (id → reason)
+	*Counters
+	dryPaths   sync.Map // dry run: paths already reported
+}
+
+// New checks the options and opens the journal.
+func New(o Options) (*Daemon, error) {
+	if o.Config == nil || o.Backend == nil || o.Store == nil {
+		return nil, errors.New("daemon: config, backend and store are required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.RetryBase == 0 {
+		o.RetryBase = 2 * time.Second
+	}
+	if o.RetryMax == 0 {
+		o.RetryMax = 2 * time.Minute
+	}
+	if o.MoveTries == 0 {
+		o.MoveTries = 5
+	}
+	if o.MaxJobs == 0 {
+		o.MaxJobs = 8 * o.Config.Batch.Concurrency
+	}
+	if o.Counters == nil {
+		o.Counters = &Counters{}
+	}
+	if o.HashWorkers == 0 {
+		o.HashWorkers = 2
+	}
+	c := o.Config
+	tf := map[string]string{}
+	for _, r := range c.Rules {
+		tf[r.Type] = r.FolderOf()
+	}
+	d := &Daemon{
+		o: o, Counters: o.Counters, cfg: c, st: o.Store, be: o.Backend, log: o.Logger.With("component", "daemon"),
+		sorter: sorter.New(sorter.Options{
+			Output: c.Output, TypeFolder: tf, Unmatched: c.Folders.Unmatched, Review: c.Folders.Review,
+			Failed: c.Folders.Failed, Duplicates: c.Folders.Duplicates, OnConflict: c.OnConflict,
+		}),
+		kickSubmit: make(chan struct{}, 1),
+		kickPoll:   make(chan struct{}, 1),
+		kickMove:   make(chan struct{}, 1),
+		sem:        make(chan struct{}, c.Batch.Concurrency),
+	}
+	if err := os.MkdirAll(c.Output, 0o755); err != nil {
+		return nil, fmt.Errorf("create output: %w", err)
+	}
+	if !o.DryRun {
+		j, err := sorter.OpenJournal(filepath.Join(c.Output, sorter.JournalName))
+		if err != nil {
+			return nil, err
+		}
+		d.journal = j
+	}
+	return d, nil
+}
+
+func kick(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// Counters count this run's files; safe to read from any goroutine.
+type Counters struct {
+	seen    atomic.Int64
+	done    atomic.Int64
+	failedN atomic.Int64
+}
+
+// Progress returns files done (reached a folder this run) and seen (handed to
+// intake this run).
+func (c *Counters) Progress() (done, seen int64) { return c.done.Load(), c.seen.Load() }
+
+// Failed is the number of files that went to the failed folder this run, or
+// were given up in once mode.
+func (c *Counters) Failed() int64 { return c.failedN.Load() }
+
+// Run runs the pipeline until ctx is cancelled, or, in once mode, until every
+// file found is in its folder.
+func (d *Daemon) Run(ctx context.Context) error {
+	defer func() {
+		if d.journal != nil {
+			d.journal.Close()
+		}
+	}()
+	if !d.o.DryRun {
+		if err := d.Repair(ctx); err != nil {
+			return fmt.Errorf("repair state: %w", err)
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g, ctx := errgroup.WithContext(ctx)
+	events := make(chan watch.Event, 256)
+	if d.o.Once {
+		g.Go(func() error {
+			defer close(events)
+			return d.walk(ctx, events)
+		})
+	} else {
+		w, err := d.newWatcher()
+		if err != nil {
+			return err
+		}
+		d.watcher = w
+		g.Go(func() error { return w.Run(ctx) })
+		g.Go(func() error {
+			defer close(events)
+			for {
+				select {
+				case <-ctx.Done():
+					return nil
+				case ev := <-w.Files():
+					select {
+					case events <- ev:
+					case <-ctx.Done():
+						return nil
+					}
+				}
+			}
+		})
+	}
+	g.Go(func() error { return d.intake(ctx, events) })
+	g.Go(func() error { return d.submitLoop(ctx) })
+	g.Go(func() error { return d.pollLoop(ctx) })
+	g.Go(func() error { return d.moveLoop(ctx) })
+	if d.o.Ready != nil {
+		d.o.Ready()
+	}
+	if d.o.Once {
+		g.Go(func() error {
+			err := d.waitIdle(ctx)
+			cancel()
+			return err
+		})
+	}
+	err := g.Wait()
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
+
+func (d *Daemon) newWatcher() (*watch.Watcher, error) {
+	c := d.cfg
+	var exclude []string
+	if c.OutputInsideInbox() {
+		exclude = append(exclude, c.Output)
+	}
+	ignore := c.Watch.Ignore
+	if ignore == nil {
+		ignore = []string{}
+	}
+	return watch.New(watch.Options{
+		Root: c.Inbox, Recursive: c.Watch.Recursive, Settle: c.Watch.Settle,
+		RescanInterval: c.Watch.RescanInterval, Ignore: ignore, Exclude: exclude,
+		Logger: d.o.Logger,
+	})
+}
+
+// walk streams the backlog (once mode): the inbox and the named paths.
+func (d *Daemon) walk(ctx context.Context, out chan<- watch.Event) error {
+	c := d.cfg
+	var exclude []string
+	if c.OutputInsideInbox() {
+		exclude = append(exclude, c.Output)
+	}
+	ignore := c.Watch.Ignore
+	if ignore == nil {
+		ignore = []string{}
+	}
+	send := func(ev watch.Event) error {
+		select {
+		case out <- ev:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	roots := []string{c.Inbox}
+	if len(d.o.Paths) > 0 {
+		roots = d.o.Paths
+	}
+	for _, root := range roots {
+		fi, err := os.Lstat(root)
+		if err != nil {
+			if root == c.Inbox && errors.Is(err, os.ErrNotExist) {
+				d.log.Warn("inbox does not exist", "path", root)
+				continue
+			}
+			return fmt.Errorf("walk %s: %w", root, err)
+		}
+		if fi.Mode().IsRegular() {
+			abs, _ := filepath.Abs(root)
+			if err := send(watch.Event{Path: abs, Size: fi.Size(), ModTime: fi.ModTime()}); err != nil {
+				return err
+			}
+			continue
+		}
+		if !fi.IsDir() {
+			d.log.Warn("not a regular file or folder, skipped", "path", root)
+			continue
+		}
+		if err := watch.Walk(ctx, root, c.Watch.Recursive, ignore, exclude, send); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitIdle returns once intake is done and no record is active (once mode).
+func (d *Daemon) waitIdle(ctx context.Context) error {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+		if !d.intakeDone.Load() || d.submitting.Load() > 0 {
+			continue
+		}
+		counts, err := d.st.Counts()
+		if err != nil {
+			return err
+		}
+		active := 0
+		for s, n := range counts {
+			if !s.Terminal() {
+				active += n
+			}
+		}
+		parked := 0
+		d.parked.Range(func(_, _ any) bool { parked++; return true })
+		if active-parked <= 0 {
+			return nil
+		}
+	}
+}
+
+// backoff is the wait before try n (1-based) with ±25 % jitter.
+func (d *Daemon) backoff(n int) time.Duration {
+	b := d.o.RetryBase
+	for i := 1; i < n && b < d.o.RetryMax; i++ {
+		b *= 2
+	}
+	if b > d.o.RetryMax {
+		b = d.o.RetryMax
+	}
+	j := time.Duration(float64(b) * (0.75 + 0.5*rand.Float64()))
+	return j
+}
+
+// acquire takes a backend-call slot.
+func (d *Daemon) acquire(ctx context.Context) error {
+	select {
+	case d.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (d *Daemon) release() { <-d.sem }
+
+func randFloat() float64 { return rand.Float64() }

@@ -1,0 +1,159 @@
+package daemon
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/classifyd/classifyd/internal/config"
+	"github.com/classifyd/classifyd/internal/metrics"
+	"github.com/classifyd/classifyd/internal/state"
+	"github.com/classifyd/classifyd/internal/watch"
+	"golang.org/x/sync/errgroup"
+)
+
+// intake hashes stable files and records them, a chunk per transaction.
+func (d *Daemon) intake(ctx context.Context, events <-chan watch.Event) error {
+	hashed := make(chan state.Stat, 256)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(hashed)
+		hg, hctx := errgroup.WithContext(gctx)
+		hg.SetLimit(d.o.HashWorkers)
+		for ev := range events {
+			if d.o.DryRun {
+				if _, dup := d.dryPaths.LoadOrStore(ev.Path, true); dup {
+					continue
+				}
+			}
+			ev := ev
+			hg.Go(func() error {
+				st, err := statAndHash(ev.Path)
+				if err != nil {
+					if errors.Is(err, os.ErrNotExist) {
+						return nil // gone before we read it
+					}
+					// Unreadable now (permissions, a file replaced by a fifo...):
+					// a later rescan or change hands it on again.
+					d.log.Warn("cannot read file, left in the inbox; retried at the next rescan", "path", ev.Path, "err", err)
+					if d.watcher != nil {
+						d.watcher.Forget(ev.Path)
+					}
+					return nil
+				}
+				select {
+				case hashed <- st:
+					return nil
+				case <-hctx.Done():
+					return hctx.Err()
+				}
+			})
+		}
+		return hg.Wait()
+	})
+	g.Go(func() error {
+		var chunk []state.Stat
+		flush := func() error {
+			if len(chunk) == 0 {
+				return nil
+			}
+			err := d.enqueue(gctx, chunk)
+			chunk = chunk[:0]
+			return err
+		}
+		timer := time.NewTimer(time.Hour)
+		defer timer.Stop()
+		for {
+			select {
+			case st, ok := <-hashed:
+				if !ok {
+					if err := flush(); err != nil {
+						return err
+					}
+					d.intakeDone.Store(true)
+					kick(d.kickSubmit)
+					return nil
+				}
+				chunk = append(chunk, st)
+				if len(chunk) == 1 {
+					timer.Reset(20 * time.Millisecond)
+				}
+				if len(chunk) >= 256 {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
+			case <-timer.C:
+				if err := flush(); err != nil {
+					return err
+				}
+			case <-gctx.Done():
+				return nil
+			}
+		}
+	})
+	return g.Wait()
+}
+
+// statAndHash reads a regular file (never following a symlink, never opening
+// a fifo for a blocking read) and returns its identity.
+func statAndHash(path string) (state.Stat, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return state.Stat{}, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return state.Stat{}, err
+	}
+	if !fi.Mode().IsRegular() {
+		return state.Stat{}, fmt.Errorf("%s: not a regular file", path)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return state.Stat{}, fmt.Errorf("hash %s: %w", path, err)
+	}
+	return state.Stat{Path: path, Size: fi.Size(), ModTime: fi.ModTime(), SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// enqueue records a chunk and files duplicates without classifying them.
+func (d *Daemon) enqueue(ctx context.Context, chunk []state.Stat) error {
+	res, err := d.st.Enqueue(chunk)
+	if err != nil {
+		return fmt.Errorf("enqueue: %w", err)
+	}
+	for _, r := range res {
+		if !r.New {
+			continue
+		}
+		d.seen.Add(1)
+		metrics.FilesSeen.Inc()
+		if r.DuplicateOf == nil {
+			continue
+		}
+		orig := r.DuplicateOf
+		o := state.Outcome{FileID: r.File.ID, Kind: state.KindDuplicate,
+			Reason: fmt.Sprintf("same content as %s (record %d)", orig.Dest, orig.ID)}
+		if d.cfg.Duplicates == config.DuplicatesFile {
+			o.Kind, o.Type, o.Confidence, o.Reasoning = orig.Kind, orig.Type, orig.Confidence, orig.Reasoning
+			if o.Kind == state.KindDuplicate || o.Kind == state.KindFailed {
+				o.Kind = state.KindDuplicate
+			}
+			o.Reasoning = "duplicate of " + orig.Dest + ": " + orig.Reasoning
+		}
+		metrics.Duplicates.Inc()
+		if err := d.st.Classify([]state.Outcome{o}, orig.ID); err != nil {
+			return fmt.Errorf("file duplicate: %w", err)
+		}
+		kick(d.kickMove)
+	}
+	kick(d.kickSubmit)
+	return nil
+}

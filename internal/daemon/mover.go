@@ -1,0 +1,237 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/classifyd/classifyd/internal/metrics"
+	"github.com/classifyd/classifyd/internal/sorter"
+	"github.com/classifyd/classifyd/internal/state"
+)
+
+// moveLoop files classified records: destination recorded (moving), rename,
+// filed, journal line.
+func (d *Daemon) moveLoop(ctx context.Context) error {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		now := time.Now()
+		var ready []state.File
+		var retryAt time.Time
+		err := d.st.Each(state.Classified, 0, func(f state.File) error {
+			if _, parked := d.parked.Load(f.ID); parked {
+				return nil
+			}
+			if f.NotBefore.After(now) {
+				if retryAt.IsZero() || f.NotBefore.Before(retryAt) {
+					retryAt = f.NotBefore
+				}
+				return nil
+			}
+			ready = append(ready, f)
+			if len(ready) >= 128 {
+				return errStopEach
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStopEach) {
+			return err
+		}
+		if len(ready) > 0 {
+			if err := d.moveRound(ctx, ready); err != nil {
+				return err
+			}
+			continue
+		}
+		wait := time.Hour
+		if !retryAt.IsZero() {
+			wait = max(time.Until(retryAt), time.Millisecond)
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-d.kickMove:
+		case <-timer.C:
+		}
+	}
+}
+
+// moveRound files a group of classified records with two transactions.
+func (d *Daemon) moveRound(ctx context.Context, files []state.File) error {
+	planned := map[string]bool{}
+	var moves []state.Move
+	var plan []state.File
+	for _, f := range files {
+		fi, err := os.Lstat(f.Path)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			d.log.Info("file left the inbox before it was filed", "path", f.Path)
+			if err := d.st.Remove(f.ID); err != nil {
+				return err
+			}
+			d.forgetPath(f.Path)
+			continue
+		case err != nil:
+			if err := d.retryMove(f, err); err != nil {
+				return err
+			}
+			continue
+		case !fi.Mode().IsRegular() || fi.Size() != f.Size || !fi.ModTime().Equal(f.ModTime):
+			// Changed after it was submitted: never file it with a stale answer.
+			d.log.Info("file changed while it was classified, queued again", "path", f.Path)
+			if err := d.st.Requeue([]uint64{f.ID}, "changed while classified", false); err != nil {
+				return err
+			}
+			d.forgetPath(f.Path)
+			continue
+		}
+		dir := d.sorter.Dir(string(f.Kind), f.Type)
+		dst, err := d.sorter.Plan(f.Path, dir, func(p string) bool { return planned[p] })
+		if err != nil {
+			if err := d.retryMove(f, err); err != nil {
+				return err
+			}
+			continue
+		}
+		planned[dst] = true
+		moves = append(moves, state.Move{FileID: f.ID, Dest: dst})
+		f.Dest = dst
+		plan = append(plan, f)
+	}
+	if len(moves) == 0 {
+		return nil
+	}
+	if d.o.DryRun {
+		for _, f := range plan {
+			d.report(f, "")
+		}
+		if err := d.st.BeginMove(moves); err != nil {
+			return err
+		}
+		ids := make([]uint64, len(plan))
+		for i, f := range plan {
+			ids[i] = f.ID
+		}
+		return d.st.FinishMove(ids)
+	}
+	if err := d.st.BeginMove(moves); err != nil {
+		return fmt.Errorf("record destinations: %w", err)
+	}
+	var okIDs []uint64
+	var okFiles []state.File
+	for _, f := range plan {
+		if ctx.Err() != nil {
+			// Leave the rest moving; Repair sees the source in the inbox and
+			// the destination absent, and sends them back to classified.
+			break
+		}
+		err := sorter.Move(f.Path, f.Dest, d.cfg.OnConflict == "overwrite")
+		if err != nil {
+			d.log.Warn("move failed, file stays in the inbox", "path", f.Path, "dest", f.Dest, "err", err)
+			if err := d.st.AbortMove([]uint64{f.ID}, "move failed: "+err.Error(), time.Now().Add(d.backoff(f.MoveTries+1))); err != nil {
+				return err
+			}
+			f.MoveTries++
+			d.maybePark(f, err)
+			continue
+		}
+		if f.Kind == state.KindFailed {
+			if err := sorter.WriteErrorNote(f.Dest, f.Reason); err != nil {
+				d.log.Warn("write error note", "path", f.Dest, "err", err)
+			}
+		}
+		okIDs = append(okIDs, f.ID)
+		okFiles = append(okFiles, f)
+	}
+	if len(okIDs) == 0 {
+		return nil
+	}
+	if err := d.st.FinishMove(okIDs); err != nil {
+		return fmt.Errorf("record filed: %w", err)
+	}
+	entries := make([]sorter.Entry, len(okFiles))
+	for i, f := range okFiles {
+		entries[i] = entryOf(f, d.folderLabel(f))
+	}
+	if err := d.journal.Append(entries...); err != nil {
+		return err
+	}
+	if err := d.st.SetJournaled(okIDs); err != nil {
+		return err
+	}
+	for i, f := range okFiles {
+		d.forgetPath(f.Path)
+		d.report(f, entries[i].Folder)
+	}
+	return nil
+}
+
+// retryMove puts a classified file back with a delay (it is still classified).
+func (d *Daemon) retryMove(f state.File, cause error) error {
+	d.log.Warn("cannot file yet, will retry", "path", f.Path, "err", cause)
+	if err := d.st.BeginMove([]state.Move{{FileID: f.ID, Dest: ""}}); err != nil {
+		return err
+	}
+	if err := d.st.AbortMove([]uint64{f.ID}, "cannot file: "+cause.Error(), time.Now().Add(d.backoff(f.MoveTries+1))); err != nil {
+		return err
+	}
+	f.MoveTries++
+	d.maybePark(f, cause)
+	return nil
+}
+
+// maybePark gives up on a file in once mode after MoveTries failed moves: it
+// stays in the inbox, classified, for the next run.
+func (d *Daemon) maybePark(f state.File, cause error) {
+	if d.o.Once && f.MoveTries >= d.o.MoveTries {
+		d.parked.Store(f.ID, cause.Error())
+		d.failedN.Add(1)
+		if d.o.Report != nil {
+			d.o.Report(sorter.Entry{Time: time.Now(), ID: f.ID, Source: f.Path, Folder: "failed",
+				Reason: "left in the inbox: " + cause.Error()})
+		}
+	}
+}
+
+func (d *Daemon) folderLabel(f state.File) string {
+	switch f.Kind {
+	case state.KindType:
+		return f.Type
+	case state.KindDuplicate:
+		return "duplicate"
+	default:
+		return string(f.Kind)
+	}
+}
+
+func entryOf(f state.File, folder string) sorter.Entry {
+	return sorter.Entry{Time: time.Now().UTC(), ID: f.ID, Source: f.Path, Dest: f.Dest, Folder: folder,
+		Type: f.Type, Confidence: f.Confidence, Reasoning: f.Reasoning, Reason: f.Reason, JobID: f.JobID, SHA256: f.SHA256}
+}
+
+func (d *Daemon) report(f state.File, folder string) {
+	if folder == "" {
+		folder = d.folderLabel(f)
+	}
+	d.done.Add(1)
+	if f.Kind == state.KindFailed {
+		d.failedN.Add(1)
+		metrics.FilesFailed.Inc()
+	}
+	metrics.FilesFiled.WithLabelValues(string(f.Kind), f.Type).Inc()
+	if f.Kind == state.KindType || f.Kind == state.KindReview {
+		d.log.Info("filed", "file", f.Path, "dest", f.Dest, "type", f.Type, "confidence", round2(f.Confidence))
+	} else {
+		d.log.Info("filed", "file", f.Path, "dest", f.Dest, "folder", folder, slog.String("reason", f.Reason))
+	}
+	if d.o.Report != nil {
+		d.o.Report(entryOf(f, folder))
+	}
+}
+
+func round2(v float64) float64 { return float64(int(v*100+0.5)) / 100 }

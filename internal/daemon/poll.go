@@ -1,0 +1,234 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/metrics"
+	"github.com/classifyd/classifyd/internal/state"
+	"golang.org/x/sync/errgroup"
+)
+
+// pollLoop polls due jobs, with capped exponential backoff and jitter per
+// job, and records the results of finished ones.
+func (d *Daemon) pollLoop(ctx context.Context) error {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		jobs, next, err := d.st.DueJobs(time.Now(), 64)
+		if err != nil {
+			return err
+		}
+		if len(jobs) > 0 {
+			g, gctx := errgroup.WithContext(ctx)
+			g.SetLimit(d.cfg.Batch.Concurrency)
+			for _, j := range jobs {
+				g.Go(func() error { return d.pollJob(gctx, j) })
+			}
+			if err := g.Wait(); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return err
+			}
+			continue
+		}
+		wait := time.Hour
+		if !next.IsZero() {
+			wait = max(time.Until(next), time.Millisecond)
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-d.kickPoll:
+		case <-timer.C:
+		}
+	}
+}
+
+// pollInterval is the wait before poll n+1 of a job.
+func (d *Daemon) pollInterval(polls int) time.Duration {
+	b := d.cfg.Poll.MinInterval
+	for i := 0; i < polls && b < d.cfg.Poll.MaxInterval; i++ {
+		b = b * 3 / 2
+	}
+	b = min(b, d.cfg.Poll.MaxInterval)
+	return time.Duration(float64(b) * (0.8 + 0.4*randFloat()))
+}
+
+func (d *Daemon) pollJob(ctx context.Context, j state.Job) error {
+	if err := d.acquire(ctx); err != nil {
+		return nil
+	}
+	job, err := d.be.GetJob(ctx, j.ID)
+	d.release()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if errors.Is(err, api.ErrNotFound) {
+			// The backend forgot the job (the in-process engine after a
+			// restart): the files were never filed, so they go round again.
+			d.log.Warn("job unknown to the backend, files re-queued", "job", j.ID, "files", len(j.FileIDs))
+			metrics.JobsFailed.Inc()
+			return d.finish(j, nil, "job lost by the backend", true)
+		}
+		d.log.Warn("poll failed", "job", j.ID, "err", err)
+		return d.st.Reschedule(j.ID, time.Now().Add(d.pollInterval(j.Polls+2)))
+	}
+	if !job.Status.Terminal() {
+		return d.st.Reschedule(j.ID, time.Now().Add(d.pollInterval(j.Polls)))
+	}
+	msg := api.Deref(job.ErrorMessage)
+	switch job.Status {
+	case api.StatusError, api.StatusCancelled:
+		metrics.JobsFailed.Inc()
+		d.log.Warn("job failed", "job", j.ID, "status", job.Status, "error", msg)
+		if msg == "" {
+			msg = "job ended " + string(job.Status)
+		}
+		return d.finish(j, nil, msg, false)
+	}
+	results := map[string]api.ResultItem{}
+	err = d.withSlot(ctx, func() error {
+		return d.be.Results(ctx, j.ID, func(it api.ResultItem) error {
+			if it.FileID == nil {
+				return nil
+			}
+			if _, dup := results[*it.FileID]; !dup {
+				results[*it.FileID] = it
+			}
+			if len(results) > 10*len(j.FileIDs)+100 {
+				return fmt.Errorf("job %s: more results than files", j.ID)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		d.log.Warn("fetching results failed", "job", j.ID, "err", err)
+		return d.st.Reschedule(j.ID, time.Now().Add(d.pollInterval(j.Polls+2)))
+	}
+	metrics.PollLatency.Observe(time.Since(j.Submitted).Seconds())
+	if msg == "" && job.Status == api.StatusPartialSuccess {
+		msg = "the job gave no result for this file"
+	}
+	return d.finish(j, results, msg, false)
+}
+
+func (d *Daemon) withSlot(ctx context.Context, fn func() error) error {
+	if err := d.acquire(ctx); err != nil {
+		return err
+	}
+	defer d.release()
+	return fn()
+}
+
+// finish turns a terminal job's results into outcomes. Files without a
+// usable result go round again, up to poll.job_retries times, then fail with
+// reason. lost says the backend forgot the job (not counted as an attempt).
+func (d *Daemon) finish(j state.Job, results map[string]api.ResultItem, reason string, lost bool) error {
+	var outs []state.Outcome
+	for _, id := range j.FileIDs {
+		f, err := d.st.Get(id)
+		if errors.Is(err, state.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if f.Status != state.Submitted || f.JobID != j.ID {
+			continue
+		}
+		it, ok := results[f.RemoteID]
+		if ok && it.Result != nil {
+			outs = append(outs, d.decide(f, *it.Result))
+			continue
+		}
+		switch {
+		case lost:
+			outs = append(outs, state.Outcome{FileID: id, Requeue: true, Reason: reason})
+		case f.Attempts < d.cfg.Poll.JobRetries:
+			outs = append(outs, state.Outcome{FileID: id, Requeue: true, Reason: reason})
+		default:
+			outs = append(outs, state.Outcome{FileID: id, Kind: state.KindFailed, Reason: reason})
+		}
+	}
+	if err := d.st.Finish(j.ID, outs); err != nil {
+		if errors.Is(err, state.ErrNotFound) {
+			return nil
+		}
+		return fmt.Errorf("record results of job %s: %w", j.ID, err)
+	}
+	// Re-queued files wait before they go round again.
+	var again []uint64
+	for _, o := range outs {
+		if o.Requeue {
+			again = append(again, o.FileID)
+		}
+	}
+	if len(again) > 0 && !lost {
+		if err := d.st.Delay(again, time.Now().Add(d.backoff(1))); err != nil {
+			return err
+		}
+	}
+	kick(d.kickMove)
+	kick(d.kickSubmit)
+	return nil
+}
+
+// decide maps one answer to a folder kind. Only a configured type becomes a
+// type folder; a confidence that is not a number in 0..1 is not trusted.
+func (d *Daemon) decide(f state.File, r api.ItemResult) state.Outcome {
+	o := state.Outcome{FileID: f.ID, Confidence: r.Confidence, Reasoning: truncate(r.Reasoning, 4000)}
+	metrics.Confidence.Observe(clamp01(r.Confidence))
+	switch {
+	case math.IsNaN(r.Confidence) || math.IsInf(r.Confidence, 0) || r.Confidence < 0 || r.Confidence > 1:
+		o.Kind, o.Confidence = state.KindUnmatched, 0
+		o.Reason = fmt.Sprintf("backend answered an invalid confidence %v", r.Confidence)
+		if r.Type != nil {
+			o.Type = truncate(*r.Type, 100)
+		}
+	case r.Type == nil || *r.Type == "":
+		o.Kind = state.KindUnmatched
+	default:
+		if _, ok := d.cfg.RuleFor(*r.Type); !ok {
+			o.Kind = state.KindUnmatched
+			o.Reason = fmt.Sprintf("backend answered type %q, which is not a configured rule", truncate(*r.Type, 100))
+			break
+		}
+		o.Type = *r.Type
+		if r.Confidence < d.cfg.MinConfidence {
+			o.Kind = state.KindReview
+			o.Reason = fmt.Sprintf("confidence %.2f is below min_confidence %.2f", r.Confidence, d.cfg.MinConfidence)
+		} else {
+			o.Kind = state.KindType
+		}
+	}
+	return o
+}
+
+func clamp01(v float64) float64 {
+	if math.IsNaN(v) {
+		return 0
+	}
+	return math.Max(0, math.Min(1, v))
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// Cut on a rune boundary.
+	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n] + "…"
+}

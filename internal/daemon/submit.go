@@ -1,0 +1,280 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/metrics"
+	"github.com/classifyd/classifyd/internal/state"
+	"golang.org/x/sync/errgroup"
+)
+
+// submitLoop closes batches of queued files (at batch.size, or when the
+// oldest has waited batch.window) and submits each as one job, at most
+// batch.concurrency backend calls at once.
+func (d *Daemon) submitLoop(ctx context.Context) error {
+	inflight := map[uint64]bool{}   // records in a batch being submitted
+	firstSeen := map[uint64]time.Time{}
+	done := make(chan []uint64, 16)
+	var pauseUntil time.Time
+	g, gctx := errgroup.WithContext(ctx)
+	defer g.Wait()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	size, window := d.cfg.Batch.Size, d.cfg.Batch.Window
+	for {
+		now := time.Now()
+		wait := time.Hour
+		if now.Before(pauseUntil) {
+			wait = pauseUntil.Sub(now)
+		} else if int(d.submitting.Load()) < d.cfg.Batch.Concurrency && d.jobsRoom() {
+			var avail []state.File
+			var retryAt time.Time
+			err := d.st.Each(state.Queued, 0, func(f state.File) error {
+				if inflight[f.ID] {
+					return nil
+				}
+				if f.NotBefore.After(now) {
+					if retryAt.IsZero() || f.NotBefore.Before(retryAt) {
+						retryAt = f.NotBefore
+					}
+					return nil
+				}
+				avail = append(avail, f)
+				if len(avail) >= size {
+					return errStopEach
+				}
+				return nil
+			})
+			if err != nil && !errors.Is(err, errStopEach) {
+				return err
+			}
+			for _, f := range avail {
+				if _, ok := firstSeen[f.ID]; !ok {
+					firstSeen[f.ID] = now
+				}
+			}
+			if len(avail) > 0 {
+				age := now.Sub(firstSeen[avail[0].ID])
+				if len(avail) >= size || age >= window || (d.o.Once && d.intakeDone.Load()) {
+					ids := make([]uint64, len(avail))
+					for i, f := range avail {
+						ids[i] = f.ID
+						inflight[f.ID] = true
+						delete(firstSeen, f.ID)
+					}
+					batch := avail
+					d.submitting.Add(1)
+					g.Go(func() error {
+						defer func() {
+							select {
+							case done <- ids:
+							case <-gctx.Done():
+							}
+						}()
+						defer d.submitting.Add(-1)
+						pause, err := d.submitBatch(gctx, batch)
+						if err != nil {
+							return err
+						}
+						if pause {
+							select {
+							case done <- nil: // nil ids: signal a pause
+							case <-gctx.Done():
+							}
+						}
+						return nil
+					})
+					continue
+				}
+				wait = window - age
+			}
+			if !retryAt.IsZero() && retryAt.Sub(now) < wait {
+				wait = retryAt.Sub(now)
+			}
+		}
+		timer.Reset(wait)
+		select {
+		case <-gctx.Done():
+			return nil
+		case <-d.kickSubmit:
+		case ids := <-done:
+			if ids == nil {
+				pauseUntil = time.Now().Add(d.backoff(2))
+				d.log.Warn("backend unavailable, pausing submissions", "until", pauseUntil.Format(time.TimeOnly))
+			}
+			for _, id := range ids {
+				delete(inflight, id)
+			}
+		case <-timer.C:
+		}
+		if len(firstSeen) > 4*size {
+			// Forget records that left the queue (re-queued ones get a fresh window).
+			clear(firstSeen)
+		}
+	}
+}
+
+var errStopEach = errors.New("stop")
+
+// jobsRoom reports whether another job may be submitted (bounded memory and
+// backend load).
+func (d *Daemon) jobsRoom() bool {
+	jobs, err := d.st.Jobs()
+	return err == nil && len(jobs) < d.o.MaxJobs
+}
+
+// submitBatch uploads the batch's files and creates one job. It returns
+// pause=true when the backend looked unavailable (the files stay queued).
+func (d *Daemon) submitBatch(ctx context.Context, batch []state.File) (pause bool, err error) {
+	remote := make([]string, len(batch))
+	errs := make([]error, len(batch))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, f := range batch {
+		g.Go(func() error {
+			if err := d.acquire(gctx); err != nil {
+				return err
+			}
+			defer d.release()
+			// The file must still be what we hashed.
+			fi, err := os.Lstat(f.Path)
+			if err != nil || !fi.Mode().IsRegular() || fi.Size() != f.Size || !fi.ModTime().Equal(f.ModTime) {
+				errs[i] = errChanged
+				return nil
+			}
+			file, err := d.be.Upload(gctx, f.Path, api.UploadOptions{
+				Name: filepath.Base(f.Path), ExternalFileID: fmt.Sprintf("classifyd-%d-%s", f.ID, f.SHA256[:min(12, len(f.SHA256))]),
+				ProjectID: d.cfg.Backend.ProjectID, OrganizationID: d.cfg.Backend.OrganizationID,
+			})
+			if err != nil {
+				errs[i] = err
+				return nil
+			}
+			remote[i] = file.ID
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return false, nil // cancelled
+	}
+	var ids []uint64
+	var rids []string
+	for i, f := range batch {
+		switch err := errs[i]; {
+		case err == nil:
+			ids = append(ids, f.ID)
+			rids = append(rids, remote[i])
+		case errors.Is(err, errChanged):
+			d.vanishedOrChanged(f)
+		case permanent(err):
+			d.log.Warn("upload refused", "path", f.Path, "err", err)
+			if err := d.failQueued(f, "upload refused: "+err.Error()); err != nil {
+				return false, err
+			}
+		default:
+			d.log.Warn("upload failed, will retry", "path", f.Path, "err", err)
+			pause = true
+		}
+	}
+	if len(ids) == 0 {
+		return pause, nil
+	}
+	req := api.CreateJobRequest{FileIDs: rids, Rules: d.cfg.APIRules(), Mode: api.Ptr(d.cfg.Mode)}
+	pc := d.cfg.ParsingConfiguration()
+	req.ParsingConfiguration = &pc
+	if d.cfg.Backend.ProjectID != "" {
+		req.ProjectID = api.Ptr(d.cfg.Backend.ProjectID)
+	}
+	if d.cfg.Backend.OrganizationID != "" {
+		req.OrganizationID = api.Ptr(d.cfg.Backend.OrganizationID)
+	}
+	if err := d.acquire(ctx); err != nil {
+		return false, nil
+	}
+	job, err := d.be.CreateJob(ctx, req)
+	d.release()
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, nil
+		}
+		if permanent(err) {
+			d.log.Error("job refused", "files", len(ids), "err", err)
+			for _, f := range batch {
+				if err := d.failQueued(f, "job refused: "+err.Error()); err != nil {
+					return false, err
+				}
+			}
+			return false, nil
+		}
+		d.log.Warn("create job failed, will retry", "files", len(ids), "err", err)
+		return true, nil
+	}
+	now := time.Now()
+	attempt := 0
+	for _, f := range batch {
+		attempt = max(attempt, f.Attempts)
+	}
+	err = d.st.Submit(state.Job{ID: job.ID, FileIDs: ids, Submitted: now, NextPoll: now.Add(d.cfg.Poll.MinInterval), Attempt: attempt}, rids)
+	if err != nil {
+		return false, fmt.Errorf("record job %s: %w", job.ID, err)
+	}
+	metrics.JobsSubmitted.Inc()
+	d.log.Debug("job submitted", "job", job.ID, "files", len(ids))
+	kick(d.kickPoll)
+	return pause, nil
+}
+
+var errChanged = errors.New("file changed or vanished since it was queued")
+
+// permanent reports whether a backend error will not go away by retrying
+// (a 4xx other than 408/409/429).
+func permanent(err error) bool {
+	var ae *api.APIError
+	if errors.As(err, &ae) {
+		c := ae.StatusCode
+		return c >= 400 && c < 500 && c != http.StatusRequestTimeout && c != http.StatusConflict && c != http.StatusTooManyRequests
+	}
+	var ve *api.ValidationError
+	if errors.As(err, &ve) {
+		return true
+	}
+	return errors.Is(err, os.ErrPermission) || errors.Is(err, os.ErrNotExist)
+}
+
+// vanishedOrChanged handles a queued file that is no longer what was hashed.
+func (d *Daemon) vanishedOrChanged(f state.File) {
+	if _, err := os.Lstat(f.Path); errors.Is(err, os.ErrNotExist) {
+		d.log.Info("file left the inbox before it was filed", "path", f.Path)
+		if err := d.st.Remove(f.ID); err != nil {
+			d.log.Error("remove record", "id", f.ID, "err", err)
+		}
+		d.forgetPath(f.Path)
+		return
+	}
+	// Changed: the watcher hands it on again when it is stable; re-hash now
+	// in case it is already stable.
+	if st, err := statAndHash(f.Path); err == nil {
+		if _, err := d.st.Enqueue([]state.Stat{st}); err != nil {
+			d.log.Error("re-enqueue", "path", f.Path, "err", err)
+		}
+	}
+}
+
+// failQueued sends a queued file to the failed folder.
+func (d *Daemon) failQueued(f state.File, reason string) error {
+	err := d.st.Classify([]state.Outcome{{FileID: f.ID, Kind: state.KindFailed, Reason: reason}}, 0)
+	kick(d.kickMove)
+	return err
+}
+
+func (d *Daemon) forgetPath(p string) {
+	if d.watcher != nil {
+		d.watcher.Forget(p)
+	}
+}

@@ -1,0 +1,52 @@
+// Package metrics defines classifyd's Prometheus metrics on one registry.
+// The code that does the counting imports this package; the admin endpoint
+// serves Registry. It owns no I/O.
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Registry holds every classifyd metric (and the Go and process collectors).
+var Registry = prometheus.NewRegistry()
+
+var (
+	FilesSeen = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "classifyd_files_seen_total", Help: "Stable files handed on by the watcher or the backlog walk."})
+	FilesQueued = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "classifyd_files_queued", Help: "Files waiting for a batch."})
+	FilesInFlight = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "classifyd_files_in_flight", Help: "Files submitted, classified or moving."})
+	FilesFiled = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "classifyd_files_filed_total", Help: "Files moved into a folder, by folder kind and type."}, []string{"folder", "type"})
+	FilesFailed = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "classifyd_files_failed_total", Help: "Files moved to the failed folder."})
+	Duplicates = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "classifyd_duplicates_total", Help: "Files recognised as duplicate content of a filed file."})
+	JobsSubmitted = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "classifyd_jobs_submitted_total", Help: "Classify jobs created."})
+	JobsFailed = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "classifyd_jobs_failed_total", Help: "Classify jobs that ended in ERROR or CANCELLED, or were lost."})
+	APIRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "classifyd_api_requests_total", Help: "HTTP requests to the classify API, by method, route and status code."}, []string{"method", "route", "code"})
+	APIRetries = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "classifyd_api_retries_total", Help: "Retried HTTP requests to the classify API."})
+	PollLatency = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "classifyd_job_seconds", Help: "Time from job submission to its results being recorded.",
+		Buckets: prometheus.ExponentialBuckets(0.05, 2, 14)})
+	Confidence = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "classifyd_classification_confidence", Help: "Confidence of classification results.",
+		Buckets: prometheus.LinearBuckets(0.1, 0.1, 10)})
+	ExtractSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "classifyd_extract_seconds", Help: "Text extraction time by format.",
+		Buckets: prometheus.ExponentialBuckets(0.001, 3, 12)}, []string{"format"})
+	Rescans = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "classifyd_rescans_total", Help: "Full rescans of the inbox."})
+)
+
+func init() {
+	Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	Registry.MustRegister(FilesSeen, FilesQueued, FilesInFlight, FilesFiled, FilesFailed, Duplicates,
+		JobsSubmitted, JobsFailed, APIRequests, APIRetries, PollLatency, Confidence, ExtractSeconds, Rescans)
+}

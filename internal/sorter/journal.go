@@ -1,0 +1,97 @@
+package sorter
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// JournalName is the journal's file name in the output folder.
+const JournalName = "_journal.jsonl"
+
+// Entry is one line of the journal: one decision about one file.
+type Entry struct {
+	Time       time.Time `json:"time"`
+	ID         uint64    `json:"id"`
+	Source     string    `json:"source"`
+	Dest       string    `json:"dest"`
+	Folder     string    `json:"folder"` // type, unmatched, review, failed, duplicate
+	Type       string    `json:"type,omitempty"`
+	Confidence float64   `json:"confidence"`
+	Reasoning  string    `json:"reasoning,omitempty"`
+	Reason     string    `json:"reason,omitempty"`
+	JobID      string    `json:"job_id,omitempty"`
+	SHA256     string    `json:"sha256,omitempty"`
+	Undo       bool      `json:"undo,omitempty"` // the file was moved back to Source
+}
+
+// Journal is the append-only JSON-lines log of decisions.
+type Journal struct {
+	mu sync.Mutex
+	f  *os.File
+}
+
+// OpenJournal opens (creates) the journal for appending.
+func OpenJournal(path string) (*Journal, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	return &Journal{f: f}, nil
+}
+
+// Append writes entries and syncs the file.
+func (j *Journal) Append(es ...Entry) error {
+	if len(es) == 0 {
+		return nil
+	}
+	var buf []byte
+	for _, e := range es {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		buf = append(append(buf, b...), '\n')
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if _, err := j.f.Write(buf); err != nil {
+		return fmt.Errorf("append journal: %w", err)
+	}
+	return j.f.Sync()
+}
+
+// Close closes the journal.
+func (j *Journal) Close() error { return j.f.Close() }
+
+// ReadJournal calls fn for each entry of the journal at path, in order.
+// A torn last line (crash while writing) is skipped.
+func ReadJournal(path string, fn func(Entry) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 64<<10)
+	for {
+		line, err := r.ReadBytes('\n')
+		if len(line) > 0 && line[len(line)-1] == '\n' {
+			var e Entry
+			if json.Unmarshal(line, &e) == nil {
+				if err := fn(e); err != nil {
+					return err
+				}
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}

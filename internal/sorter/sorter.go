@@ -1,0 +1,259 @@
+// Package sorter moves a classified file into its folder under the output and
+// appends the decision to the journal.
+//
+// It decides the destination (type folder, unmatched, review, failed,
+// duplicates), resolves name clashes, and performs the move: rename(2) on one
+// filesystem (never replacing an existing file), copy + fsync + rename +
+// remove across filesystems. A type becomes a folder only if it is one of the
+// configured rule types, so a hostile answer never names a path.
+//
+// The package owns the output folder's contents and the journal file; it does
+// not touch the state file.
+package sorter
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Conflict policies.
+const (
+	Rename    = "rename"
+	Skip      = "skip"
+	Overwrite = "overwrite"
+)
+
+// ErrExists is returned when the destination exists and the policy is skip.
+var ErrExists = errors.New("destination exists")
+
+// Options configure a Sorter.
+type Options struct {
+	Output     string
+	TypeFolder map[string]string // rule type → folder relative to Output
+	Unmatched  string
+	Review     string
+	Failed     string
+	Duplicates string
+	OnConflict string // rename (default) | skip | overwrite
+}
+
+// Sorter maps decisions to paths and moves files.
+type Sorter struct {
+	o Options
+}
+
+// New returns a Sorter.
+func New(o Options) *Sorter {
+	if o.OnConflict == "" {
+		o.OnConflict = Rename
+	}
+	return &Sorter{o: o}
+}
+
+// Folder kinds, as the state package names them.
+const (
+	KindType      = "type"
+	KindUnmatched = "unmatched"
+	KindReview    = "review"
+	KindFailed    = "failed"
+	KindDuplicate = "duplicate"
+)
+
+// Dir returns the absolute folder for a decision. An unknown type (not a
+// configured rule type) is never a path: it maps to the unmatched folder.
+func (s *Sorter) Dir(kind, typ string) string {
+	var rel string
+	switch kind {
+	case KindType:
+		f, ok := s.o.TypeFolder[typ]
+		if !ok {
+			rel = s.o.Unmatched
+		} else {
+			rel = f
+		}
+	case KindReview:
+		rel = s.o.Review
+	case KindFailed:
+		rel = s.o.Failed
+	case KindDuplicate:
+		rel = s.o.Duplicates
+	default:
+		rel = s.o.Unmatched
+	}
+	return filepath.Join(s.o.Output, filepath.Clean(string(filepath.Separator) + rel))
+}
+
+// Plan picks the destination path for src in dir: the same base name, or,
+// when it is taken and the policy is rename, "name (1).ext", "name (2).ext"...
+// taken reports names already promised to other files of the same round.
+func (s *Sorter) Plan(src, dir string, taken func(string) bool) (string, error) {
+	base := SafeName(filepath.Base(src))
+	dst := filepath.Join(dir, base)
+	if !within(dst, s.o.Output) {
+		return "", fmt.Errorf("destination %q escapes the output folder", dst)
+	}
+	if s.o.OnConflict == Overwrite {
+		return dst, nil
+	}
+	free := func(p string) bool {
+		if taken != nil && taken(p) {
+			return false
+		}
+		_, err := os.Lstat(p)
+		return errors.Is(err, os.ErrNotExist)
+	}
+	if free(dst) {
+		return dst, nil
+	}
+	if s.o.OnConflict == Skip {
+		return "", fmt.Errorf("%s: %w", dst, ErrExists)
+	}
+	ext := filepath.Ext(base)
+	stem := strings.TrimSuffix(base, ext)
+	if ext == base { // ".bashrc"-like names
+		stem, ext = base, ""
+	}
+	for i := 1; i < 1_000_000; i++ {
+		p := filepath.Join(dir, fmt.Sprintf("%s (%d)%s", stem, i, ext))
+		if free(p) {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("no free name for %s in %s", base, dir)
+}
+
+// SafeName keeps a file's base name usable as a name: NUL and slashes never
+// survive, and "." or ".." become "_".
+func SafeName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if r == 0 || r == '/' {
+			return '_'
+		}
+		return r
+	}, name)
+	if name == "" || name == "." || name == ".." {
+		return "_"
+	}
+	if len(name) > 255 {
+		ext := filepath.Ext(name)
+		if len(ext) > 32 {
+			ext = ""
+		}
+		name = name[:255-len(ext)] + ext
+	}
+	return name
+}
+
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// Move moves src to dst. It never replaces an existing dst unless overwrite
+// is set. Across filesystems it copies to a temporary name in dst's folder,
+// fsyncs, renames into place and then removes src. Folders are created as needed.
+func Move(src, dst string, overwrite bool) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return fmt.Errorf("move %s: %w", src, err)
+	}
+	err := rename(src, dst, overwrite)
+	if err == nil {
+		return syncDir(filepath.Dir(dst))
+	}
+	if !errors.Is(err, syscall.EXDEV) {
+		return fmt.Errorf("move %s: %w", src, err)
+	}
+	if err := copyAcross(src, dst, overwrite); err != nil {
+		return fmt.Errorf("move %s across filesystems: %w", src, err)
+	}
+	if err := os.Remove(src); err != nil {
+		return fmt.Errorf("move %s: copied, but removing the source: %w", src, err)
+	}
+	return nil
+}
+
+func rename(src, dst string, overwrite bool) error {
+	if overwrite {
+		return os.Rename(src, dst)
+	}
+	err := unix.Renameat2(unix.AT_FDCWD, src, unix.AT_FDCWD, dst, unix.RENAME_NOREPLACE)
+	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
+		// Filesystem without RENAME_NOREPLACE: link then unlink never replaces.
+		if err := os.Link(src, dst); err != nil {
+			var le *os.LinkError
+			if errors.As(err, &le) && errors.Is(le.Err, syscall.EXDEV) {
+				return syscall.EXDEV
+			}
+			return err
+		}
+		return os.Remove(src)
+	}
+	if err != nil {
+		return &os.LinkError{Op: "rename", Old: src, New: dst, Err: err}
+	}
+	return nil
+}
+
+func copyAcross(src, dst string, overwrite bool) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	st, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".classifyd-*.part")
+	if err != nil {
+		return err
+	}
+	clean := func() { tmp.Close(); os.Remove(tmp.Name()) }
+	if _, err := io.Copy(tmp, in); err != nil {
+		clean()
+		return err
+	}
+	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
+		clean()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		clean()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	os.Chtimes(tmp.Name(), st.ModTime(), st.ModTime())
+	if err := rename(tmp.Name(), dst, overwrite); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return syncDir(filepath.Dir(dst))
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return err
+	}
+	return nil
+}
+
+// WriteErrorNote writes NAME.error.txt beside a failed file.
+func WriteErrorNote(dst, reason string) error {
+	p := dst + ".error.txt"
+	return os.WriteFile(p, []byte(reason+"\n"), 0o644)
+}

@@ -1,0 +1,870 @@
+// Package state is classifyd's memory: a bbolt file that records every file
+// the daemon has seen and every job it has submitted, so that a crash or a
+// restart never loses, duplicates or re-submits a file.
+//
+// # The state machine
+//
+// Every file has exactly one record and one status. Each transition is one
+// bbolt transaction (several files may make the same transition in one
+// transaction).
+//
+//	            Enqueue                     Submit                 Classify
+//	(inbox) ──────────────▶ queued ──────────────────▶ submitted ──────────────▶ classified
+//	                          ▲  ▲                        │                         │ BeginMove
+//	                          │  └── Requeue (job lost,   │                         ▼   (destination
+//	                          │      ERROR, no result,    │                       moving   recorded first)
+//	                          │      file changed) ◀──────┘                         │ FinishMove
+//	                          │                                                     ▼
+//	                          └──────────── Retry ◀────────── failed         filed | failed | duplicate
+//
+//   - queued: seen in the inbox, stable, hashed; waiting for a batch.
+//   - submitted: part of a job the backend accepted (jobs/<id> holds the job).
+//   - classified: the backend answered; the record holds type, confidence,
+//     reasoning and the folder kind (type, unmatched, review, failed, duplicate).
+//   - moving: the destination path is recorded; the rename may or may not
+//     have happened. Start-up repair (see Repair in the daemon) decides by
+//     looking at the disk: source gone and destination present → done.
+//   - filed, failed, duplicate: terminal; the file is in its folder. The
+//     record stays for the journal, duplicate detection and status.
+//
+// A file's path is indexed only while its record is active (not terminal), so
+// a new file dropped under the same name later gets a new record.
+//
+// # Schema
+//
+//	meta/
+//	  version            "1"
+//	files/
+//	  <id u64 BE>        JSON File
+//	paths/
+//	  <inbox path>       <id u64 BE>        active records only
+//	status/
+//	  <status>\x00<id u64 BE>   (empty)     one entry per record: FIFO per status
+//	hashes/
+//	  <sha256 hex>       <id u64 BE>        the first filed record with this content
+//	jobs/
+//	  <job id>           JSON Job
+//	due/
+//	  <unix nanos u64 BE><job id>  (empty)  when each job is next polled; a cursor Seek finds what is due
+//
+// The package owns the bbolt file and nothing else: it never touches the
+// inbox, the output or the network.
+package state
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// Status is the status of a file record.
+type Status string
+
+const (
+	Queued     Status = "queued"
+	Submitted  Status = "submitted"
+	Classified Status = "classified"
+	Moving     Status = "moving"
+	Filed      Status = "filed"
+	Failed     Status = "failed"
+	Duplicate  Status = "duplicate"
+)
+
+// AllStatuses lists the statuses in the order of the machine.
+var AllStatuses = []Status{Queued, Submitted, Classified, Moving, Filed, Failed, Duplicate}
+
+// Terminal reports whether the file has reached its folder.
+func (s Status) Terminal() bool { return s == Filed || s == Failed || s == Duplicate }
+
+// Kind is the kind of folder a classified file goes to.
+type Kind string
+
+const (
+	KindType      Kind = "type"
+	KindUnmatched Kind = "unmatched"
+	KindReview    Kind = "review"
+	KindFailed    Kind = "failed"
+	KindDuplicate Kind = "duplicate"
+)
+
+// File is the record of one file.
+type File struct {
+	ID      uint64    `json:"id"`
+	Path    string    `json:"path"` // absolute path in the inbox
+	Size    int64     `json:"size"`
+	ModTime time.Time `json:"mtime"`
+	SHA256  string    `json:"sha256"`
+	Status  Status    `json:"status"`
+
+	JobID    string `json:"job_id,omitempty"`    // job of the last submission
+	RemoteID string `json:"remote_id,omitempty"` // the backend's file id
+	Attempts int    `json:"attempts,omitempty"`  // submissions that did not give a result
+
+	Kind        Kind    `json:"kind,omitempty"`
+	Type        string  `json:"type,omitempty"`
+	Confidence  float64 `json:"confidence,omitempty"`
+	Reasoning   string  `json:"reasoning,omitempty"`
+	Reason      string  `json:"reason,omitempty"` // why failed, or why unmatched when the answer was refused
+	DuplicateOf uint64  `json:"duplicate_of,omitempty"`
+
+	Dest      string    `json:"dest,omitempty"` // absolute destination (moving and terminal)
+	Journaled bool      `json:"journaled,omitempty"`
+	MoveTries int       `json:"move_tries,omitempty"`
+	NotBefore time.Time `json:"not_before,omitzero"` // classified: retry the move after this
+
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
+}
+
+// Job is a submitted job.
+type Job struct {
+	ID        string    `json:"id"`
+	FileIDs   []uint64  `json:"file_ids"`
+	Submitted time.Time `json:"submitted"`
+	NextPoll  time.Time `json:"next_poll"`
+	Polls     int       `json:"polls"`
+	Attempt   int       `json:"attempt"` // 0 for the first submission of these files
+}
+
+// Errors.
+var (
+	ErrLocked   = errors.New("state file is in use by another classifyd process")
+	ErrNotFound = errors.New("no such record")
+)
+
+var (
+	bMeta     = []byte("meta")
+	bFiles    = []byte("files")
+	bPaths    = []byte("paths")
+	bStatus   = []byte("status")
+	bHashes   = []byte("hashes")
+	bJobs     = []byte("jobs")
+	bDue      = []byte("due")
+	schemaVer = []byte("1")
+)
+
+// Store is the bbolt state file. Safe for concurrent use.
+type Store struct {
+	db  *bolt.DB
+	now func() time.Time
+}
+
+// Options configure Open.
+type Options struct {
+	// Timeout is how long to wait for another process's lock (default 1s).
+	Timeout time.Duration
+	// ReadOnly opens without the write lock (for status while the daemon runs:
+	// it still waits for the daemon's lock, so prefer the admin endpoint).
+	ReadOnly bool
+	// NoSync skips fsync (tests and benchmarks only).
+	NoSync bool
+}
+
+// Open opens or creates the state file.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.Timeout == 0 {
+		opts.Timeout = time.Second
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, FreelistType: bolt.FreelistMapType, NoFreelistSync: true})
+	if err != nil {
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
+		}
+		return nil, fmt.Errorf("open state %s: %w", path, err)
+	}
+	s := &Store{db: db, now: time.Now}
+	if opts.ReadOnly {
+		return s, nil
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bMeta, bFiles, bPaths, bStatus, bHashes, bJobs, bDue} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		m := tx.Bucket(bMeta)
+		switch v := m.Get([]byte("version")); {
+		case v == nil:
+			return m.Put([]byte("version"), schemaVer)
+		case !bytes.Equal(v, schemaVer):
+			return fmt.Errorf("state schema version %q, this classifyd knows %q", v, schemaVer)
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("init state %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the file's path.
+func (s *Store) Path() string { return s.db.Path() }
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+func statusKey(st Status, id uint64) []byte {
+	k := make([]byte, 0, len(st)+9)
+	k = append(k, st...)
+	k = append(k, 0)
+	return append(k, u64(id)...)
+}
+
+func dueKey(t time.Time, job string) []byte {
+	return append(u64(uint64(t.UnixNano())), job...)
+}
+
+func getFile(tx *bolt.Tx, id uint64) (File, error) {
+	v := tx.Bucket(bFiles).Get(u64(id))
+	if v == nil {
+		return File{}, fmt.Errorf("file %d: %w", id, ErrNotFound)
+	}
+	var f File
+	if err := json.Unmarshal(v, &f); err != nil {
+		return File{}, fmt.Errorf("decode file %d: %w", id, err)
+	}
+	return f, nil
+}
+
+// putFile writes f, moving its status and path index entries from old.
+func (s *Store) putFile(tx *bolt.Tx, old *File, f *File) error {
+	f.Updated = s.now()
+	v, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bFiles).Put(u64(f.ID), v); err != nil {
+		return err
+	}
+	st, paths := tx.Bucket(bStatus), tx.Bucket(bPaths)
+	if old != nil && old.Status != f.Status {
+		if err := st.Delete(statusKey(old.Status, f.ID)); err != nil {
+			return err
+		}
+	}
+	if old == nil || old.Status != f.Status {
+		if err := st.Put(statusKey(f.Status, f.ID), nil); err != nil {
+			return err
+		}
+	}
+	if f.Status.Terminal() {
+		if cur := paths.Get([]byte(f.Path)); cur != nil && binary.BigEndian.Uint64(cur) == f.ID {
+			return paths.Delete([]byte(f.Path))
+		}
+		return nil
+	}
+	return paths.Put([]byte(f.Path), u64(f.ID))
+}
+
+// update applies fn to the record id in one transaction.
+func (s *Store) updateFile(tx *bolt.Tx, id uint64, fn func(f *File) error) error {
+	old, err := getFile(tx, id)
+	if err != nil {
+		return err
+	}
+	f := old
+	if err := fn(&f); err != nil {
+		return err
+	}
+	return s.putFile(tx, &old, &f)
+}
+
+// Get returns the record id.
+func (s *Store) Get(id uint64) (File, error) {
+	var f File
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		f, err = getFile(tx, id)
+		return err
+	})
+	return f, err
+}
+
+// ByPath returns the active record of an inbox path.
+func (s *Store) ByPath(path string) (File, bool, error) {
+	var f File
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		v := tx.Bucket(bPaths).Get([]byte(path))
+		if v == nil {
+			return nil
+		}
+		ok = true
+		f, err = getFile(tx, binary.BigEndian.Uint64(v))
+		return err
+	})
+	return f, ok, err
+}
+
+// Each calls fn for the records in a status, oldest first, up to limit (0 = all).
+// fn must not call the store.
+func (s *Store) Each(st Status, limit int, fn func(File) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bStatus).Cursor()
+		prefix := append([]byte(st), 0)
+		n := 0
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			f, err := getFile(tx, binary.BigEndian.Uint64(k[len(prefix):]))
+			if err != nil {
+				return err
+			}
+			if err := fn(f); err != nil {
+				return err
+			}
+			n++
+			if limit > 0 && n >= limit {
+				break
+			}
+		}
+		return nil
+	})
+}
+
+// List returns up to limit records in a status, oldest first.
+func (s *Store) List(st Status, limit int) ([]File, error) {
+	var out []File
+	err := s.Each(st, limit, func(f File) error { out = append(out, f); return nil })
+	return out, err
+}
+
+// Counts returns the number of records in each status.
+func (s *Store) Counts() (map[Status]int, error) {
+	out := map[Status]int{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bStatus).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			if i := bytes.IndexByte(k, 0); i > 0 {
+				out[Status(k[:i])]++
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Active is the number of records not yet in a terminal status.
+func (s *Store) Active() (int, error) {
+	c, err := s.Counts()
+	n := 0
+	for st, k := range c {
+		if !st.Terminal() {
+			n += k
+		}
+	}
+	return n, err
+}
+
+// Remove deletes the path of a vanished file's active record (the file was
+// deleted from the inbox before it was filed).
+func (s *Store) Remove(id uint64) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		f, err := getFile(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bStatus).Delete(statusKey(f.Status, id)); err != nil {
+			return err
+		}
+		if cur := tx.Bucket(bPaths).Get([]byte(f.Path)); cur != nil && binary.BigEndian.Uint64(cur) == id {
+			if err := tx.Bucket(bPaths).Delete([]byte(f.Path)); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bFiles).Delete(u64(id))
+	})
+}
+
+// Stat is an inbox file's identity, for Enqueue.
+type Stat struct {
+	Path    string
+	Size    int64
+	ModTime time.Time
+	SHA256  string
+}
+
+// EnqueueResult says what Enqueue did with one file.
+type EnqueueResult struct {
+	File File
+	// New is true when a record was created or an active record re-queued
+	// because its content changed; false when the file was already known as is.
+	New bool
+	// DuplicateOf is the filed record with the same content, if any.
+	DuplicateOf *File
+}
+
+// Enqueue records stable inbox files in one transaction. A path with an
+// active record of the same size, mtime and hash is left alone; a changed one
+// goes back to queued (any answer for the old content is then ignored).
+func (s *Store) Enqueue(files []Stat) ([]EnqueueResult, error) {
+	out := make([]EnqueueResult, len(files))
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for i, st := range files {
+			now := s.now()
+			var res EnqueueResult
+			if v := tx.Bucket(bPaths).Get([]byte(st.Path)); v != nil {
+				old, err := getFile(tx, binary.BigEndian.Uint64(v))
+				if err != nil {
+					return err
+				}
+				if old.Size == st.Size && old.ModTime.Equal(st.ModTime) && old.SHA256 == st.SHA256 {
+					out[i] = EnqueueResult{File: old}
+					continue
+				}
+				if old.Status == Moving {
+					// The rename may have happened; repair decides. Leave it.
+					out[i] = EnqueueResult{File: old}
+					continue
+				}
+				f := old
+				f.Size, f.ModTime, f.SHA256 = st.Size, st.ModTime, st.SHA256
+				f.Status, f.JobID, f.RemoteID, f.Kind, f.Type, f.Reasoning, f.Reason = Queued, "", "", "", "", "", ""
+				f.Confidence, f.Dest, f.NotBefore, f.MoveTries, f.DuplicateOf = 0, "", time.Time{}, 0, 0
+				if err := s.putFile(tx, &old, &f); err != nil {
+					return err
+				}
+				res = EnqueueResult{File: f, New: true}
+			} else {
+				id, err := tx.Bucket(bFiles).NextSequence()
+				if err != nil {
+					return err
+				}
+				f := File{ID: id, Path: st.Path, Size: st.Size, ModTime: st.ModTime, SHA256: st.SHA256, Status: Queued, Created: now}
+				if err := s.putFile(tx, nil, &f); err != nil {
+					return err
+				}
+				res = EnqueueResult{File: f, New: true}
+			}
+			if st.SHA256 != "" {
+				if v := tx.Bucket(bHashes).Get([]byte(st.SHA256)); v != nil {
+					if orig, err := getFile(tx, binary.BigEndian.Uint64(v)); err == nil && orig.ID != res.File.ID {
+						res.DuplicateOf = &orig
+					}
+				}
+			}
+			out[i] = res
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Submit records a job the backend accepted for the queued files ids, in one
+// transaction. remoteIDs[i] is the backend's id of ids[i]. Files that are no
+// longer queued (changed, removed) are left out of the job record.
+func (s *Store) Submit(job Job, remoteIDs []string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		kept := job.FileIDs[:0:0]
+		for i, id := range job.FileIDs {
+			err := s.updateFile(tx, id, func(f *File) error {
+				if f.Status != Queued {
+					return errSkip
+				}
+				f.Status, f.JobID, f.RemoteID = Submitted, job.ID, remoteIDs[i]
+				return nil
+			})
+			if errors.Is(err, errSkip) || errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			kept = append(kept, id)
+		}
+		job.FileIDs = kept
+		return putJob(tx, nil, &job)
+	})
+}
+
+var errSkip = errors.New("skip")
+
+func putJob(tx *bolt.Tx, old *Job, j *Job) error {
+	if old != nil {
+		if err := tx.Bucket(bDue).Delete(dueKey(old.NextPoll, old.ID)); err != nil {
+			return err
+		}
+	}
+	v, err := json.Marshal(j)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bJobs).Put([]byte(j.ID), v); err != nil {
+		return err
+	}
+	return tx.Bucket(bDue).Put(dueKey(j.NextPoll, j.ID), nil)
+}
+
+func getJob(tx *bolt.Tx, id string) (Job, error) {
+	v := tx.Bucket(bJobs).Get([]byte(id))
+	if v == nil {
+		return Job{}, fmt.Errorf("job %s: %w", id, ErrNotFound)
+	}
+	var j Job
+	return j, json.Unmarshal(v, &j)
+}
+
+// Jobs returns every submitted job.
+func (s *Store) Jobs() ([]Job, error) {
+	var out []Job
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bJobs).ForEach(func(k, v []byte) error {
+			var j Job
+			if err := json.Unmarshal(v, &j); err != nil {
+				return err
+			}
+			out = append(out, j)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// DueJobs returns up to limit jobs due for a poll at now, and the time the
+// next job after them is due (zero if none).
+func (s *Store) DueJobs(now time.Time, limit int) ([]Job, time.Time, error) {
+	var out []Job
+	var next time.Time
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bDue).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			t := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])))
+			if t.After(now) || len(out) >= limit {
+				next = t
+				return nil
+			}
+			j, err := getJob(tx, string(k[8:]))
+			if err != nil {
+				return err
+			}
+			out = append(out, j)
+		}
+		return nil
+	})
+	return out, next, err
+}
+
+// Reschedule sets a job's next poll.
+func (s *Store) Reschedule(jobID string, next time.Time) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		old, err := getJob(tx, jobID)
+		if err != nil {
+			return err
+		}
+		j := old
+		j.NextPoll = next
+		j.Polls++
+		return putJob(tx, &old, &j)
+	})
+}
+
+// Outcome is the answer for one file of a job.
+type Outcome struct {
+	FileID     uint64
+	Kind       Kind // type, unmatched, review or failed
+	Type       string
+	Confidence float64
+	Reasoning  string
+	Reason     string
+	// Requeue sends the file back to queued (no result; attempts+1) instead.
+	Requeue bool
+}
+
+// Finish applies a terminal job's outcomes and deletes the job, in one
+// transaction. Outcomes for files that are no longer part of this job (the
+// file changed and was re-queued) are ignored. Files of the job without an
+// outcome are re-queued with attempts+1.
+func (s *Store) Finish(jobID string, outcomes []Outcome) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		job, err := getJob(tx, jobID)
+		if err != nil {
+			return err
+		}
+		seen := map[uint64]bool{}
+		apply := func(o Outcome) error {
+			err := s.updateFile(tx, o.FileID, func(f *File) error {
+				if f.Status != Submitted || f.JobID != jobID {
+					return errSkip
+				}
+				if o.Requeue {
+					f.Status, f.JobID, f.RemoteID = Queued, "", ""
+					f.Attempts++
+					f.Reason = o.Reason
+					return nil
+				}
+				f.Status = Classified
+				f.Kind, f.Type, f.Confidence, f.Reasoning, f.Reason = o.Kind, o.Type, o.Confidence, o.Reasoning, o.Reason
+				return nil
+			})
+			if errors.Is(err, errSkip) || errors.Is(err, ErrNotFound) {
+				return nil
+			}
+			return err
+		}
+		for _, o := range outcomes {
+			if seen[o.FileID] {
+				continue
+			}
+			seen[o.FileID] = true
+			if err := apply(o); err != nil {
+				return err
+			}
+		}
+		for _, id := range job.FileIDs {
+			if !seen[id] {
+				if err := apply(Outcome{FileID: id, Requeue: true, Reason: "the job gave no result for this file"}); err != nil {
+					return err
+				}
+			}
+		}
+		if err := tx.Bucket(bDue).Delete(dueKey(job.NextPoll, job.ID)); err != nil {
+			return err
+		}
+		return tx.Bucket(bJobs).Delete([]byte(jobID))
+	})
+}
+
+// Classify sets outcomes for queued files directly (duplicates filed without
+// classifying). Only queued records change.
+func (s *Store) Classify(outcomes []Outcome, duplicateOf uint64) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, o := range outcomes {
+			err := s.updateFile(tx, o.FileID, func(f *File) error {
+				if f.Status != Queued {
+					return errSkip
+				}
+				f.Status = Classified
+				f.Kind, f.Type, f.Confidence, f.Reasoning, f.Reason = o.Kind, o.Type, o.Confidence, o.Reasoning, o.Reason
+				f.DuplicateOf = duplicateOf
+				return nil
+			})
+			if err != nil && !errors.Is(err, errSkip) && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Move is a planned move of a classified file.
+type Move struct {
+	FileID uint64
+	Dest   string
+}
+
+// BeginMove records the destinations of classified files (→ moving), in one
+// transaction, before any rename happens.
+func (s *Store) BeginMove(moves []Move) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, m := range moves {
+			err := s.updateFile(tx, m.FileID, func(f *File) error {
+				if f.Status != Classified {
+					return fmt.Errorf("begin move of file %d: status %s, want classified", f.ID, f.Status)
+				}
+				f.Status, f.Dest = Moving, m.Dest
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// FinishMove marks moving files as in their folder (filed, failed or
+// duplicate, by kind), in one transaction; filed content is indexed for
+// duplicate detection.
+func (s *Store) FinishMove(ids []uint64) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, id := range ids {
+			err := s.updateFile(tx, id, func(f *File) error {
+				if f.Status != Moving {
+					return fmt.Errorf("finish move of file %d: status %s, want moving", f.ID, f.Status)
+				}
+				switch f.Kind {
+				case KindFailed:
+					f.Status = Failed
+				case KindDuplicate:
+					f.Status = Duplicate
+				default:
+					f.Status = Filed
+				}
+				if f.Status == Filed && f.SHA256 != "" && tx.Bucket(bHashes).Get([]byte(f.SHA256)) == nil {
+					return tx.Bucket(bHashes).Put([]byte(f.SHA256), u64(f.ID))
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// AbortMove sends moving files back to classified (the rename did not
+// happen), to be tried again after notBefore.
+func (s *Store) AbortMove(ids []uint64, reason string, notBefore time.Time) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, id := range ids {
+			err := s.updateFile(tx, id, func(f *File) error {
+				if f.Status != Moving {
+					return errSkip
+				}
+				f.Status, f.Dest = Classified, ""
+				f.MoveTries++
+				f.NotBefore = notBefore
+				if reason != "" {
+					f.Reason = reason
+				}
+				return nil
+			})
+			if err != nil && !errors.Is(err, errSkip) {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Requeue sends active files back to queued (a lost job, a changed file).
+func (s *Store) Requeue(ids []uint64, reason string, countAttempt bool) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, id := range ids {
+			err := s.updateFile(tx, id, func(f *File) error {
+				if f.Status.Terminal() || f.Status == Moving {
+					return errSkip
+				}
+				f.Status, f.JobID, f.RemoteID, f.Dest = Queued, "", "", ""
+				if countAttempt {
+					f.Attempts++
+				}
+				f.Reason = reason
+				return nil
+			})
+			if err != nil && !errors.Is(err, errSkip) && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// DropJob deletes a job record (its files were re-queued or failed).
+func (s *Store) DropJob(jobID string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		j, err := getJob(tx, jobID)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bDue).Delete(dueKey(j.NextPoll, j.ID)); err != nil {
+			return err
+		}
+		return tx.Bucket(bJobs).Delete([]byte(jobID))
+	})
+}
+
+// SetJournaled marks records whose journal line is written.
+func (s *Store) SetJournaled(ids []uint64) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, id := range ids {
+			err := s.updateFile(tx, id, func(f *File) error { f.Journaled = true; return nil })
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Unjournaled returns terminal records whose journal line may be missing.
+func (s *Store) Unjournaled() ([]File, error) {
+	var out []File
+	for _, st := range []Status{Filed, Failed, Duplicate} {
+		err := s.Each(st, 0, func(f File) error {
+			if !f.Journaled {
+				out = append(out, f)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Forget deletes a terminal record (retry and undo put its file back into
+// the inbox, where it starts anew).
+func (s *Store) Forget(id uint64) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		old, err := getFile(tx, id)
+		if err != nil {
+			return err
+		}
+		if !old.Status.Terminal() {
+			return fmt.Errorf("forget file %d: status %s is not terminal", id, old.Status)
+		}
+		if err := tx.Bucket(bStatus).Delete(statusKey(old.Status, id)); err != nil {
+			return err
+		}
+		if h := tx.Bucket(bHashes).Get([]byte(old.SHA256)); h != nil && binary.BigEndian.Uint64(h) == id {
+			if err := tx.Bucket(bHashes).Delete([]byte(old.SHA256)); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bFiles).Delete(u64(id))
+	})
+}
+
+// ByHash returns the filed record with this content, if any.
+func (s *Store) ByHash(sum string) (File, bool, error) {
+	var f File
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		v := tx.Bucket(bHashes).Get([]byte(sum))
+		if v == nil {
+			return nil
+		}
+		ok = true
+		f, err = getFile(tx, binary.BigEndian.Uint64(v))
+		return err
+	})
+	return f, ok, err
+}
+
+// Sync forces the file to disk (used after NoSync batches).
+func (s *Store) Sync() error { return s.db.Sync() }
+
+// Delay makes queued files wait until notBefore before they are batched again.
+func (s *Store) Delay(ids []uint64, notBefore time.Time) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, id := range ids {
+			err := s.updateFile(tx, id, func(f *File) error {
+				if f.Status != Queued {
+					return errSkip
+				}
+				f.NotBefore = notBefore
+				return nil
+			})
+			if err != nil && !errors.Is(err, errSkip) && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
+}

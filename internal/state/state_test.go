@@ -1,0 +1,214 @@
+package state
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func open(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "s.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func stat(p string, size int64, sum string) Stat {
+	return Stat{Path: p, Size: size, ModTime: time.Unix(1700000000, 0), SHA256: sum}
+}
+
+func TestLifecycle(t *testing.T) {
+	s := open(t)
+	res, err := s.Enqueue([]Stat{stat("/in/a.pdf", 10, "aa"), stat("/in/b.pdf", 20, "bb")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res[0].New || !res[1].New || res[0].File.Status != Queued {
+		t.Fatalf("enqueue: %+v", res)
+	}
+	// The same file again is not new.
+	again, _ := s.Enqueue([]Stat{stat("/in/a.pdf", 10, "aa")})
+	if again[0].New || again[0].File.ID != res[0].File.ID {
+		t.Fatalf("re-enqueue of an unchanged file: %+v", again[0])
+	}
+	a, b := res[0].File.ID, res[1].File.ID
+	now := time.Now()
+	if err := s.Submit(Job{ID: "j1", FileIDs: []uint64{a, b}, Submitted: now, NextPoll: now}, []string{"ra", "rb"}); err != nil {
+		t.Fatal(err)
+	}
+	due, _, err := s.DueJobs(now.Add(time.Second), 10)
+	if err != nil || len(due) != 1 || due[0].ID != "j1" {
+		t.Fatalf("due: %v %v", due, err)
+	}
+	// b gets no outcome: it is re-queued with an attempt.
+	if err := s.Finish("j1", []Outcome{{FileID: a, Kind: KindType, Type: "invoice", Confidence: 0.9}, {FileID: a, Kind: KindUnmatched}}); err != nil {
+		t.Fatal(err)
+	}
+	fa, _ := s.Get(a)
+	fb, _ := s.Get(b)
+	if fa.Status != Classified || fa.Type != "invoice" {
+		t.Fatalf("a: %+v (the first of duplicate outcomes must win)", fa)
+	}
+	if fb.Status != Queued || fb.Attempts != 1 {
+		t.Fatalf("b: %+v", fb)
+	}
+	if jobs, _ := s.Jobs(); len(jobs) != 0 {
+		t.Fatalf("job not deleted: %v", jobs)
+	}
+	if err := s.BeginMove([]Move{{FileID: a, Dest: "/out/invoice/a.pdf"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishMove([]uint64{a}); err != nil {
+		t.Fatal(err)
+	}
+	fa, _ = s.Get(a)
+	if fa.Status != Filed || fa.Dest != "/out/invoice/a.pdf" {
+		t.Fatalf("a: %+v", fa)
+	}
+	if _, ok, _ := s.ByPath("/in/a.pdf"); ok {
+		t.Fatal("a filed record still owns its inbox path")
+	}
+	// Same content under another name is a duplicate of a.
+	d, _ := s.Enqueue([]Stat{stat("/in/copy.pdf", 10, "aa")})
+	if d[0].DuplicateOf == nil || d[0].DuplicateOf.ID != a {
+		t.Fatalf("duplicate not found: %+v", d[0])
+	}
+	counts, _ := s.Counts()
+	if counts[Filed] != 1 || counts[Queued] != 2 {
+		t.Fatalf("counts %v", counts)
+	}
+}
+
+func TestChangedFileIgnoresStaleAnswer(t *testing.T) {
+	s := open(t)
+	res, _ := s.Enqueue([]Stat{stat("/in/a", 1, "x")})
+	id := res[0].File.ID
+	now := time.Now()
+	if err := s.Submit(Job{ID: "j", FileIDs: []uint64{id}, NextPoll: now}, []string{"r"}); err != nil {
+		t.Fatal(err)
+	}
+	// The file changes while the job runs.
+	r2, _ := s.Enqueue([]Stat{stat("/in/a", 2, "y")})
+	if !r2[0].New || r2[0].File.Status != Queued {
+		t.Fatalf("changed file not re-queued: %+v", r2[0])
+	}
+	if err := s.Finish("j", []Outcome{{FileID: id, Kind: KindType, Type: "t"}}); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := s.Get(id)
+	if f.Status != Queued || f.Type != "" {
+		t.Fatalf("stale answer applied: %+v", f)
+	}
+}
+
+func TestSecondOpenIsClearError(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "s.db")
+	s, err := Open(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	start := time.Now()
+	_, err = Open(p, Options{Timeout: 100 * time.Millisecond})
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("second open: %v, want ErrLocked", err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Fatal("second open hung")
+	}
+}
+
+func TestPersistsAcrossReopen(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "s.db")
+	s, err := Open(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _ := s.Enqueue([]Stat{stat("/in/a", 1, "x")})
+	now := time.Now()
+	s.Submit(Job{ID: "j", FileIDs: []uint64{res[0].File.ID}, NextPoll: now.Add(time.Hour)}, []string{"r"})
+	s.Close()
+	s, err = Open(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	due, next, _ := s.DueJobs(now, 10)
+	if len(due) != 0 || next.IsZero() {
+		t.Fatalf("job due too early or lost: %v %v", due, next)
+	}
+	due, _, _ = s.DueJobs(now.Add(2*time.Hour), 10)
+	if len(due) != 1 || due[0].FileIDs[0] != res[0].File.ID {
+		t.Fatalf("job after reopen: %+v", due)
+	}
+}
+
+func TestDueOrder(t *testing.T) {
+	s := open(t)
+	base := time.Now()
+	for i, off := range []int{30, 10, 20} {
+		res, _ := s.Enqueue([]Stat{stat("/in/"+string(rune('a'+i)), 1, "")})
+		s.Submit(Job{ID: string(rune('A' + i)), FileIDs: []uint64{res[0].File.ID}, NextPoll: base.Add(time.Duration(off) * time.Second)}, []string{"r"})
+	}
+	due, next, _ := s.DueJobs(base.Add(25*time.Second), 10)
+	if len(due) != 2 || due[0].ID != "B" || due[1].ID != "C" {
+		t.Fatalf("due order: %+v", due)
+	}
+	if !next.Equal(time.Unix(0, base.Add(30*time.Second).UnixNano())) {
+		t.Fatalf("next %v", next)
+	}
+	s.Reschedule("B", base.Add(time.Hour))
+	due, _, _ = s.DueJobs(base.Add(25*time.Second), 10)
+	if len(due) != 1 || due[0].ID != "C" {
+		t.Fatalf("after reschedule: %+v", due)
+	}
+}
+
+func BenchmarkTransitions(b *testing.B) {
+	s, err := Open(filepath.Join(b.TempDir(), "s.db"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	const batch = 50
+	b.ResetTimer()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		var sts []Stat
+		for k := 0; k < batch; k++ {
+			sts = append(sts, stat("/in/"+string(rune(i))+"-"+string(rune(k)), 1, ""))
+		}
+		res, err := s.Enqueue(sts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids := make([]uint64, batch)
+		rids := make([]string, batch)
+		var outs []Outcome
+		var moves []Move
+		for k, r := range res {
+			ids[k] = r.File.ID
+			outs = append(outs, Outcome{FileID: r.File.ID, Kind: KindType, Type: "t"})
+			moves = append(moves, Move{FileID: r.File.ID, Dest: "/out/x"})
+		}
+		job := "job" + string(rune(i))
+		if err := s.Submit(Job{ID: job, FileIDs: ids}, rids); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Finish(job, outs); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.BeginMove(moves); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.FinishMove(ids); err != nil {
+			b.Fatal(err)
+		}
+		n += 5 * batch
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "transitions/s")
+}

@@ -135,6 +135,9 @@ func (d *Daemon) withSlot(ctx context.Context, fn func() error) error {
 // usable result go round again, up to poll.job_retries times, then fail with
 // reason. lost says the backend forgot the job (not counted as an attempt).
 func (d *Daemon) finish(j state.Job, results map[string]api.ResultItem, reason string, lost bool) error {
+	if reason == "" {
+		reason = "the job gave no result for this file"
+	}
 	var outs []state.Outcome
 	for _, id := range j.FileIDs {
 		f, err := d.st.Get(id)

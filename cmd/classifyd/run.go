@@ -2,11 +2,61 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
 	"io"
+
+	"github.com/classifyd/classifyd/internal/daemon"
+	"github.com/classifyd/classifyd/internal/sorter"
 )
 
-// STUB: replaced by the owner of this command.
+const runHelp = `Usage: classifyd run [flags]
+
+Runs as a daemon: watches the inbox, and files every document that lands in
+it into its type's folder under the output, until SIGINT or SIGTERM.
+
+A file is picked up once its size and mtime have been still for watch.settle;
+the inbox is rescanned at start, every watch.rescan_interval and whenever the
+kernel's event queue overflows. New files are batched (batch.size files or
+batch.window), submitted as one classify job per batch, polled, and moved.
+The state file records every step, so a restart resumes where it stopped:
+nothing is lost, filed twice or submitted again.
+
+Examples:
+  classifyd run                                   # built-in rules, ./inbox → ./sorted
+  classifyd run --config /etc/classifyd/rules.yaml
+  classifyd run --inbox /srv/scans --out /srv/sorted --dry-run
+  LLAMA_CLOUD_API_KEY=llx-... classifyd run --backend llamacloud
+`
+
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("run: not implemented yet")
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var pf pipelineFlags
+	pf.register(fs)
+	fs.Usage = func() { printHelp(stderr, runHelp, fs) }
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("run takes no arguments (got %q); to file given paths once, use classifyd once", fs.Args())
+	}
+	cfg, err := pf.load()
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, pf.logFormat, pf.logLevel)
+	if err != nil {
+		return err
+	}
+	log.Info("starting", "inbox", cfg.Inbox, "output", cfg.Output, "state", cfg.State, "backend", cfg.Backend.Kind, "rules", len(cfg.Rules))
+	_, err = runPipeline(ctx, cfg, pf.dryRun, log, func(o *daemon.Options) {
+		if pf.dryRun {
+			o.Report = func(e sorter.Entry) {
+				fmt.Fprintf(stdout, "%s -> %s (%s %.2f)\n", e.Source, e.Dest, e.Folder, e.Confidence)
+			}
+		}
+	})
+	log.Info("stopped")
+	return err
 }

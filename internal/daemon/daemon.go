@@ -92,7 +92,41 @@ type Daemon struct {
 	parked     sync.Map // once: records given up on (id → reason)
 	*Counters
 	dryPaths   sync.Map // dry run: paths already reported
+
+	beats [4]atomic.Int64 // unix nanos of each loop's last turn: intake, submit, poll, move
 }
+
+// Loop names, in the order of beats.
+var loopNames = [4]string{"intake", "submit", "poll", "move"}
+
+const maxIdle = 10 * time.Second // a waiting loop still turns this often
+
+func (d *Daemon) beat(i int) { d.beats[i].Store(time.Now().UnixNano()) }
+
+// Stalled names the loops that have not turned within maxAge (a stuck loop:
+// the systemd watchdog stops answering and systemd restarts the service).
+// Before Run starts every loop counts as stalled.
+func (d *Daemon) Stalled(maxAge time.Duration) []string {
+	var out []string
+	now := time.Now().UnixNano()
+	for i := range d.beats {
+		if now-d.beats[i].Load() > int64(maxAge) {
+			out = append(out, loopNames[i])
+		}
+	}
+	return out
+}
+
+// WatcherStats returns the watcher's counters (zero in once mode).
+func (d *Daemon) WatcherStats() watch.Stats {
+	if d.watcher == nil {
+		return watch.Stats{}
+	}
+	return d.watcher.Stats()
+}
+
+// Store returns the state store (for status and the admin endpoint).
+func (d *Daemon) Store() *state.Store { return d.st }
 
 // New checks the options and opens the journal.
 func New(o Options) (*Daemon, error) {

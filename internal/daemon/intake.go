@@ -69,8 +69,12 @@ func (d *Daemon) intake(ctx context.Context, events <-chan watch.Event) error {
 		}
 		timer := time.NewTimer(time.Hour)
 		defer timer.Stop()
+		idle := time.NewTicker(maxIdle / 2)
+		defer idle.Stop()
 		for {
+			d.beat(0)
 			select {
+			case <-idle.C:
 			case st, ok := <-hashed:
 				if !ok {
 					if err := flush(); err != nil {

@@ -19,6 +19,7 @@ func (d *Daemon) moveLoop(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
+		d.beat(3)
 		now := time.Now()
 		var ready []state.File
 		var retryAt time.Time
@@ -47,9 +48,9 @@ func (d *Daemon) moveLoop(ctx context.Context) error {
 			}
 			continue
 		}
-		wait := time.Hour
+		wait := maxIdle
 		if !retryAt.IsZero() {
-			wait = max(time.Until(retryAt), time.Millisecond)
+			wait = min(max(time.Until(retryAt), time.Millisecond), maxIdle)
 		}
 		timer.Reset(wait)
 		select {
@@ -130,6 +131,7 @@ func (d *Daemon) moveRound(ctx context.Context, files []state.File) error {
 			// the destination absent, and sends them back to classified.
 			break
 		}
+		d.beat(3)
 		err := sorter.Move(f.Path, f.Dest, d.cfg.OnConflict == "overwrite")
 		if err != nil {
 			d.log.Warn("move failed, file stays in the inbox", "path", f.Path, "dest", f.Dest, "err", err)

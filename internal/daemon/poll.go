@@ -19,6 +19,7 @@ func (d *Daemon) pollLoop(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
+		d.beat(2)
 		jobs, next, err := d.st.DueJobs(time.Now(), 64)
 		if err != nil {
 			return err
@@ -37,9 +38,9 @@ func (d *Daemon) pollLoop(ctx context.Context) error {
 			}
 			continue
 		}
-		wait := time.Hour
+		wait := maxIdle
 		if !next.IsZero() {
-			wait = max(time.Until(next), time.Millisecond)
+			wait = min(max(time.Until(next), time.Millisecond), maxIdle)
 		}
 		timer.Reset(wait)
 		select {

@@ -29,8 +29,9 @@ func (d *Daemon) submitLoop(ctx context.Context) error {
 	defer timer.Stop()
 	size, window := d.cfg.Batch.Size, d.cfg.Batch.Window
 	for {
+		d.beat(1)
 		now := time.Now()
-		wait := time.Hour
+		wait := maxIdle
 		if now.Before(pauseUntil) {
 			wait = pauseUntil.Sub(now)
 		} else if int(d.submitting.Load()) < d.cfg.Batch.Concurrency && d.jobsRoom() {

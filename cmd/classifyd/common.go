@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/client"
+	"github.com/classifyd/classifyd/internal/config"
+	"github.com/classifyd/classifyd/internal/local"
+	"github.com/classifyd/classifyd/internal/metrics"
+	"golang.org/x/term"
+)
+
+// pipelineFlags are the flags run and once share.
+type pipelineFlags struct {
+	config, inbox, out, state, backend string
+	dryRun                             bool
+	logFormat, logLevel                string
+}
+
+func (p *pipelineFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&p.config, "config", "", "configuration file (default: built-in defaults with the example rules)")
+	fs.StringVar(&p.inbox, "inbox", "", "inbox folder (overrides the config)")
+	fs.StringVar(&p.out, "out", "", "output folder (overrides the config)")
+	fs.StringVar(&p.state, "state", "", "state file (overrides the config)")
+	fs.StringVar(&p.backend, "backend", "", "classify service: local or llamacloud (overrides the config)")
+	fs.BoolVar(&p.dryRun, "dry-run", false, "classify and print where each file would go; move nothing")
+	fs.StringVar(&p.logFormat, "log-format", "", "log format: text or json (default: text on a terminal, json otherwise)")
+	fs.StringVar(&p.logLevel, "log-level", "", "log level: debug, info, warn, error (default $LOG_LEVEL or info)")
+}
+
+// load reads the configuration and applies the flags.
+func (p *pipelineFlags) load() (*config.Config, error) {
+	var cfg *config.Config
+	var err error
+	if p.config != "" {
+		cfg, err = config.Load(p.config)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		cfg = config.Default()
+	}
+	if p.backend != "" {
+		cfg.Backend.Kind = p.backend
+	}
+	if err := cfg.SetPaths(p.inbox, p.out, p.state); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// newLogger builds the slog logger: text on a terminal, JSON otherwise.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	if level == "" {
+		level = os.Getenv("LOG_LEVEL")
+	}
+	var lv slog.Level
+	if level != "" {
+		if err := lv.UnmarshalText([]byte(level)); err != nil {
+			return nil, fmt.Errorf("log level %q: want debug, info, warn or error", level)
+		}
+	}
+	if format == "" {
+		format = "json"
+		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			format = "text"
+		}
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	var h slog.Handler
+	switch format {
+	case "text":
+		h = slog.NewTextHandler(w, opts)
+	case "json":
+		h = slog.NewJSONHandler(w, opts)
+	default:
+		return nil, fmt.Errorf("log format %q: want text or json", format)
+	}
+	return slog.New(newRateLimited(h)), nil
+}
+
+// backend is a classify service and how to stop it.
+type backend struct {
+	api.Backend
+	learner interface {
+		Learn(ctx context.Context, typ, path string) error
+	}
+	run   func(ctx context.Context) error // nil when nothing runs in the background
+	close func() error
+}
+
+// newLocalClassifier builds the embedded engine's classifier. stateDir holds
+// its caches and what it has learned.
+var newLocalClassifier = func(ctx context.Context, cfg *config.Config, stateDir string, log *slog.Logger) (local.Classifier, func() error, error) {
+	return local.KeywordClassifier{}, func() error { return nil }, nil
+}
+
+// openBackend builds the configured backend.
+func openBackend(ctx context.Context, cfg *config.Config, log *slog.Logger) (*backend, error) {
+	switch cfg.Backend.Kind {
+	case config.BackendLlamaCloud:
+		key := os.Getenv(cfg.Backend.APIKeyEnv)
+		if key == "" {
+			key = credential("api_key")
+		}
+		c, err := client.New(client.Options{
+			BaseURL: cfg.Backend.BaseURL, APIKey: key, ProjectID: cfg.Backend.ProjectID,
+			OrganizationID: cfg.Backend.OrganizationID, RateLimit: cfg.Backend.RateLimit,
+			Timeout: cfg.Backend.Timeout, Logger: log,
+			OnRequest: func(method, route string, status int, retry bool) {
+				metrics.APIRequests.WithLabelValues(method, route, fmt.Sprint(status)).Inc()
+				if retry {
+					metrics.APIRetries.Inc()
+				}
+			},
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &backend{Backend: c, close: func() error { return nil }}, nil
+	case config.BackendLocal:
+		stateDir := filepath.Dir(cfg.State)
+		cl, closeCl, err := newLocalClassifier(ctx, cfg, stateDir, log)
+		if err != nil {
+			return nil, err
+		}
+		lb, err := local.New(local.Options{Classifier: cl, Logger: log})
+		if err != nil {
+			closeCl()
+			return nil, err
+		}
+		b := &backend{Backend: lb, run: lb.Run, close: func() error { return errors.Join(lb.Close(), closeCl()) }}
+		if l, ok := cl.(interface {
+			Learn(ctx context.Context, typ, path string) error
+		}); ok {
+			b.learner = l
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("backend %q: want local or llamacloud", cfg.Backend.Kind)
+}
+
+// credential reads a systemd credential (LoadCredential=name:...).
+func credential(name string) string {
+	dir := os.Getenv("CREDENTIALS_DIRECTORY")
+	if dir == "" {
+		return ""
+	}
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// parseFlags parses fs and turns -h into a clean exit.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return flag.ErrHelp
+		}
+		return errExit{2}
+	}
+	return nil
+}

@@ -66,11 +66,11 @@ type Options struct {
 	Learner Learner
 
 	// Timing knobs, shrunk by tests. Zero values take the defaults.
-	RetryBase  time.Duration // first back-off after a transient failure (default 2s)
-	RetryMax   time.Duration // longest back-off (default 2m)
-	MoveTries  int           // once mode: give up a move after this many tries (default 5)
-	MaxJobs    int           // submitted jobs not yet finished, at most (default 8*concurrency)
-	HashWorkers int          // files hashed at once (default 2)
+	RetryBase   time.Duration // first back-off after a transient failure (default 2s)
+	RetryMax    time.Duration // longest back-off (default 2m)
+	MoveTries   int           // once mode: give up a move after this many tries (default 5)
+	MaxJobs     int           // submitted jobs not yet finished, at most (default 8*concurrency)
+	HashWorkers int           // files hashed at once (default 2)
 }
 
 // Daemon runs the pipeline.
@@ -91,7 +91,7 @@ type Daemon struct {
 	submitting atomic.Int64
 	parked     sync.Map // once: records given up on (id → reason)
 	*Counters
-	dryPaths   sync.Map // dry run: paths already reported
+	dryPaths sync.Map // dry run: paths already reported
 
 	beats [4]atomic.Int64 // unix nanos of each loop's last turn: intake, submit, poll, move
 }

@@ -217,11 +217,11 @@ func (c *countingBackend) CreateJob(ctx context.Context, r api.CreateJobRequest)
 
 // hostile answers with whatever the test says for each file, plus junk.
 type hostile struct {
-	mu    sync.Mutex
-	files map[string]string // remote id → path
-	jobs  map[string][]string
+	mu     sync.Mutex
+	files  map[string]string // remote id → path
+	jobs   map[string][]string
 	answer func(path string) *api.ItemResult
-	n     int
+	n      int
 }
 
 var _ api.Backend = (*hostile)(nil)
@@ -267,18 +267,18 @@ func (h *hostile) Results(ctx context.Context, id string, each func(api.ResultIt
 func TestHostileAnswers(t *testing.T) {
 	e := newEnv(t, "")
 	answers := map[string]*api.ItemResult{
-		"dotdot.txt":  {Type: api.Ptr("../../etc"), Confidence: 0.9},
-		"abs.txt":     {Type: api.Ptr("/abs"), Confidence: 0.9},
-		"slash.txt":   {Type: api.Ptr("a/b"), Confidence: 0.9},
-		"dots.txt":    {Type: api.Ptr(".."), Confidence: 0.9},
-		"nul.txt":     {Type: api.Ptr("fr\x00uit"), Confidence: 0.9},
-		"long.txt":    {Type: api.Ptr(strings.Repeat("x", 4096)), Confidence: 0.9},
-		"nan.txt":     {Type: api.Ptr("fruit"), Confidence: math.NaN()},
-		"seven.txt":   {Type: api.Ptr("fruit"), Confidence: 7},
-		"neg.txt":     {Type: api.Ptr("fruit"), Confidence: -1},
-		"low.txt":     {Type: api.Ptr("fruit"), Confidence: 0.1},
-		"good.txt":    {Type: api.Ptr("fruit"), Confidence: 0.9},
-		"null.txt":    {Type: nil, Confidence: 0.9},
+		"dotdot.txt":   {Type: api.Ptr("../../etc"), Confidence: 0.9},
+		"abs.txt":      {Type: api.Ptr("/abs"), Confidence: 0.9},
+		"slash.txt":    {Type: api.Ptr("a/b"), Confidence: 0.9},
+		"dots.txt":     {Type: api.Ptr(".."), Confidence: 0.9},
+		"nul.txt":      {Type: api.Ptr("fr\x00uit"), Confidence: 0.9},
+		"long.txt":     {Type: api.Ptr(strings.Repeat("x", 4096)), Confidence: 0.9},
+		"nan.txt":      {Type: api.Ptr("fruit"), Confidence: math.NaN()},
+		"seven.txt":    {Type: api.Ptr("fruit"), Confidence: 7},
+		"neg.txt":      {Type: api.Ptr("fruit"), Confidence: -1},
+		"low.txt":      {Type: api.Ptr("fruit"), Confidence: 0.1},
+		"good.txt":     {Type: api.Ptr("fruit"), Confidence: 0.9},
+		"null.txt":     {Type: nil, Confidence: 0.9},
 		"noresult.txt": nil,
 	}
 	e.cfg.MinConfidence = 0.5

@@ -18,12 +18,12 @@ import (
 // remote behaves like a hosted service: jobs stay PENDING until released,
 // survive the client's restarts, and results come page by page.
 type remote struct {
-	mu       sync.Mutex
-	n        int
-	files    map[string]string
-	jobs     map[string][]string
-	released atomic.Bool
-	creates  atomic.Int64
+	mu        sync.Mutex
+	n         int
+	files     map[string]string
+	jobs      map[string][]string
+	released  atomic.Bool
+	creates   atomic.Int64
 	submitted map[string]int // path → times in a created job
 }
 
@@ -160,9 +160,9 @@ func TestRepairInterruptedMoves(t *testing.T) {
 		f.Dest = dest
 		return f
 	}
-	renamed := mk("renamed.txt")      // crash after the rename
-	notYet := mk("not-yet.txt")       // crash before the rename
-	copied := mk("copied.txt")        // crash after a cross-device copy, before removing the source
+	renamed := mk("renamed.txt") // crash after the rename
+	notYet := mk("not-yet.txt")  // crash before the rename
+	copied := mk("copied.txt")   // crash after a cross-device copy, before removing the source
 	os.MkdirAll(filepath.Join(e.out, "fruit"), 0o755)
 	if err := os.Rename(renamed.Path, renamed.Dest); err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ import (
 // oldest has waited batch.window) and submits each as one job, at most
 // batch.concurrency backend calls at once.
 func (d *Daemon) submitLoop(ctx context.Context) error {
-	inflight := map[uint64]bool{}   // records in a batch being submitted
+	inflight := map[uint64]bool{} // records in a batch being submitted
 	firstSeen := map[uint64]time.Time{}
 	done := make(chan []uint64, 16)
 	var pauseUntil time.Time

@@ -87,7 +87,7 @@ func (s *Sorter) Dir(kind, typ string) string {
 	default:
 		rel = s.o.Unmatched
 	}
-	return filepath.Join(s.o.Output, filepath.Clean(string(filepath.Separator) + rel))
+	return filepath.Join(s.o.Output, filepath.Clean(string(filepath.Separator)+rel))
 }
 
 // Plan picks the destination path for src in dir: the same base name, or,

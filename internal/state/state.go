@@ -8,24 +8,24 @@
 // bbolt transaction (several files may make the same transition in one
 // transaction).
 //
-//	            Enqueue                     Submit                 Classify
-//	(inbox) ──────────────▶ queued ──────────────────▶ submitted ──────────────▶ classified
-//	                          ▲  ▲                        │                         │ BeginMove
-//	                          │  └── Requeue (job lost,   │                         ▼   (destination
-//	                          │      ERROR, no result,    │                       moving   recorded first)
-//	                          │      file changed) ◀──────┘                         │ FinishMove
-//	                          │                                                     ▼
-//	                          └──────────── Retry ◀────────── failed         filed | failed | duplicate
+//		            Enqueue                     Submit                 Classify
+//		(inbox) ──────────────▶ queued ──────────────────▶ submitted ──────────────▶ classified
+//		                          ▲  ▲                        │                         │ BeginMove
+//		                          │  └── Requeue (job lost,   │                         ▼   (destination
+//		                          │      ERROR, no result,    │                       moving   recorded first)
+//		                          │      file changed) ◀──────┘                         │ FinishMove
+//		                          │                                                     ▼
+//		                          └──────────── Retry ◀────────── failed         filed | failed | duplicate
 //
-//   - queued: seen in the inbox, stable, hashed; waiting for a batch.
-//   - submitted: part of a job the backend accepted (jobs/<id> holds the job).
-//   - classified: the backend answered; the record holds type, confidence,
-//     reasoning and the folder kind (type, unmatched, review, failed, duplicate).
-//   - moving: the destination path is recorded; the rename may or may not
-//     have happened. Start-up repair (see Repair in the daemon) decides by
-//     looking at the disk: source gone and destination present → done.
-//   - filed, failed, duplicate: terminal; the file is in its folder. The
-//     record stays for the journal, duplicate detection and status.
+//	  - queued: seen in the inbox, stable, hashed; waiting for a batch.
+//	  - submitted: part of a job the backend accepted (jobs/<id> holds the job).
+//	  - classified: the backend answered; the record holds type, confidence,
+//	    reasoning and the folder kind (type, unmatched, review, failed, duplicate).
+//	  - moving: the destination path is recorded; the rename may or may not
+//	    have happened. Start-up repair (see Repair in the daemon) decides by
+//	    looking at the disk: source gone and destination present → done.
+//	  - filed, failed, duplicate: terminal; the file is in its folder. The
+//	    record stays for the journal, duplicate detection and status.
 //
 // A file's path is indexed only while its record is active (not terminal), so
 // a new file dropped under the same name later gets a new record.

@@ -38,6 +38,9 @@ import (
 type Learner interface {
 	// Learn adds the file at path as an example of typ.
 	Learn(ctx context.Context, typ, path string) error
+	// Correct records that the file at path, classified as from, is a to:
+	// a correction outranks everything else the learner knows.
+	Correct(ctx context.Context, from, to, path string) error
 }
 
 // Options configure a Daemon.
@@ -66,11 +69,12 @@ type Options struct {
 	Learner Learner
 
 	// Timing knobs, shrunk by tests. Zero values take the defaults.
-	RetryBase   time.Duration // first back-off after a transient failure (default 2s)
-	RetryMax    time.Duration // longest back-off (default 2m)
-	MoveTries   int           // once mode: give up a move after this many tries (default 5)
-	MaxJobs     int           // submitted jobs not yet finished, at most (default 8*concurrency)
-	HashWorkers int           // files hashed at once (default 2)
+	RetryBase     time.Duration // first back-off after a transient failure (default 2s)
+	RetryMax      time.Duration // longest back-off (default 2m)
+	MoveTries     int           // once mode: give up a move after this many tries (default 5)
+	MaxJobs       int           // submitted jobs not yet finished, at most (default 8*concurrency)
+	HashWorkers   int           // files hashed at once (default 2)
+	LearnInterval time.Duration // how often type folders are scanned for examples and corrections (default 1m)
 }
 
 // Daemon runs the pipeline.
@@ -150,6 +154,9 @@ func New(o Options) (*Daemon, error) {
 	}
 	if o.Counters == nil {
 		o.Counters = &Counters{}
+	}
+	if o.LearnInterval == 0 {
+		o.LearnInterval = time.Minute
 	}
 	if o.HashWorkers == 0 {
 		o.HashWorkers = 2
@@ -254,6 +261,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	g.Go(func() error { return d.submitLoop(ctx) })
 	g.Go(func() error { return d.pollLoop(ctx) })
 	g.Go(func() error { return d.moveLoop(ctx) })
+	if d.cfg.Learn && d.o.Learner != nil && !d.o.DryRun {
+		g.Go(func() error { return d.learnLoop(ctx) })
+	}
 	if d.o.Ready != nil {
 		d.o.Ready()
 	}

@@ -42,6 +42,8 @@
 //	  <status>\x00<id u64 BE>   (empty)     one entry per record: FIFO per status
 //	hashes/
 //	  <sha256 hex>       <id u64 BE>        the first filed record with this content
+//	dests/
+//	  <output path>      <id u64 BE>        where each terminal record's file was put
 //	jobs/
 //	  <job id>           JSON Job
 //	due/
@@ -146,6 +148,7 @@ var (
 	bHashes   = []byte("hashes")
 	bJobs     = []byte("jobs")
 	bDue      = []byte("due")
+	bDests    = []byte("dests")
 	schemaVer = []byte("1")
 )
 
@@ -183,7 +186,7 @@ func Open(path string, opts Options) (*Store, error) {
 		return s, nil
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bFiles, bPaths, bStatus, bHashes, bJobs, bDue} {
+		for _, b := range [][]byte{bMeta, bFiles, bPaths, bStatus, bHashes, bJobs, bDue, bDests} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -700,6 +703,11 @@ func (s *Store) FinishMove(ids []uint64) error {
 				default:
 					f.Status = Filed
 				}
+				if f.Dest != "" {
+					if err := tx.Bucket(bDests).Put([]byte(f.Dest), u64(f.ID)); err != nil {
+						return err
+					}
+				}
 				if f.Status == Filed && f.SHA256 != "" && tx.Bucket(bHashes).Get([]byte(f.SHA256)) == nil {
 					return tx.Bucket(bHashes).Put([]byte(f.SHA256), u64(f.ID))
 				}
@@ -822,6 +830,11 @@ func (s *Store) Forget(id uint64) error {
 		if err := tx.Bucket(bStatus).Delete(statusKey(old.Status, id)); err != nil {
 			return err
 		}
+		if d := tx.Bucket(bDests).Get([]byte(old.Dest)); d != nil && binary.BigEndian.Uint64(d) == id {
+			if err := tx.Bucket(bDests).Delete([]byte(old.Dest)); err != nil {
+				return err
+			}
+		}
 		if h := tx.Bucket(bHashes).Get([]byte(old.SHA256)); h != nil && binary.BigEndian.Uint64(h) == id {
 			if err := tx.Bucket(bHashes).Delete([]byte(old.SHA256)); err != nil {
 				return err
@@ -867,4 +880,37 @@ func (s *Store) Delay(ids []uint64, notBefore time.Time) error {
 		}
 		return nil
 	})
+}
+
+// ByDest returns the terminal record whose file was put at path, if any.
+func (s *Store) ByDest(path string) (File, bool, error) {
+	var f File
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) (err error) {
+		v := tx.Bucket(bDests).Get([]byte(path))
+		if v == nil {
+			return nil
+		}
+		ok = true
+		f, err = getFile(tx, binary.BigEndian.Uint64(v))
+		return err
+	})
+	return f, ok, err
+}
+
+// Meta reads a value of the meta bucket (nil if unset).
+func (s *Store) Meta(key string) ([]byte, error) {
+	var out []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bMeta).Get([]byte(key)); v != nil {
+			out = append([]byte(nil), v...)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// SetMeta writes a value of the meta bucket.
+func (s *Store) SetMeta(key string, value []byte) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put([]byte(key), value) })
 }

@@ -10,10 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/classifyd/classifyd/internal/api"
 	"github.com/classifyd/classifyd/internal/client"
 	"github.com/classifyd/classifyd/internal/config"
+	"github.com/classifyd/classifyd/internal/daemon"
 	"github.com/classifyd/classifyd/internal/local"
 	"github.com/classifyd/classifyd/internal/metrics"
 	"golang.org/x/term"
@@ -91,11 +93,11 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 // backend is a classify service and how to stop it.
 type backend struct {
 	api.Backend
-	learner interface {
-		Learn(ctx context.Context, typ, path string) error
-	}
+	learner daemon.Learner // the local engine learns from examples and corrections
 	run   func(ctx context.Context) error // nil when nothing runs in the background
 	close func() error
+	// jobDone, when the backend can say so, is called with each finished job.
+	jobDone atomic.Pointer[func(id string)]
 }
 
 // newLocalClassifier builds the embedded engine's classifier. stateDir holds
@@ -133,15 +135,18 @@ func openBackend(ctx context.Context, cfg *config.Config, log *slog.Logger) (*ba
 		if err != nil {
 			return nil, err
 		}
-		lb, err := local.New(local.Options{Classifier: cl, Logger: log})
+		b := &backend{}
+		lb, err := local.New(local.Options{Classifier: cl, Logger: log, OnJobDone: func(j api.ClassifyJob) {
+			if f := b.jobDone.Load(); f != nil {
+				(*f)(j.ID)
+			}
+		}})
 		if err != nil {
 			closeCl()
 			return nil, err
 		}
-		b := &backend{Backend: lb, run: lb.Run, close: func() error { return errors.Join(lb.Close(), closeCl()) }}
-		if l, ok := cl.(interface {
-			Learn(ctx context.Context, typ, path string) error
-		}); ok {
+		b.Backend, b.run, b.close = lb, lb.Run, func() error { return errors.Join(lb.Close(), closeCl()) }
+		if l, ok := cl.(daemon.Learner); ok {
 			b.learner = l
 		}
 		return b, nil

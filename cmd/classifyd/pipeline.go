@@ -55,6 +55,8 @@ func runPipeline(ctx context.Context, cfg *config.Config, dryRun bool, log *slog
 	if err != nil {
 		return nil, err
 	}
+	jobDone := d.JobDone
+	be.jobDone.Store(&jobDone)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	g, gctx := errgroup.WithContext(ctx)

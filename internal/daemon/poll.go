@@ -179,7 +179,10 @@ func (d *Daemon) finish(j state.Job, results map[string]api.ResultItem, reason s
 		}
 	}
 	if len(again) > 0 && !lost {
-		if err := d.st.Delay(again, time.Now().Add(d.backoff(1))); err != nil {
+		// Back off before the next attempt: poll.min_interval doubled per attempt.
+		wait := d.cfg.Poll.MinInterval << min(j.Attempt+1, 10)
+		wait = min(time.Duration(float64(wait)*(0.75+0.5*randFloat())), d.o.RetryMax)
+		if err := d.st.Delay(again, time.Now().Add(wait)); err != nil {
 			return err
 		}
 	}
@@ -235,4 +238,14 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
+}
+
+// JobDone tells the poller that a job reached a terminal state (the
+// in-process engine calls it), so its results are fetched at once instead of
+// at the next scheduled poll.
+func (d *Daemon) JobDone(id string) {
+	if err := d.st.Reschedule(id, time.Now()); err != nil && !errors.Is(err, state.ErrNotFound) {
+		d.log.Warn("reschedule finished job", "job", id, "err", err)
+	}
+	kick(d.kickPoll)
 }

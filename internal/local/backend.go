@@ -1,0 +1,492 @@
+// Package local is the in-process classify backend: a file registry, a job
+// store and a bounded pool of workers that run a Classifier over each file of
+// a job. It implements api.Backend without HTTP and without copying file
+// bytes (Upload registers a path), and it is what `classifyd serve` puts
+// behind the HTTP API (AddUpload stores uploaded bytes under its data
+// directory).
+//
+// Life cycle: New opens the store (bbolt at DataDir/local.db, or memory when
+// DataDir is empty) and queues every job left unfinished by a previous
+// process; nothing runs yet. Run(ctx) runs the workers until ctx is done or
+// Close is called. Calls (Upload, CreateJob, GetJob, ...) work before, during
+// and after Run; jobs created while Run is not running wait in the queue.
+// Close stops Run, cancels the classifications in flight (their files are
+// classified again on the next start), waits for the workers and closes the
+// store.
+//
+// Results: a file that was classified has one result item (result.type is
+// null when no rule matches). A file that failed has no result item; the
+// job's error_message names it and says why, and the job ends PARTIAL_SUCCESS
+// (some files failed) or ERROR (all failed). So a caller treats a file
+// without a result item as failed.
+//
+// The package owns DataDir/local.db and DataDir/files/; it does not know
+// about HTTP, webhooks (OnJobDone reports terminal jobs to whoever sends
+// them) or document formats (the Classifier does).
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/classifyd/classifyd/internal/api"
+)
+
+// Classifier classifies the file at path against rules. It is called from
+// several workers at once. An error fails that file only.
+type Classifier interface {
+	Classify(ctx context.Context, path string, rules []api.Rule, mode api.Mode, pc api.ParsingConfiguration) (api.ItemResult, error)
+}
+
+// Defaults.
+const (
+	DefaultProjectID      = "00000000-0000-0000-0000-000000000000"
+	DefaultUserID         = "local"
+	DefaultMaxUploadBytes = 100 << 20
+	DefaultFileTimeout    = 10 * time.Minute
+	DefaultPageSize       = 50
+	MaxPageSize           = 1000
+)
+
+// OpenTimeout is how long New waits for the store's lock before it gives up
+// with ErrLocked; a variable so tests can shrink it.
+var OpenTimeout = 2 * time.Second
+
+// Sentinel errors.
+var (
+	ErrClosed       = errors.New("backend is closed")
+	ErrTooLarge     = errors.New("file too large")
+	ErrBadPageToken = errors.New("invalid page token")
+	ErrFileChanged  = errors.New("file changed since it was uploaded")
+	ErrNotRegular   = errors.New("not a regular file")
+)
+
+// Options configure a Backend.
+type Options struct {
+	// Classifier classifies one file. Required.
+	Classifier Classifier
+	// DataDir holds local.db and uploaded files; "" keeps everything in
+	// memory (uploaded bytes then go to a temporary directory removed by Close).
+	DataDir string
+	// Workers is the number of files classified at once; default GOMAXPROCS.
+	Workers int
+	// MaxUploadBytes bounds AddUpload; default DefaultMaxUploadBytes.
+	MaxUploadBytes int64
+	// FileTimeout bounds one classification; default DefaultFileTimeout.
+	FileTimeout time.Duration
+	Logger      *slog.Logger
+	// OnJobDone is called (from a worker, after the terminal state is
+	// stored) once for every job that reaches a terminal state. It must not
+	// block for long.
+	OnJobDone func(api.ClassifyJob)
+}
+
+// Backend is the in-process classify service. Safe for concurrent use.
+type Backend struct {
+	opts  Options
+	log   *slog.Logger
+	store store
+	queue *queue
+
+	filesMu  sync.Mutex
+	filesDir string // "" until the first AddUpload in memory mode
+	tempDir  bool   // filesDir is ours to remove
+
+	mu        sync.Mutex
+	closed    bool
+	running   bool
+	cancelRun context.CancelFunc
+	runDone   chan struct{}
+}
+
+var _ api.Backend = (*Backend)(nil)
+
+// New opens the backend and queues the jobs a previous process left
+// unfinished. Call Run to process jobs and Close when done.
+func New(opts Options) (*Backend, error) {
+	if opts.Classifier == nil {
+		return nil, errors.New("local: no classifier")
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.MaxUploadBytes <= 0 {
+		opts.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if opts.FileTimeout <= 0 {
+		opts.FileTimeout = DefaultFileTimeout
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	b := &Backend{opts: opts, log: opts.Logger.With("component", "local"), queue: newQueue()}
+	if opts.DataDir == "" {
+		b.store = newMemStore()
+		return b, nil
+	}
+	if err := os.MkdirAll(filepath.Join(opts.DataDir, "files"), 0o700); err != nil {
+		return nil, fmt.Errorf("local: %w", err)
+	}
+	st, err := openBolt(filepath.Join(opts.DataDir, "local.db"), OpenTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("local: %w", err)
+	}
+	b.store = st
+	b.filesDir = filepath.Join(opts.DataDir, "files")
+	b.sweepFiles()
+	pending, err := st.unfinished()
+	if err != nil {
+		st.close()
+		return nil, fmt.Errorf("local: %w", err)
+	}
+	for _, p := range pending {
+		b.queue.push(&queuedJob{rec: p.Rec, fileIDs: p.FileIDs, todo: p.Todo})
+		b.log.Info("resuming job", "job", p.Rec.Job.ID, "files_left", len(p.Todo))
+	}
+	return b, nil
+}
+
+// Run runs the workers until ctx is done or Close is called, then waits for
+// them. It returns nil on such a stop; calling it twice is an error.
+func (b *Backend) Run(ctx context.Context) error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return ErrClosed
+	}
+	if b.running || b.runDone != nil {
+		b.mu.Unlock()
+		return errors.New("local: Run called twice")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	b.running = true
+	b.cancelRun = cancel
+	b.runDone = make(chan struct{})
+	b.mu.Unlock()
+	defer close(b.runDone)
+
+	var wg sync.WaitGroup
+	for range b.opts.Workers {
+		wg.Go(func() { b.worker(ctx) })
+	}
+	<-ctx.Done()
+	b.queue.close()
+	wg.Wait()
+	cancel()
+	return nil
+}
+
+// Close stops Run (in-flight classifications are cancelled and redone on the
+// next start), waits for the workers and closes the store.
+func (b *Backend) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	cancel, done := b.cancelRun, b.runDone
+	b.mu.Unlock()
+	b.queue.close()
+	if cancel != nil {
+		cancel()
+		<-done
+	}
+	err := b.store.close()
+	b.filesMu.Lock()
+	if b.tempDir && b.filesDir != "" {
+		os.RemoveAll(b.filesDir)
+	}
+	b.filesMu.Unlock()
+	return err
+}
+
+func (b *Backend) checkOpen() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return ErrClosed
+	}
+	return nil
+}
+
+// Queued is the number of files waiting for a worker.
+func (b *Backend) Queued() int { return b.queue.len() }
+
+func (b *Backend) worker(ctx context.Context) {
+	for {
+		t, ok := b.queue.next()
+		if !ok {
+			return
+		}
+		b.process(ctx, t)
+	}
+}
+
+// process classifies one file of a job and records the outcome. Nothing is
+// recorded when the backend is stopping: the file is done on the next start.
+func (b *Backend) process(ctx context.Context, t task) {
+	job := &t.job.rec.Job
+	o := outcome{Index: t.index, FileID: t.fileID}
+	res, err := b.classify(ctx, t.fileID, job)
+	if ctx.Err() != nil {
+		return
+	}
+	if err != nil {
+		o.Err = shortErr(err.Error())
+		b.log.Warn("file failed", "job", job.ID, "file", t.fileID, "err", err)
+	} else {
+		now := time.Now().UTC()
+		o.Item = &api.ResultItem{
+			ID:            newID(),
+			ClassifyJobID: job.ID,
+			FileID:        api.Ptr(t.fileID),
+			Result:        &res,
+			CreatedAt:     &now,
+			UpdatedAt:     &now,
+		}
+	}
+	rec, done, err := b.store.record(job.ID, o, finish)
+	if err != nil {
+		b.log.Error("record outcome", "job", job.ID, "file", t.fileID, "err", err)
+		return
+	}
+	if done {
+		b.log.Info("job done", "job", rec.Job.ID, "status", rec.Job.Status)
+		if b.opts.OnJobDone != nil {
+			b.opts.OnJobDone(rec.Job)
+		}
+	}
+}
+
+func (b *Backend) classify(ctx context.Context, fileID string, job *api.ClassifyJob) (api.ItemResult, error) {
+	f, err := b.store.getFile(fileID)
+	if err != nil {
+		return api.ItemResult{}, fmt.Errorf("file %s is no longer known", fileID)
+	}
+	if !f.Stored {
+		fi, err := os.Stat(f.Path)
+		if err != nil {
+			return api.ItemResult{}, fmt.Errorf("%s: %w", f.File.Name, errors.Unwrap(err))
+		}
+		if fi.Size() != api.Deref(f.File.FileSize) || fi.ModTime().UnixNano() != f.ModUnixNano {
+			return api.ItemResult{}, fmt.Errorf("%s: %w", f.File.Name, ErrFileChanged)
+		}
+	}
+	var pc api.ParsingConfiguration
+	if job.ParsingConfiguration != nil {
+		pc = *job.ParsingConfiguration
+	}
+	mode := api.Deref(job.Mode)
+	if mode == "" {
+		mode = api.ModeFast
+	}
+	cctx, cancel := context.WithTimeout(ctx, b.opts.FileTimeout)
+	defer cancel()
+	res, err := b.opts.Classifier.Classify(cctx, f.Path, job.Rules, mode, pc)
+	if err != nil && cctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+		return api.ItemResult{}, fmt.Errorf("%s: classification timed out after %s", f.File.Name, b.opts.FileTimeout)
+	}
+	if err != nil {
+		// Never show our paths to a remote client.
+		msg := strings.ReplaceAll(err.Error(), f.Path, f.File.Name)
+		return api.ItemResult{}, errors.New(msg)
+	}
+	if res.Type != nil && !slices.ContainsFunc(job.Rules, func(r api.Rule) bool { return r.Type == *res.Type }) {
+		return api.ItemResult{}, fmt.Errorf("classifier answered type %q, which is not a rule of the job", *res.Type)
+	}
+	if math.IsNaN(res.Confidence) {
+		res.Confidence = 0
+	}
+	res.Confidence = min(max(res.Confidence, 0), 1)
+	return res, nil
+}
+
+// finish makes a job whose every file has an outcome terminal.
+func finish(rec *jobRec, failures []outcome) {
+	now := time.Now().UTC()
+	j := &rec.Job
+	j.UpdatedAt = &now
+	switch {
+	case len(failures) == 0:
+		j.Status = api.StatusSuccess
+		j.ErrorMessage = nil
+		return
+	case len(failures) == rec.NFiles:
+		j.Status = api.StatusError
+	default:
+		j.Status = api.StatusPartialSuccess
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%d of %d files failed: ", len(failures), rec.NFiles)
+	const show = 10
+	for i, f := range failures {
+		if i == show {
+			fmt.Fprintf(&sb, "; and %d more", len(failures)-show)
+			break
+		}
+		if i > 0 {
+			sb.WriteString("; ")
+		}
+		fmt.Fprintf(&sb, "file %s (index %d): %s", f.FileID, f.Index, f.Err)
+	}
+	j.ErrorMessage = api.Ptr(sb.String())
+}
+
+// CreateJob validates req, stores the job PENDING and queues its files.
+func (b *Backend) CreateJob(ctx context.Context, req api.CreateJobRequest) (api.ClassifyJob, error) {
+	if err := b.checkOpen(); err != nil {
+		return api.ClassifyJob{}, err
+	}
+	if err := b.validate(req); err != nil {
+		return api.ClassifyJob{}, err
+	}
+	now := time.Now().UTC()
+	mode := api.ModeFast
+	if req.Mode != nil && *req.Mode != "" {
+		mode = *req.Mode
+	}
+	job := api.ClassifyJob{
+		ID:                   newID(),
+		ProjectID:            DefaultProjectID,
+		Rules:                slices.Clone(req.Rules),
+		Status:               api.StatusPending,
+		UserID:               DefaultUserID,
+		CreatedAt:            &now,
+		EffectiveAt:          &now,
+		UpdatedAt:            &now,
+		Mode:                 &mode,
+		ParsingConfiguration: req.ParsingConfiguration,
+	}
+	if p := api.Deref(req.ProjectID); p != "" {
+		job.ProjectID = p
+	}
+	rec := jobRec{Job: job, Webhooks: req.WebhookConfigurations, NFiles: len(req.FileIDs)}
+	fileIDs := slices.Clone(req.FileIDs)
+	if err := b.store.createJob(rec, fileIDs); err != nil {
+		return api.ClassifyJob{}, fmt.Errorf("create job: %w", err)
+	}
+	todo := make([]int, len(fileIDs))
+	for i := range todo {
+		todo[i] = i
+	}
+	b.queue.push(&queuedJob{rec: rec, fileIDs: fileIDs, todo: todo})
+	b.log.Info("job created", "job", job.ID, "files", len(fileIDs), "rules", len(job.Rules))
+	return job, nil
+}
+
+// GetJob returns a job; api.ErrNotFound when it is unknown.
+func (b *Backend) GetJob(ctx context.Context, id string) (api.ClassifyJob, error) {
+	if err := b.checkOpen(); err != nil {
+		return api.ClassifyJob{}, err
+	}
+	if !validID(id) {
+		return api.ClassifyJob{}, fmt.Errorf("job %s: %w", id, api.ErrNotFound)
+	}
+	rec, err := b.store.getJob(id)
+	return rec.Job, err
+}
+
+// JobWebhooks returns the webhook configurations a job was created with.
+func (b *Backend) JobWebhooks(ctx context.Context, id string) ([]api.WebhookConfiguration, error) {
+	if err := b.checkOpen(); err != nil {
+		return nil, err
+	}
+	rec, err := b.store.getJob(id)
+	return rec.Webhooks, err
+}
+
+// ListJobsPage returns one page of jobs, newest first.
+func (b *Backend) ListJobsPage(ctx context.Context, pr api.PageRequest) (api.Page[api.ClassifyJob], error) {
+	var page api.Page[api.ClassifyJob]
+	if err := b.checkOpen(); err != nil {
+		return page, err
+	}
+	after, err := parseIDToken('j', pr.PageToken)
+	if err != nil {
+		return page, err
+	}
+	recs, more, total, err := b.store.listJobs(after, pageSize(pr.PageSize, DefaultPageSize))
+	if err != nil {
+		return page, fmt.Errorf("list jobs: %w", err)
+	}
+	page.Items = make([]api.ClassifyJob, 0, len(recs))
+	for _, r := range recs {
+		page.Items = append(page.Items, r.Job)
+	}
+	if more {
+		page.NextPageToken = makeToken('j', recs[len(recs)-1].Job.ID)
+	}
+	page.TotalSize = &total
+	return page, nil
+}
+
+// ResultsPage returns one page of a job's results in the order of the job's
+// file_ids. The default page size is MaxPageSize, so that a client that does
+// not page (the official SDK's getResults) sees whole jobs of up to that size.
+func (b *Backend) ResultsPage(ctx context.Context, jobID string, pr api.PageRequest) (api.Page[api.ResultItem], error) {
+	var page api.Page[api.ResultItem]
+	if err := b.checkOpen(); err != nil {
+		return page, err
+	}
+	if !validID(jobID) {
+		return page, fmt.Errorf("job %s: %w", jobID, api.ErrNotFound)
+	}
+	after, err := parseIndexToken(pr.PageToken)
+	if err != nil {
+		return page, err
+	}
+	items, last, more, total, err := b.store.results(jobID, after, pageSize(pr.PageSize, MaxPageSize))
+	if err != nil {
+		return page, err
+	}
+	if items == nil {
+		items = []api.ResultItem{}
+	}
+	page.Items = items
+	if more {
+		page.NextPageToken = makeToken('r', fmt.Sprint(last))
+	}
+	page.TotalSize = &total
+	return page, nil
+}
+
+// Results calls each for every result of a job, page by page.
+func (b *Backend) Results(ctx context.Context, jobID string, each func(api.ResultItem) error) error {
+	pr := api.PageRequest{PageSize: MaxPageSize}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		page, err := b.ResultsPage(ctx, jobID, pr)
+		if err != nil {
+			return fmt.Errorf("results of job %s: %w", jobID, err)
+		}
+		for _, it := range page.Items {
+			if err := each(it); err != nil {
+				return err
+			}
+		}
+		if page.NextPageToken == nil {
+			return nil
+		}
+		pr.PageToken = *page.NextPageToken
+	}
+}
+
+func pageSize(n, def int) int {
+	if n <= 0 {
+		return def
+	}
+	return min(n, MaxPageSize)
+}

@@ -1,0 +1,387 @@
+package local
+
+import (
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/classifyd/classifyd/internal/api"
+)
+
+// fileRec is a file the backend knows.
+type fileRec struct {
+	File api.File `json:"file"`
+	// Path is the absolute path the classifier reads.
+	Path string `json:"path"`
+	// Stored is true when the bytes are ours (AddUpload): they live under the
+	// files directory and are removed with the record. A registered path
+	// (Upload) belongs to the caller and is never touched.
+	Stored bool `json:"stored,omitempty"`
+	// ModUnixNano is the modification time of a registered path at upload;
+	// a file that changed since is not classified.
+	ModUnixNano int64 `json:"mod_unix_nano,omitempty"`
+}
+
+// jobRec is a job without its file list and results (those are stored apart
+// so that a poll reads a small record).
+type jobRec struct {
+	Job      api.ClassifyJob            `json:"job"`
+	Webhooks []api.WebhookConfiguration `json:"webhooks,omitempty"`
+	NFiles   int                        `json:"n_files"`
+}
+
+// progress counts the outcomes recorded for a job.
+type progress struct {
+	Done   int `json:"done"`
+	Failed int `json:"failed"`
+}
+
+// outcome is what happened to file Index of a job: a result item, or the
+// reason it failed (Err != "").
+type outcome struct {
+	Index  int
+	FileID string
+	Item   *api.ResultItem
+	Err    string
+}
+
+// pendingJob is an unfinished job with the file indexes that have no outcome.
+type pendingJob struct {
+	Rec     jobRec
+	FileIDs []string
+	Todo    []int
+}
+
+// finishFunc turns a job whose every file has an outcome into its terminal
+// form; failures are in file order.
+type finishFunc func(rec *jobRec, failures []outcome)
+
+// store keeps files, jobs and results. The memory store and the bbolt store
+// implement it; both are safe for concurrent use.
+type store interface {
+	putFile(rec fileRec) error
+	getFile(id string) (fileRec, error)
+	// deleteFile removes a file record and returns it.
+	deleteFile(id string) (fileRec, error)
+	// updateFile applies fn to a file record in one step.
+	updateFile(id string, fn func(*fileRec)) (fileRec, error)
+	// listFiles returns up to n files matching q, newest first, older than
+	// the file ID after ("" = from the newest); more reports a next page.
+	listFiles(q FileQuery, after string, n int) (recs []fileRec, more bool, total int, err error)
+	// hasFile reports whether a record exists (for the orphan sweep).
+	hasFile(id string) (bool, error)
+
+	createJob(rec jobRec, fileIDs []string) error
+	getJob(id string) (jobRec, error)
+	listJobs(after string, n int) (recs []jobRec, more bool, total int, err error)
+	// record stores the outcome of one file of a job. When it is the last
+	// one, finish makes the job terminal in the same step and done is true.
+	// An outcome already recorded for that index is ignored.
+	record(jobID string, o outcome, finish finishFunc) (rec jobRec, done bool, err error)
+	// results returns up to n result items of a job in file order, after
+	// file index after (-1 = from the start).
+	results(jobID string, after, n int) (items []api.ResultItem, last int, more bool, total int, err error)
+	// unfinished returns every job that is not terminal, oldest first.
+	unfinished() ([]pendingJob, error)
+	close() error
+}
+
+// Page tokens are opaque to clients: base64url of a kind letter and a key.
+func makeToken(kind byte, key string) *string {
+	s := base64.RawURLEncoding.EncodeToString([]byte(string(kind) + key))
+	return &s
+}
+
+func parseIDToken(kind byte, tok string) (string, error) {
+	if tok == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || len(b) < 2 || b[0] != kind || !validID(string(b[1:])) {
+		return "", fmt.Errorf("%w %q", ErrBadPageToken, tok)
+	}
+	return string(b[1:]), nil
+}
+
+func parseIndexToken(tok string) (int, error) {
+	if tok == "" {
+		return -1, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || len(b) < 2 || b[0] != 'r' {
+		return 0, fmt.Errorf("%w %q", ErrBadPageToken, tok)
+	}
+	i, err := strconv.Atoi(string(b[1:]))
+	if err != nil || i < 0 {
+		return 0, fmt.Errorf("%w %q", ErrBadPageToken, tok)
+	}
+	return i, nil
+}
+
+// FileQuery filters a file list; zero fields match everything.
+type FileQuery struct {
+	FileIDs        []string
+	FileName       string
+	ExternalFileID string
+}
+
+func (q FileQuery) match(f *api.File) bool {
+	if len(q.FileIDs) > 0 && !slices.Contains(q.FileIDs, f.ID) {
+		return false
+	}
+	if q.FileName != "" && f.Name != q.FileName {
+		return false
+	}
+	if q.ExternalFileID != "" && api.Deref(f.ExternalFileID) != q.ExternalFileID {
+		return false
+	}
+	return true
+}
+
+// memStore is the store of a backend without a data directory.
+type memStore struct {
+	mu      sync.Mutex
+	files   map[string]fileRec
+	fileIDs []string // ascending
+	jobs    map[string]*memJob
+	jobIDs  []string // ascending
+}
+
+type memJob struct {
+	rec      jobRec
+	fileIDs  []string
+	items    []*api.ResultItem // by file index; nil = none
+	failures []string          // by file index; "" = none
+	prog     progress
+}
+
+func newMemStore() *memStore {
+	return &memStore{files: map[string]fileRec{}, jobs: map[string]*memJob{}}
+}
+
+func insertSorted(s []string, v string) []string {
+	i := sort.SearchStrings(s, v)
+	if i < len(s) && s[i] == v {
+		return s
+	}
+	return slices.Insert(s, i, v)
+}
+
+func (m *memStore) putFile(rec fileRec) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.files[rec.File.ID] = rec
+	m.fileIDs = insertSorted(m.fileIDs, rec.File.ID)
+	return nil
+}
+
+func (m *memStore) getFile(id string) (fileRec, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	rec, ok := m.files[id]
+	if !ok {
+		return fileRec{}, fmt.Errorf("file %s: %w", id, api.ErrNotFound)
+	}
+	return rec, nil
+}
+
+func (m *memStore) hasFile(id string) (bool, error) {
+	_, err := m.getFile(id)
+	return err == nil, nil
+}
+
+func (m *memStore) deleteFile(id string) (fileRec, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	rec, ok := m.files[id]
+	if !ok {
+		return fileRec{}, fmt.Errorf("file %s: %w", id, api.ErrNotFound)
+	}
+	delete(m.files, id)
+	if i, found := slices.BinarySearch(m.fileIDs, id); found {
+		m.fileIDs = slices.Delete(m.fileIDs, i, i+1)
+	}
+	return rec, nil
+}
+
+func (m *memStore) updateFile(id string, fn func(*fileRec)) (fileRec, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	rec, ok := m.files[id]
+	if !ok {
+		return fileRec{}, fmt.Errorf("file %s: %w", id, api.ErrNotFound)
+	}
+	fn(&rec)
+	m.files[id] = rec
+	return rec, nil
+}
+
+// newestFirst walks ids (ascending) from the newest one older than after.
+func newestFirst(ids []string, after string, each func(id string) bool) {
+	end := len(ids)
+	if after != "" {
+		end = sort.SearchStrings(ids, after)
+	}
+	for i := end - 1; i >= 0; i-- {
+		if !each(ids[i]) {
+			return
+		}
+	}
+}
+
+func (m *memStore) listFiles(q FileQuery, after string, n int) ([]fileRec, bool, int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	total := 0
+	for _, id := range m.fileIDs {
+		f := m.files[id].File
+		if q.match(&f) {
+			total++
+		}
+	}
+	var out []fileRec
+	more := false
+	newestFirst(m.fileIDs, after, func(id string) bool {
+		rec := m.files[id]
+		if !q.match(&rec.File) {
+			return true
+		}
+		if len(out) == n {
+			more = true
+			return false
+		}
+		out = append(out, rec)
+		return true
+	})
+	return out, more, total, nil
+}
+
+func (m *memStore) createJob(rec jobRec, fileIDs []string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.jobs[rec.Job.ID] = &memJob{
+		rec:      rec,
+		fileIDs:  slices.Clone(fileIDs),
+		items:    make([]*api.ResultItem, len(fileIDs)),
+		failures: make([]string, len(fileIDs)),
+	}
+	m.jobIDs = insertSorted(m.jobIDs, rec.Job.ID)
+	return nil
+}
+
+func (m *memStore) getJob(id string) (jobRec, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	j, ok := m.jobs[id]
+	if !ok {
+		return jobRec{}, fmt.Errorf("job %s: %w", id, api.ErrNotFound)
+	}
+	return j.rec, nil
+}
+
+func (m *memStore) listJobs(after string, n int) ([]jobRec, bool, int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []jobRec
+	more := false
+	newestFirst(m.jobIDs, after, func(id string) bool {
+		if len(out) == n {
+			more = true
+			return false
+		}
+		out = append(out, m.jobs[id].rec)
+		return true
+	})
+	return out, more, len(m.jobIDs), nil
+}
+
+func (m *memStore) record(jobID string, o outcome, finish finishFunc) (jobRec, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	j, ok := m.jobs[jobID]
+	if !ok {
+		return jobRec{}, false, fmt.Errorf("job %s: %w", jobID, api.ErrNotFound)
+	}
+	if o.Index < 0 || o.Index >= len(j.fileIDs) {
+		return jobRec{}, false, fmt.Errorf("job %s: file index %d out of range", jobID, o.Index)
+	}
+	if j.rec.Job.Status.Terminal() || j.items[o.Index] != nil || j.failures[o.Index] != "" {
+		return j.rec, false, nil
+	}
+	if o.Err != "" {
+		j.failures[o.Index] = o.Err
+		j.prog.Failed++
+	} else {
+		item := *o.Item
+		j.items[o.Index] = &item
+		j.prog.Done++
+	}
+	if j.prog.Done+j.prog.Failed < len(j.fileIDs) {
+		return j.rec, false, nil
+	}
+	var failures []outcome
+	for i, msg := range j.failures {
+		if msg != "" {
+			failures = append(failures, outcome{Index: i, FileID: j.fileIDs[i], Err: msg})
+		}
+	}
+	finish(&j.rec, failures)
+	return j.rec, true, nil
+}
+
+func (m *memStore) results(jobID string, after, n int) ([]api.ResultItem, int, bool, int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	j, ok := m.jobs[jobID]
+	if !ok {
+		return nil, 0, false, 0, fmt.Errorf("job %s: %w", jobID, api.ErrNotFound)
+	}
+	var out []api.ResultItem
+	last := after
+	for i := after + 1; i < len(j.items); i++ {
+		if j.items[i] == nil {
+			continue
+		}
+		if len(out) == n {
+			return out, last, true, j.prog.Done, nil
+		}
+		out = append(out, *j.items[i])
+		last = i
+	}
+	return out, last, false, j.prog.Done, nil
+}
+
+func (m *memStore) unfinished() ([]pendingJob, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []pendingJob
+	for _, id := range m.jobIDs {
+		j := m.jobs[id]
+		if j.rec.Job.Status.Terminal() {
+			continue
+		}
+		p := pendingJob{Rec: j.rec, FileIDs: slices.Clone(j.fileIDs)}
+		for i := range j.fileIDs {
+			if j.items[i] == nil && j.failures[i] == "" {
+				p.Todo = append(p.Todo, i)
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func (m *memStore) close() error { return nil }
+
+// shortErr keeps an error text readable in a job's error_message.
+func shortErr(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}

@@ -1,0 +1,202 @@
+// Package server serves the LlamaCloud classifier API (v1) over the local
+// backend: file upload, list, get and delete under /api/v1/beta/files, and
+// classify jobs under /api/v1/classifier/jobs, with FastAPI-style errors,
+// bearer-key auth, AIP-132 pagination and webhooks. See
+// ../../../shared/reference/ for the API it speaks.
+//
+// The package owns HTTP only: request parsing, validation of what is not the
+// backend's business (content types, sizes, query parameters), error
+// mapping, auth, and webhook delivery. Files, jobs and classification belong
+// to internal/local.
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/classifyd/classifyd/internal/local"
+)
+
+// Defaults of Options.
+const (
+	DefaultMaxBodyBytes = 100 << 20
+	DefaultMaxJSONBytes = 1 << 20
+)
+
+// Options configure a Server.
+type Options struct {
+	Backend *local.Backend
+	// APIKeys are the accepted bearer keys. With none, only loopback clients
+	// are served (unless AllowRemoteWithoutKey).
+	APIKeys []string
+	// AllowRemoteWithoutKey serves clients on any address without a key
+	// (`serve --insecure`).
+	AllowRemoteWithoutKey bool
+	// MaxBodyBytes bounds an upload request; default DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// MaxJSONBytes bounds a JSON request body; default DefaultMaxJSONBytes.
+	MaxJSONBytes int64
+	// AllowPrivateWebhooks lets webhooks reach loopback, link-local and
+	// private addresses.
+	AllowPrivateWebhooks bool
+	// Webhook delivery knobs; zero means the default.
+	WebhookRetries int           // retries after the first attempt; default 4
+	WebhookBackoff time.Duration // first wait between attempts, doubled each time; default 1s
+	WebhookTimeout time.Duration // per attempt; default 10s
+	// OnWebhook, if set, is called once per webhook delivery with its final
+	// outcome (nil error on a 2xx answer).
+	OnWebhook func(d WebhookDelivery)
+	Logger    *slog.Logger
+}
+
+// Server is the HTTP face of a local backend. It is an http.Handler; call
+// JobDone from the backend's OnJobDone so that webhooks are sent, and
+// Shutdown to wait for deliveries in flight.
+type Server struct {
+	opts     Options
+	log      *slog.Logger
+	b        *local.Backend
+	mux      *http.ServeMux
+	keys     [][32]byte // SHA-256 of each key, compared in constant time
+	webhooks *webhooks
+}
+
+// New returns the server of opts.Backend.
+func New(opts Options) *Server {
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.MaxJSONBytes <= 0 {
+		opts.MaxJSONBytes = DefaultMaxJSONBytes
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{opts: opts, log: opts.Logger.With("component", "server"), b: opts.Backend}
+	for _, k := range opts.APIKeys {
+		if k = strings.TrimSpace(k); k != "" {
+			s.keys = append(s.keys, sha256.Sum256([]byte(k)))
+		}
+	}
+	s.webhooks = newWebhooks(opts, s.log)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("POST /api/v1/beta/files", s.auth(s.uploadFile))
+	mux.HandleFunc("GET /api/v1/beta/files", s.auth(s.listFiles))
+	mux.HandleFunc("GET /api/v1/beta/files/{id}", s.auth(s.getFile))
+	mux.HandleFunc("DELETE /api/v1/beta/files/{id}", s.auth(s.deleteFile))
+	mux.HandleFunc("POST /api/v1/classifier/jobs", s.auth(s.createJob))
+	mux.HandleFunc("GET /api/v1/classifier/jobs", s.auth(s.listJobs))
+	mux.HandleFunc("GET /api/v1/classifier/jobs/{id}", s.auth(s.getJob))
+	mux.HandleFunc("GET /api/v1/classifier/jobs/{id}/results", s.auth(s.jobResults))
+	s.mux = mux
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		// Unknown path or method: answer in the API's error shape.
+		if !s.allowed(w, r) {
+			return
+		}
+		s.mux.ServeHTTP(&detailWriter{ResponseWriter: w}, r)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// Shutdown waits for webhook deliveries in flight until ctx is done, then
+// cancels them.
+func (s *Server) Shutdown(ctx context.Context) error {
+	return s.webhooks.shutdown(ctx)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "queued": s.b.Queued()})
+}
+
+// auth checks the bearer key (or, with no keys configured, that the client
+// is on loopback).
+func (s *Server) auth(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.allowed(w, r) {
+			h(w, r)
+		}
+	}
+}
+
+func (s *Server) allowed(w http.ResponseWriter, r *http.Request) bool {
+	if len(s.keys) == 0 {
+		if s.opts.AllowRemoteWithoutKey || isLoopback(r.RemoteAddr) {
+			return true
+		}
+		writeDetail(w, http.StatusForbidden, "no API key is configured, so only loopback clients are served")
+		return false
+	}
+	token, ok := bearer(r.Header.Get("Authorization"))
+	if ok {
+		sum := sha256.Sum256([]byte(token))
+		match := 0
+		for _, k := range s.keys {
+			match |= subtle.ConstantTimeCompare(sum[:], k[:])
+		}
+		if match == 1 {
+			return true
+		}
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="classifyd"`)
+	if !ok {
+		writeDetail(w, http.StatusUnauthorized, "Missing API key: send Authorization: Bearer <key>")
+	} else {
+		writeDetail(w, http.StatusUnauthorized, "Invalid API key")
+	}
+	return false
+}
+
+func bearer(h string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
+func isLoopback(remoteAddr string) bool {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// detailWriter turns the mux's plain-text 404 and 405 into {"detail": ...}.
+type detailWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (d *detailWriter) WriteHeader(code int) {
+	if d.wrote {
+		return
+	}
+	d.wrote = true
+	writeDetail(d.ResponseWriter, code, http.StatusText(code))
+}
+
+func (d *detailWriter) Write(p []byte) (int, error) {
+	if !d.wrote {
+		d.WriteHeader(http.StatusOK)
+	}
+	return len(p), nil
+}

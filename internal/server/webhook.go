@@ -1,0 +1,283 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/netip"
+	"slices"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/classifyd/classifyd/internal/api"
+)
+
+// ErrPrivateAddress is a webhook host that resolves to a loopback,
+// link-local, private or otherwise non-public address while private webhooks
+// are not allowed.
+var ErrPrivateAddress = errors.New("webhook address is not public")
+
+// WebhookDelivery is the final outcome of one webhook of one job.
+type WebhookDelivery struct {
+	JobID    string
+	URL      string
+	Event    string
+	Attempts int
+	Status   int // HTTP status of the last answer, 0 if none
+	Err      error
+}
+
+// maxWebhookConcurrency bounds deliveries in flight.
+const maxWebhookConcurrency = 16
+
+// webhooks sends job notifications: the job's JSON, POSTed to each
+// configured URL whose event filter matches, with the configured headers,
+// a bounded number of retries with exponential backoff, a timeout per
+// attempt, no redirects, and (unless allowed) no private addresses, checked
+// on the socket about to connect so that DNS rebinding cannot get round it.
+// A failing webhook is logged and reported to OnWebhook; it never changes
+// the job. Deliveries are not persisted: a restart loses those in flight.
+type webhooks struct {
+	client  *http.Client
+	retries int
+	backoff time.Duration
+	log     *slog.Logger
+	onDone  func(WebhookDelivery)
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	sem    chan struct{}
+}
+
+func newWebhooks(opts Options, log *slog.Logger) *webhooks {
+	if opts.WebhookRetries == 0 {
+		opts.WebhookRetries = 4
+	}
+	if opts.WebhookRetries < 0 {
+		opts.WebhookRetries = 0
+	}
+	if opts.WebhookBackoff <= 0 {
+		opts.WebhookBackoff = time.Second
+	}
+	if opts.WebhookTimeout <= 0 {
+		opts.WebhookTimeout = 10 * time.Second
+	}
+	dialer := &net.Dialer{Timeout: opts.WebhookTimeout}
+	if !opts.AllowPrivateWebhooks {
+		dialer.Control = refusePrivate
+	}
+	tr := &http.Transport{
+		Proxy:                  nil, // a proxy would hide the address we must check
+		DialContext:            dialer.DialContext,
+		TLSHandshakeTimeout:    opts.WebhookTimeout,
+		ResponseHeaderTimeout:  opts.WebhookTimeout,
+		MaxIdleConns:           8,
+		IdleConnTimeout:        30 * time.Second,
+		MaxResponseHeaderBytes: 64 << 10,
+		ForceAttemptHTTP2:      true,
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &webhooks{
+		client: &http.Client{
+			Transport: tr,
+			Timeout:   opts.WebhookTimeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error {
+				return http.ErrUseLastResponse
+			},
+		},
+		retries: opts.WebhookRetries,
+		backoff: opts.WebhookBackoff,
+		log:     log.With("part", "webhook"),
+		onDone:  opts.OnWebhook,
+		ctx:     ctx,
+		cancel:  cancel,
+		sem:     make(chan struct{}, maxWebhookConcurrency),
+	}
+}
+
+// refusePrivate is a net.Dialer Control: it runs for the resolved address
+// about to be connected.
+func refusePrivate(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return fmt.Errorf("%w: %s", ErrPrivateAddress, host)
+	}
+	if !publicAddr(ip) {
+		return fmt.Errorf("%w: %s", ErrPrivateAddress, ip)
+	}
+	return nil
+}
+
+var nonPublic = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),
+	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT
+	netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("198.18.0.0/15"),
+	netip.MustParsePrefix("240.0.0.0/4"),
+	netip.MustParsePrefix("64:ff9b::/96"), // NAT64 may reach private IPv4
+	netip.MustParsePrefix("2002::/16"),    // 6to4 likewise
+}
+
+func publicAddr(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() {
+		return false
+	}
+	for _, p := range nonPublic {
+		if p.Contains(ip) {
+			return false
+		}
+	}
+	return true
+}
+
+// JobDone sends the webhooks of a job that reached a terminal state. Wire it
+// to local.Options.OnJobDone. It does not block.
+func (s *Server) JobDone(job api.ClassifyJob) {
+	cfgs, err := s.b.JobWebhooks(context.Background(), job.ID)
+	if err != nil {
+		s.log.Error("webhooks of job", "job", job.ID, "err", err)
+		return
+	}
+	event := api.EventFor(job.Status)
+	for _, c := range cfgs {
+		if api.Deref(c.WebhookURL) == "" {
+			continue
+		}
+		if len(c.WebhookEvents) > 0 && !slices.Contains(c.WebhookEvents, event) {
+			continue
+		}
+		s.webhooks.send(job, c, event)
+	}
+}
+
+func (wh *webhooks) send(job api.ClassifyJob, c api.WebhookConfiguration, event string) {
+	body, err := json.Marshal(job)
+	if err != nil {
+		wh.log.Error("encode job", "job", job.ID, "err", err)
+		return
+	}
+	wh.wg.Add(1)
+	go func() {
+		defer wh.wg.Done()
+		select {
+		case wh.sem <- struct{}{}:
+		case <-wh.ctx.Done():
+			return
+		}
+		defer func() { <-wh.sem }()
+		d := wh.deliver(job.ID, *c.WebhookURL, event, c.WebhookHeaders, body)
+		if d.Err != nil {
+			wh.log.Warn("webhook failed", "job", d.JobID, "url", d.URL, "event", d.Event, "attempts", d.Attempts, "err", d.Err)
+		} else {
+			wh.log.Info("webhook sent", "job", d.JobID, "url", d.URL, "event", d.Event, "attempts", d.Attempts)
+		}
+		if wh.onDone != nil {
+			wh.onDone(d)
+		}
+	}()
+}
+
+// reservedHeaders are set by the sender and not taken from webhook_headers.
+var reservedHeaders = []string{"Host", "Content-Length", "Content-Type", "Transfer-Encoding", "Connection", "Te", "Upgrade", "Trailer"}
+
+func (wh *webhooks) deliver(jobID, url, event string, headers map[string]any, body []byte) WebhookDelivery {
+	d := WebhookDelivery{JobID: jobID, URL: url, Event: event}
+	deliveryID := fmt.Sprintf("%s.%s", jobID, event)
+	for attempt := 0; ; attempt++ {
+		d.Attempts = attempt + 1
+		status, err := wh.post(url, event, deliveryID, headers, body)
+		d.Status, d.Err = status, err
+		if err == nil || attempt >= wh.retries || !retryableWebhook(status, err) {
+			return d
+		}
+		wait := wh.backoff << attempt
+		wait = min(wait, 5*time.Minute)
+		wait -= time.Duration(rand.Int64N(int64(wait)/4 + 1))
+		t := time.NewTimer(wait)
+		select {
+		case <-wh.ctx.Done():
+			t.Stop()
+			d.Err = fmt.Errorf("%w (after %v)", wh.ctx.Err(), err)
+			return d
+		case <-t.C:
+		}
+	}
+}
+
+func (wh *webhooks) post(url, event, deliveryID string, headers map[string]any, body []byte) (int, error) {
+	req, err := http.NewRequestWithContext(wh.ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	for k, v := range headers {
+		if slices.ContainsFunc(reservedHeaders, func(h string) bool { return http.CanonicalHeaderKey(k) == h }) {
+			continue
+		}
+		s, ok := v.(string)
+		if !ok {
+			b, _ := json.Marshal(v)
+			s = string(b)
+		}
+		req.Header.Set(k, s)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", "classifyd-webhook/1")
+	}
+	req.Header.Set("X-Classifyd-Event", event)
+	req.Header.Set("X-Classifyd-Delivery", deliveryID)
+	resp, err := wh.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp.StatusCode, fmt.Errorf("webhook answered %s", resp.Status)
+	}
+	return resp.StatusCode, nil
+}
+
+// retryableWebhook: connection errors, 408, 429 and 5xx are tried again;
+// refused addresses, redirects and other 4xx are final.
+func retryableWebhook(status int, err error) bool {
+	if errors.Is(err, ErrPrivateAddress) {
+		return false
+	}
+	if status == 0 {
+		return true
+	}
+	return status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500
+}
+
+func (wh *webhooks) shutdown(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		wh.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		wh.cancel()
+		return nil
+	case <-ctx.Done():
+		wh.cancel()
+		<-done
+		return ctx.Err()
+	}
+}

@@ -17,14 +17,19 @@
 // it, for Settle. The check is a re-stat Settle after the last observed
 // change; a file that changed is simply checked again later. A file that keeps
 // changing is never emitted (an incomplete document is worse than a late one):
-// after MaxWait of continuous change the watcher logs a warning, once, and
-// keeps waiting. Ignore patterns also apply to directory names (so ".*" keeps
-// the watcher out of ".snapshot" and ".Trash" folders).
+// once it has kept changing for MaxWait the watcher logs a warning, once, and
+// keeps waiting. Settle must be longer than the longest pause of the slowest
+// writer (a scanner between pages, a stalled SMB copy). Ignore patterns also
+// apply to directory names (so ".*" keeps the watcher out of ".snapshot" and
+// ".Trash" folders).
 //
 // Renames are a remove plus a create: "scan.pdf.part" renamed to "scan.pdf"
 // is the creation of "scan.pdf", which is emitted once stable. A file that
 // was emitted is not emitted again unless it changes afterwards (size, mtime
-// or inode differ) or disappears and reappears.
+// or inode differ) or disappears and reappears. That memory holds only files
+// still in the inbox: a path is dropped on its Remove or Rename event, on
+// Forget, and when a complete rescan no longer finds it. Moves out of the
+// inbox (the daemon's own) are Remove/Rename events and never emit anything.
 //
 // # Sources of truth
 //
@@ -118,8 +123,9 @@ type Options struct {
 	// 0 means DefaultMaxPending.
 	MaxPending int
 	// MaxWait is how long a file may keep changing before a warning is
-	// logged (once per file). The file is still not emitted until it is
-	// stable. 0 means DefaultMaxWait, negative means no warning.
+	// logged (once per file). It is not a forced flush: the file is still
+	// not emitted until it is stable, since a half-written document is worse
+	// than a late one. 0 means DefaultMaxWait, negative means no warning.
 	MaxWait time.Duration
 	// Logger receives the watcher's logs (component=watch). nil discards.
 	Logger *slog.Logger
@@ -129,7 +135,7 @@ type Options struct {
 type Stats struct {
 	Events    uint64 // fsnotify events received
 	Rescans   uint64 // full rescans completed (the first one included)
-	Overflows uint64 // fsnotify queue overflows plus MaxPending overflows
+	Overflows uint64 // fsnotify queue overflows plus events dropped at MaxPending
 	Errors    uint64 // fsnotify errors other than overflow, failed walks
 	Emitted   uint64 // files delivered on Files()
 	Pending   int64  // files settling or waiting for the consumer, now

@@ -259,6 +259,12 @@ func TestExclude(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.sentinel("s2.pdf")
+	// An excluded folder made after start is not entered either.
+	root2 := t.TempDir()
+	late := start(t, Options{Root: root2, Recursive: true, Exclude: []string{filepath.Join(root2, "later")}}, nil)
+	late.waitRescans(1)
+	late.write("later/x.pdf", "x")
+	late.sentinel("s.pdf")
 	h.onLoop(func(l *loop) {
 		if _, ok := l.emitted[h.path("s1.pdf")]; ok {
 			t.Error("memory of a file moved out was kept")
@@ -295,6 +301,43 @@ func TestEmittedOnceUnlessChanged(t *testing.T) {
 	os.Rename(tmp, h.path("a.pdf"))
 	h.expect("a.pdf")
 	h.sentinel("s3.pdf")
+}
+
+// A stable file that changes before the consumer takes it settles again.
+func TestChangedWhileWaitingForConsumer(t *testing.T) {
+	h := start(t, Options{}, nil)
+	h.waitRescans(1)
+	h.write("a.pdf", "v1")
+	ready := func(l *loop) bool { e := l.front(); return e != nil && e.path == h.path("a.pdf") }
+	h.waitFor("a.pdf stable", func() bool { ok := false; h.onLoop(func(l *loop) { ok = ready(l) }); return ok })
+	f, _ := os.OpenFile(h.path("a.pdf"), os.O_APPEND|os.O_WRONLY, 0)
+	f.Write([]byte(" v2"))
+	f.Close()
+	h.waitFor("a.pdf settling again", func() bool {
+		ok := false
+		h.onLoop(func(l *loop) { e := l.pending[h.path("a.pdf")]; ok = e != nil && e.index >= 0 && !ready(l) })
+		return ok
+	})
+	if ev := h.expect("a.pdf")[h.path("a.pdf")]; ev.Size != int64(len("v1 v2")) {
+		t.Fatalf("size %d", ev.Size)
+	}
+	h.sentinel("s.pdf")
+}
+
+// A pending file replaced by a symlink or fifo is dropped, never emitted.
+func TestReplacedBySpecialFile(t *testing.T) {
+	h := start(t, Options{Settle: 300 * time.Millisecond}, nil)
+	h.waitRescans(1)
+	h.write("a.pdf", "a")
+	h.write("b.pdf", "b")
+	h.waitFor("both pending", func() bool { return h.w.Stats().Pending == 2 })
+	must(t, os.Symlink("/etc/hostname", h.path("tmp-link")))
+	must(t, os.Rename(h.path("tmp-link"), h.path("a.pdf")))
+	must(t, syscall.Mkfifo(h.path("tmp-fifo"), 0o644))
+	must(t, os.Rename(h.path("tmp-fifo"), h.path("b.pdf")))
+	h.sentinel("s.pdf")
+	// Not merely late: the watcher holds nothing more.
+	h.waitFor("nothing pending", func() bool { return h.w.Stats().Pending == 0 })
 }
 
 func TestForget(t *testing.T) {
@@ -461,38 +504,60 @@ func TestRealOverflow(t *testing.T) {
 // With a tiny MaxPending and a slow consumer, nothing is lost or repeated.
 func TestMaxPendingAndSlowConsumer(t *testing.T) {
 	h := setup(t, Options{Recursive: true, MaxPending: 8}, nil)
-	var names []string
+	var backlog, live []string
 	for i := range 40 {
-		names = append(names, h.relWrite(fmt.Sprintf("backlog/%02d.pdf", i)))
+		backlog = append(backlog, h.relWrite(fmt.Sprintf("backlog/%02d.pdf", i)))
 	}
 	h.run()
-	// Nobody reads yet: files wait, the cap holds.
+	// Nobody reads yet: the first rescan pauses at the cap, it drops nothing.
 	h.waitFor("pending at the cap", func() bool { return h.w.Stats().Pending == 8 })
+	h.receiveSlowly(backlog)
+	if s := h.w.Stats(); s.Overflows != 0 || s.Rescans != 1 {
+		t.Fatalf("the backlog walk overflowed instead of pausing: %+v", s)
+	}
+	// Events beyond the cap are dropped and a rescan finds their files.
 	for i := range 40 {
-		names = append(names, h.relWrite(fmt.Sprintf("live-%02d.pdf", i)))
+		live = append(live, h.relWrite(fmt.Sprintf("live-%02d.pdf", i)))
 	}
 	h.waitFor("overflow", func() bool { return h.w.Stats().Overflows > 0 })
 	if p := h.w.Stats().Pending; p > 8 {
 		t.Fatalf("pending %d over the cap", p)
 	}
+	h.receiveSlowly(live)
+	h.sentinel("s.pdf")
+}
+
+// receiveSlowly receives exactly rels, each once, like a slow consumer.
+func (h *harness) receiveSlowly(rels []string) {
+	h.t.Helper()
+	want := map[string]bool{}
+	for _, r := range rels {
+		want[h.path(r)] = true
+	}
 	got := map[string]bool{}
-	for len(got) < len(names) {
+	for len(got) < len(want) {
 		ev := h.next()
-		if got[ev.Path] {
-			t.Fatalf("emitted twice: %s", ev.Path)
+		if got[ev.Path] || !want[ev.Path] {
+			h.t.Fatalf("unexpected or repeated emit %s", ev.Path)
 		}
 		got[ev.Path] = true
 		time.Sleep(time.Millisecond) // a slow consumer
 	}
-	for _, n := range names {
-		if !got[h.path(n)] {
-			t.Errorf("missing %s", n)
-		}
-	}
-	h.sentinel("s.pdf")
 }
 
 func (h *harness) relWrite(rel string) string {
 	h.write(rel, rel)
 	return rel
+}
+
+// The inbox may be a symlink to the real folder: paths stay under Root.
+func TestRootIsSymlink(t *testing.T) {
+	real := t.TempDir()
+	link := filepath.Join(t.TempDir(), "inbox")
+	must(t, os.Symlink(real, link))
+	os.WriteFile(filepath.Join(real, "old.pdf"), []byte("old"), 0o644)
+	h := start(t, Options{Root: link, Recursive: true}, nil)
+	h.expect("old.pdf")
+	h.write("sub/new.pdf", "new")
+	h.expect("sub/new.pdf")
 }

@@ -247,7 +247,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 				select {
 				case <-ctx.Done():
 					return nil
-				case ev := <-w.Files():
+				case ev, ok := <-w.Files():
+					if !ok {
+						return nil
+					}
 					select {
 					case events <- ev:
 					case <-ctx.Done():

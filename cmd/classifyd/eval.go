@@ -2,11 +2,136 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/eval"
+	"github.com/classifyd/classifyd/internal/extract"
+	"github.com/classifyd/classifyd/internal/pipeline"
 )
 
-// STUB: replaced by the owner of this command.
+const evalHelp = `Usage: classifyd eval [flags] DIR
+       classifyd eval [flags] --labels labels.csv
+
+Measures the embedded engine against labelled documents and prints the
+accuracy, per-type precision/recall/F1, the confusion matrix, the expected
+calibration error (ECE) of the confidences and every file it got wrong with
+its reasoning.
+
+Labels come from DIR (one subfolder per type, every file below it is of that
+type) or from a CSV with a header and at least the columns path and type
+(paths relative to the CSV's folder). A label that is no rule's type
+expects "no type" (use it for unrelated documents).
+
+Zero-shot by default: the engine knows only the rules. --examples N draws N
+files per type from the labelled set, learns them and evaluates on the rest;
+--runs R repeats that with seeds S, S+1, ... and averages.
+
+Examples:
+  classifyd eval --config rules.yaml ./labelled
+  classifyd eval --config rules.yaml --labels corpus/labels.csv
+  classifyd eval --config rules.yaml --labels corpus/labels.csv --examples 5 --runs 3
+  classifyd eval --config paraphrased.yaml --labels corpus/labels.csv --map invoice=bill,receipt=till_slip
+  classifyd eval --labels corpus/labels.csv --json > report.json
+`
+
 func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("eval: not implemented yet")
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "configuration file with the rules (default: built-in example rules)")
+	labels := fs.String("labels", "", "CSV of labels (columns path,type; paths relative to the CSV)")
+	examples := fs.Int("examples", 0, "examples per type to learn before evaluating on the rest (0 = zero-shot)")
+	seed := fs.Int64("seed", 1, "seed of the example draw")
+	runs := fs.Int("runs", 1, "runs with seeds seed, seed+1, ... (averaged)")
+	selfTrain := fs.Bool("self-train", false, "let confident documents teach the engine about the rest of the batch")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	mapping := fs.String("map", "", "rename labels to rule types: label=type,label=type")
+	mode := fs.String("mode", "", "FAST or MULTIMODAL (default: the config's mode)")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "files extracted at once")
+	fs.Usage = func() { printHelp(stderr, evalHelp, fs) }
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if (*labels == "") == (fs.NArg() == 0) || fs.NArg() > 1 {
+		fmt.Fprintln(stderr, "eval: give either a folder of type subfolders or --labels CSV")
+		fs.Usage()
+		return errExit{2}
+	}
+	if *examples < 0 || *runs < 1 {
+		return fmt.Errorf("eval: --examples must be >= 0 and --runs >= 1")
+	}
+	typeMap, err := parseMap(*mapping)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	if len(cfg.Rules) == 0 {
+		return fmt.Errorf("eval: the configuration has no rules")
+	}
+	if *mode != "" {
+		cfg.Mode = api.Mode(strings.ToUpper(*mode))
+		if !cfg.Mode.Valid() {
+			return fmt.Errorf("--mode %q: want FAST or MULTIMODAL", *mode)
+		}
+	}
+	var items []eval.Item
+	base := ""
+	if *labels != "" {
+		items, err = eval.LoadLabels(*labels)
+		base = filepath.Dir(*labels)
+	} else {
+		items, err = eval.LoadDir(fs.Arg(0))
+		base = fs.Arg(0)
+	}
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, "", "warn")
+	if err != nil {
+		return err
+	}
+	ext, err := extract.New(extract.Config{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer ext.Close()
+	p := pipeline.New(pipeline.Options{Extractor: ext, Logger: log})
+	docs, err := eval.Extract(ctx, p, items, pipeline.ExtractOptions(cfg.Mode, cfg.ParsingConfiguration()), *workers)
+	if err != nil {
+		return err
+	}
+	o := eval.Options{Rules: cfg.APIRules(), TypeMap: typeMap, Examples: *examples, SelfTrain: *selfTrain,
+		Threshold: cfg.MinConfidence}
+	for i := 0; i < *runs; i++ {
+		o.Seeds = append(o.Seeds, *seed+int64(i))
+	}
+	rep := eval.Run(docs, o)
+	if *asJSON {
+		return rep.WriteJSON(stdout)
+	}
+	return rep.WriteText(stdout, base)
+}
+
+// parseMap reads "label=type,label=type".
+func parseMap(s string) (map[string]string, error) {
+	m := map[string]string{}
+	if s == "" {
+		return m, nil
+	}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok || k == "" || v == "" {
+			return nil, fmt.Errorf("--map %q: want label=type,label=type", s)
+		}
+		m[k] = v
+	}
+	return m, nil
 }

@@ -1,7 +1,11 @@
-// Package engine classifies document text against natural-language rules. STUB: the engine helper replaces this file.
 package engine
 
-import "github.com/classifyd/classifyd/internal/api"
+import (
+	"sort"
+	"sync"
+
+	"github.com/classifyd/classifyd/internal/api"
+)
 
 // Doc is the input of a classification.
 type Doc struct {
@@ -14,15 +18,107 @@ type Doc struct {
 // Result is the outcome of a classification; Type is "" when no rule fits.
 type Result struct {
 	Type       string
-	Confidence float64
+	Confidence float64 // calibrated probability that Type is right (or, for "", that no rule fits)
 	Reasoning  string
+	Scores     []Score // every rule, best first
+}
+
+// Score is one rule's score for a document.
+type Score struct {
+	Type  string
+	Score float64
 }
 
 // Engine is the classifier with what it has learned; safe for concurrent use.
-type Engine struct{}
+type Engine struct {
+	mu  sync.RWMutex // guards mem
+	mem *memory
+
+	cacheMu  sync.Mutex
+	compiled map[string]*ruleSet
+}
+
+// MinEvidence is the score below which a document is said to fit no rule.
+// It is a property of the score scale, the same for every rule set.
+var MinEvidence = 0.16
 
 // New returns an engine that knows nothing but general knowledge of documents.
-func New() *Engine { return &Engine{} }
+func New() *Engine {
+	return &Engine{mem: newMemory(), compiled: map[string]*ruleSet{}}
+}
+
+// ruleSet returns the compiled form of rules, cached.
+func (e *Engine) ruleSet(rules []api.Rule) *ruleSet {
+	key := ruleKey(rules)
+	e.cacheMu.Lock()
+	defer e.cacheMu.Unlock()
+	if rs, ok := e.compiled[key]; ok {
+		return rs
+	}
+	if len(e.compiled) >= 32 {
+		clear(e.compiled)
+	}
+	rs := compileRules(rules)
+	e.compiled[key] = rs
+	return rs
+}
 
 // Classify returns the best rule for doc.
-func (e *Engine) Classify(doc Doc, rules []api.Rule) Result { panic("not implemented") }
+func (e *Engine) Classify(doc Doc, rules []api.Rule) Result {
+	if len(rules) == 0 {
+		return Result{Reasoning: "no rules"}
+	}
+	rs := e.ruleSet(rules)
+	di := analyze(doc)
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.decide(di, rs, learnedView{mems: []*memory{e.mem}, wts: []float64{1}})
+}
+
+// decide scores a document against every rule and picks the winner.
+func (e *Engine) decide(di *docInfo, rs *ruleSet, lv learnedView) Result {
+	sc := newScorer(di)
+	scores := make([]ruleScore, len(rs.rules))
+	for i, rm := range rs.rules {
+		scores[i] = sc.zeroShot(rm)
+	}
+	corr := applyLearned(di, rs, scores, lv)
+	order := make([]int, len(scores))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return scores[order[a]].total > scores[order[b]].total })
+	res := Result{Scores: make([]Score, len(order))}
+	for k, i := range order {
+		res.Scores[k] = Score{Type: scores[i].rm.typ, Score: round3(scores[i].total)}
+	}
+	best := &scores[order[0]]
+	var second *ruleScore
+	if len(order) > 1 {
+		second = &scores[order[1]]
+	}
+	if corr != nil {
+		res.Type = corr.typ
+		res.Confidence = corr.confidence
+		res.Reasoning = corr.reason
+		return res
+	}
+	s1, s2 := best.total, 0.0
+	if second != nil {
+		s2 = second.total
+	}
+	p := calibrated(s1, s2, best.learned > 0)
+	if s1 < MinEvidence {
+		res.Confidence = round3(1 - p)
+		res.Reasoning = reasonNone(best, di)
+		return res
+	}
+	res.Type = best.rm.typ
+	res.Confidence = round3(p)
+	res.Reasoning = reasonFor(best, second, res.Confidence)
+	return res
+}
+
+func round3(x float64) float64 {
+	return float64(int(x*1000+0.5)) / 1000
+}

@@ -1,0 +1,353 @@
+package engine
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math"
+	"sort"
+	"strings"
+)
+
+// Learning from labelled examples.
+//
+// Every example is kept as a sparse vector: hashed stems of its words
+// (log term frequency, weighted at query time by an IDF over all stored
+// examples) and, separately, its structure cues. A document's learned
+// evidence for a type is how much closer it is to that type's nearest
+// examples than to the examples of the other types. Learning is a map
+// insert: no retraining.
+//
+// A correction (a person moved a file from one type folder to another)
+// outranks everything: the same document, or a near copy of it, gets the
+// corrected type whatever the rules and other examples say.
+
+const (
+	hashBits       = 20
+	maxVecTerms    = 400 // strongest stems kept per example
+	maxPerType     = 400 // examples kept per type (oldest plain examples go first)
+	knnK           = 3
+	correctionSim  = 0.92 // near-duplicate of a corrected document
+	correctionWt   = 3.0  // weight of a corrected example among neighbours
+	cueSimWeight   = 0.3  // share of structure in the similarity
+	learnedWeight  = 1.2  // scale of learned evidence against zero-shot scores
+	selfTaughtWt   = 0.6  // weight of a self-taught (batch) example
+	minExampleTerm = 3
+)
+
+// sparseVec is a sorted sparse vector.
+type sparseVec struct {
+	idx []uint32
+	val []float32
+}
+
+// example is one labelled document.
+type example struct {
+	hash      uint64
+	vec       sparseVec
+	cues      [numCues]float32
+	weight    float64
+	corrected bool
+	from      string // for a correction: the type it was moved away from
+	title     string
+	seq       uint64
+}
+
+// memory is what the engine has learned.
+type memory struct {
+	types       map[string][]*example
+	corrections map[uint64]string // document hash -> corrected type
+	df          map[uint32]int    // examples holding each hashed stem
+	n           int               // examples stored
+	seq         uint64
+}
+
+func newMemory() *memory {
+	return &memory{types: map[string][]*example{}, corrections: map[uint64]string{}, df: map[uint32]int{}}
+}
+
+// docHash identifies a document by its normalised words.
+func docHash(di *docInfo) uint64 {
+	h := fnv.New64a()
+	for _, t := range di.tokens {
+		h.Write([]byte(t))
+		h.Write([]byte{0})
+	}
+	return h.Sum64()
+}
+
+func hashStem(s string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(s))
+	return h.Sum32() & (1<<hashBits - 1)
+}
+
+// vectorize turns a document into its example form.
+func vectorize(di *docInfo) *example {
+	tf := di.termFreq(di.lang)
+	type kv struct {
+		k uint32
+		v float64
+	}
+	acc := map[uint32]float64{}
+	for s, n := range tf {
+		if len(s) < 2 {
+			continue
+		}
+		acc[hashStem(s)] += 1 + math.Log(float64(n))
+	}
+	items := make([]kv, 0, len(acc))
+	for k, v := range acc {
+		items = append(items, kv{k, v})
+	}
+	if len(items) > maxVecTerms {
+		sort.Slice(items, func(i, j int) bool { return items[i].v > items[j].v || items[i].v == items[j].v && items[i].k < items[j].k })
+		items = items[:maxVecTerms]
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].k < items[j].k })
+	ex := &example{hash: docHash(di), weight: 1, title: docTitle(di)}
+	ex.vec.idx = make([]uint32, len(items))
+	ex.vec.val = make([]float32, len(items))
+	for i, it := range items {
+		ex.vec.idx[i] = it.k
+		ex.vec.val[i] = float32(it.v)
+	}
+	for i := range ex.cues {
+		ex.cues[i] = float32(di.cue(cueID(i)))
+	}
+	return ex
+}
+
+// docTitle is a short name for a document in reasoning.
+func docTitle(di *docInfo) string {
+	t := di.title
+	if t == "" {
+		for _, l := range di.lines {
+			if len(strings.Fields(l)) >= 2 {
+				t = l
+				break
+			}
+		}
+	}
+	t = strings.Join(strings.Fields(t), " ")
+	if r := []rune(t); len(r) > 50 {
+		t = string(r[:50]) + "…"
+	}
+	return t
+}
+
+func (m *memory) add(typ string, ex *example) {
+	// the same document is an example of one type only
+	m.remove("", ex.hash)
+	m.seq++
+	ex.seq = m.seq
+	list := m.types[typ]
+	if len(list) >= maxPerType {
+		drop := -1
+		for i, old := range list {
+			if !old.corrected {
+				drop = i
+				break
+			}
+		}
+		if drop < 0 {
+			drop = 0
+		}
+		m.unindex(list[drop])
+		list = append(list[:drop], list[drop+1:]...)
+	}
+	m.types[typ] = append(list, ex)
+	m.index(ex)
+}
+
+func (m *memory) index(ex *example) {
+	for _, k := range ex.vec.idx {
+		m.df[k]++
+	}
+	m.n++
+}
+
+func (m *memory) unindex(ex *example) {
+	for _, k := range ex.vec.idx {
+		if m.df[k]--; m.df[k] <= 0 {
+			delete(m.df, k)
+		}
+	}
+	m.n--
+}
+
+// remove drops the document with hash h from typ ("" = every type) and
+// reports whether it was there.
+func (m *memory) remove(typ string, h uint64) bool {
+	found := false
+	for t, list := range m.types {
+		if typ != "" && t != typ {
+			continue
+		}
+		kept := list[:0]
+		for _, ex := range list {
+			if ex.hash == h {
+				m.unindex(ex)
+				found = true
+				continue
+			}
+			kept = append(kept, ex)
+		}
+		if len(kept) == 0 {
+			delete(m.types, t)
+		} else {
+			m.types[t] = kept
+		}
+	}
+	return found
+}
+
+// learnedView is the learned knowledge consulted for one document: the
+// engine's memory and, during self-training, the batch's own examples.
+type learnedView struct {
+	mems []*memory
+	wts  []float64
+	skip uint64 // hash of the document itself (leave-one-out)
+}
+
+func (lv learnedView) idf(k uint32) float64 {
+	n, df := 0, 0
+	for _, m := range lv.mems {
+		n += m.n
+		df += m.df[k]
+	}
+	return math.Log(1 + float64(n+1)/float64(df+1))
+}
+
+// similarity of the query (already IDF-weighted and normalised) to ex.
+func (lv learnedView) similarity(q map[uint32]float64, qc *[numCues]float32, ex *example) float64 {
+	dot, norm := 0.0, 0.0
+	for i, k := range ex.vec.idx {
+		w := float64(ex.vec.val[i]) * lv.idf(k)
+		norm += w * w
+		if qv, ok := q[k]; ok {
+			dot += qv * w
+		}
+	}
+	ts := 0.0
+	if norm > 0 {
+		ts = dot / math.Sqrt(norm)
+	}
+	cd, cn1, cn2 := 0.0, 0.0, 0.0
+	for i := range ex.cues {
+		a, b := float64(qc[i]), float64(ex.cues[i])
+		cd += a * b
+		cn1 += a * a
+		cn2 += b * b
+	}
+	cs := 0.0
+	if cn1 > 0 && cn2 > 0 {
+		cs = cd / math.Sqrt(cn1*cn2)
+	}
+	return (1-cueSimWeight)*ts + cueSimWeight*cs
+}
+
+// neighbour is an example near the query.
+type neighbour struct {
+	ex  *example
+	sim float64
+	wt  float64
+}
+
+// correction is a decision forced by a person's correction.
+type correction struct {
+	typ        string
+	confidence float64
+	reason     string
+}
+
+// applyLearned adds learned evidence to the zero-shot scores and returns a
+// correction when one decides the document outright.
+func applyLearned(di *docInfo, rs *ruleSet, scores []ruleScore, lv learnedView) *correction {
+	total := 0
+	for _, m := range lv.mems {
+		for _, rm := range rs.rules {
+			total += len(m.types[rm.typ])
+		}
+	}
+	if total == 0 {
+		return nil
+	}
+	h := docHash(di)
+	for _, m := range lv.mems {
+		if typ, ok := m.corrections[h]; ok && h != lv.skip {
+			if _, known := rs.index[typ]; known {
+				return &correction{typ: typ, confidence: 0.99,
+					reason: fmt.Sprintf("%s (0.99): a person filed this document as %s (correction); that outranks the rules", typ, typ)}
+			}
+		}
+	}
+	qex := vectorize(di)
+	q := map[uint32]float64{}
+	qn := 0.0
+	for i, k := range qex.vec.idx {
+		w := float64(qex.vec.val[i]) * lv.idf(k)
+		q[k] = w
+		qn += w * w
+	}
+	if qn > 0 {
+		qn = math.Sqrt(qn)
+		for k := range q {
+			q[k] /= qn
+		}
+	}
+	perType := make([][]neighbour, len(scores))
+	var all []float64
+	for i := range scores {
+		typ := scores[i].rm.typ
+		for mi, m := range lv.mems {
+			for _, ex := range m.types[typ] {
+				if ex.hash == h && (mi > 0 || lv.skip == h) {
+					continue
+				}
+				s := lv.similarity(q, &qex.cues, ex)
+				wt := lv.wts[mi] * ex.weight
+				if ex.corrected {
+					if s >= correctionSim {
+						return &correction{typ: typ, confidence: 0.97,
+							reason: fmt.Sprintf("%s (0.97): near copy (similarity %.2f) of %q, which a person corrected from %s to %s",
+								typ, s, ex.title, ex.from, typ)}
+					}
+				}
+				perType[i] = append(perType[i], neighbour{ex, s, wt})
+				all = append(all, s)
+			}
+		}
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	// background: the mean similarity to every example consulted
+	bg := 0.0
+	for _, s := range all {
+		bg += s
+	}
+	bg /= float64(len(all))
+	for i := range scores {
+		nb := perType[i]
+		if len(nb) == 0 {
+			continue
+		}
+		sort.Slice(nb, func(a, b int) bool { return nb[a].sim > nb[b].sim })
+		k := min(knnK, len(nb))
+		num, den := 0.0, 0.0
+		for _, n := range nb[:k] {
+			num += n.sim * n.wt
+			den += n.wt
+		}
+		sim := num / den
+		n := float64(len(nb))
+		strength := n / (n + 1)
+		delta := learnedWeight * strength * (sim - bg)
+		scores[i].learned = delta
+		scores[i].total += delta
+		if delta > 0.02 {
+			scores[i].nearest = fmt.Sprintf("like %d learned example(s) (nearest %q, similarity %.2f)", k, nb[0].ex.title, nb[0].sim)
+		}
+	}
+	return nil
+}

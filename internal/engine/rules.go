@@ -1,0 +1,188 @@
+package engine
+
+import (
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/classifyd/classifyd/internal/api"
+)
+
+// activation is a concept a rule asks for, with how surely (a: 0..1) and
+// the words of the rule that asked for it.
+type activation struct {
+	c       *concept
+	a       float64
+	idf     float64 // distinctiveness of the concept within the rule set
+	trigger string
+}
+
+// ruleTerm is a content word of a rule, matched on stems.
+type ruleTerm struct {
+	stem string
+	word string  // as written, for reasoning
+	w    float64 // 2 for words of the type name, 1 for the description
+	idf  float64
+}
+
+// ruleModel is a rule compiled for scoring.
+type ruleModel struct {
+	typ    string
+	lang   string
+	genres []activation
+	aspect []activation
+	terms  []ruleTerm
+}
+
+// ruleSet is a compiled rule list.
+type ruleSet struct {
+	rules []*ruleModel
+	index map[string]int // type -> position
+}
+
+// negators cancel a trigger that follows them closely ("not an invoice").
+var negators = setOf("not", "no", "never", "without", "except", "excluding", "non", "nicht", "kein",
+	"keine", "keinen", "ohne", "pas", "sans", "niet", "geen", "zonder", "sin", "non", "senza")
+
+// ruleKey identifies a rule list for the compile cache.
+func ruleKey(rules []api.Rule) string {
+	var b strings.Builder
+	for _, r := range rules {
+		b.WriteString(r.Type)
+		b.WriteByte(0)
+		b.WriteString(r.Description)
+		b.WriteByte(1)
+	}
+	return b.String()
+}
+
+// compileRules maps every rule to concepts and terms and weighs both by
+// how well they separate the rule from the others.
+func compileRules(rules []api.Rule) *ruleSet {
+	rs := &ruleSet{index: map[string]int{}}
+	for i, r := range rules {
+		rs.rules = append(rs.rules, compileRule(r))
+		if _, dup := rs.index[r.Type]; !dup {
+			rs.index[r.Type] = i
+		}
+	}
+	n := float64(len(rs.rules))
+	// concept document frequency over the rule set, weighted by activation
+	cdf := map[*concept]float64{}
+	tdf := map[string]float64{}
+	for _, rm := range rs.rules {
+		for _, a := range append(append([]activation(nil), rm.genres...), rm.aspect...) {
+			cdf[a.c] += a.a
+		}
+		for _, t := range rm.terms {
+			tdf[t.stem]++
+		}
+	}
+	idf := func(df float64) float64 {
+		v := math.Log((n+1)/(df+0.5)) / math.Log((n+1)/1.5)
+		return max(0.05, min(1, v))
+	}
+	for _, rm := range rs.rules {
+		for i := range rm.genres {
+			rm.genres[i].idf = idf(cdf[rm.genres[i].c])
+		}
+		for i := range rm.aspect {
+			rm.aspect[i].idf = idf(cdf[rm.aspect[i].c])
+		}
+		for i := range rm.terms {
+			rm.terms[i].idf = idf(tdf[rm.terms[i].stem])
+		}
+	}
+	return rs
+}
+
+func compileRule(r api.Rule) *ruleModel {
+	typeToks := tokenize(fold(splitTypeName(r.Type)), 0)
+	descToks := tokenize(fold(r.Description), 0)
+	rm := &ruleModel{typ: r.Type, lang: detectLanguage(descToks)}
+	acts := map[*concept]activation{}
+	fromType := map[*concept]bool{}
+	for _, c := range concepts {
+		for _, tr := range c.triggers {
+			for _, src := range []struct {
+				toks  []string
+				scale float64
+				typ   bool
+			}{{typeToks, 1, true}, {descToks, 0.8, false}} {
+				for i := range src.toks {
+					if !tr.v.matchAt(src.toks, i) || negated(src.toks, i) {
+						continue
+					}
+					a := tr.w * src.scale
+					if src.typ && tr.w >= 0.7 {
+						a = 1
+					}
+					if cur, ok := acts[c]; !ok || a > cur.a {
+						acts[c] = activation{c: c, a: a, trigger: tr.v.text}
+					}
+					if src.typ {
+						fromType[c] = true
+					}
+				}
+			}
+		}
+	}
+	typeGenre := false
+	for c := range fromType {
+		if c.genre && acts[c].a >= 0.7 {
+			typeGenre = true
+		}
+	}
+	for _, c := range concepts { // stable order
+		a, ok := acts[c]
+		if !ok {
+			continue
+		}
+		if c.genre {
+			if typeGenre && !fromType[c] {
+				a.a *= 0.4 // the type name says what it is; other kinds named in passing count less
+			}
+			rm.genres = append(rm.genres, a)
+		} else {
+			rm.aspect = append(rm.aspect, a)
+		}
+	}
+	// content words of the type name and the description
+	seen := map[string]int{}
+	add := func(toks []string, w float64) {
+		for _, t := range toks {
+			if len(t) < 2 || isNumeric(t) || isStop(rm.lang, t) || descriptionFiller[t] || negators[t] {
+				continue
+			}
+			s := stem(rm.lang, t)
+			if k, ok := seen[s]; ok {
+				rm.terms[k].w = max(rm.terms[k].w, w)
+				continue
+			}
+			seen[s] = len(rm.terms)
+			rm.terms = append(rm.terms, ruleTerm{stem: s, word: t, w: w})
+		}
+	}
+	// A type name that names a known kind of document is matched by its
+	// concept, which knows the kind's vocabulary in several languages;
+	// the literal word is then weak evidence.
+	tw := 2.0
+	if typeGenre {
+		tw = 0.5
+	}
+	add(typeToks, tw)
+	add(descToks, 1)
+	sort.SliceStable(rm.terms, func(i, j int) bool { return rm.terms[i].w > rm.terms[j].w })
+	return rm
+}
+
+// negated reports whether a negating word stands within the three tokens
+// before position i.
+func negated(toks []string, i int) bool {
+	for k := max(0, i-3); k < i; k++ {
+		if negators[toks[k]] {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,49 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/classifyd/classifyd/internal/config"
+	"github.com/classifyd/classifyd/internal/engine"
+	"github.com/classifyd/classifyd/internal/extract"
+)
+
+// Open builds the embedded engine's pipeline for a configuration: an
+// Extractor (its PDFium cache under stateDir), an engine with the state it
+// saved in stateDir last time, and the rules' example folders learned.
+// stateDir "" keeps nothing on disk. The returned close function saves what
+// was learned and closes the Extractor.
+func Open(ctx context.Context, cfg *config.Config, stateDir string, log *slog.Logger) (*Pipeline, func() error, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	xc := extract.Config{Logger: log}
+	statePath := ""
+	if stateDir != "" {
+		if err := os.MkdirAll(stateDir, 0o755); err != nil {
+			return nil, nil, fmt.Errorf("state folder: %w", err)
+		}
+		xc.CacheDir = filepath.Join(stateDir, "pdfium-cache")
+		statePath = EngineStatePath(stateDir)
+	}
+	ext, err := extract.New(xc)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := New(Options{Extractor: ext, Engine: engine.New(), Logger: log, StatePath: statePath,
+		LearnOptions: ExtractOptions(cfg.Mode, cfg.ParsingConfiguration())})
+	if err := p.LoadState(); err != nil {
+		// a damaged state file costs what was learned, not the service
+		log.Warn("engine state unreadable; starting from the rules alone", "err", err)
+	}
+	if _, err := p.LoadExamples(ctx, cfg.Rules); err != nil {
+		log.Warn("some example files could not be learned", "err", err)
+	}
+	closeFn := func() error { return errors.Join(p.Close(), ext.Close()) }
+	return p, closeFn, nil
+}

@@ -100,7 +100,9 @@ func vectorize(di *docInfo) *example {
 		items = append(items, kv{k, v})
 	}
 	if len(items) > maxVecTerms {
-		sort.Slice(items, func(i, j int) bool { return items[i].v > items[j].v || items[i].v == items[j].v && items[i].k < items[j].k })
+		sort.Slice(items, func(i, j int) bool {
+			return items[i].v > items[j].v || items[i].v == items[j].v && items[i].k < items[j].k
+		})
 		items = items[:maxVecTerms]
 	}
 	sort.Slice(items, func(i, j int) bool { return items[i].k < items[j].k })

@@ -69,7 +69,7 @@ type Report struct {
 	ECE         float64                   `json:"ece"`
 	Brier       float64                   `json:"brier"`
 	Threshold   float64                   `json:"threshold,omitempty"`
-	Coverage    float64                   `json:"coverage,omitempty"`       // share at or above Threshold
+	Coverage    float64                   `json:"coverage,omitempty"`         // share at or above Threshold
 	CovAccuracy float64                   `json:"covered_accuracy,omitempty"` // accuracy of those
 	PerType     []TypeStats               `json:"per_type"`
 	Types       []string                  `json:"types"`

@@ -129,7 +129,9 @@ func (p *Pipeline) Learn(ctx context.Context, typ, path string) error {
 }
 
 // LearnFile is Learn.
-func (p *Pipeline) LearnFile(ctx context.Context, typ, path string) error { return p.Learn(ctx, typ, path) }
+func (p *Pipeline) LearnFile(ctx context.Context, typ, path string) error {
+	return p.Learn(ctx, typ, path)
+}
 
 // Correct records that a person moved the file at path from type from to
 // type to (the daemon's Learner); it outranks the rules from now on.

@@ -35,11 +35,23 @@ type Journal struct {
 	f  *os.File
 }
 
-// OpenJournal opens (creates) the journal for appending.
+// OpenJournal opens (creates) the journal for appending. A torn last line
+// (a kill during a write longer than a page, or a power cut) is ended with a
+// newline first, so the next entry starts a line of its own instead of being
+// glued to the torn one and lost (ReadJournal skips the torn line).
 func OpenJournal(path string) (*Journal, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	if fi, err := f.Stat(); err == nil && fi.Size() > 0 {
+		var last [1]byte
+		if _, err := f.ReadAt(last[:], fi.Size()-1); err == nil && last[0] != '\n' {
+			if _, err := f.Write([]byte{'\n'}); err != nil {
+				f.Close()
+				return nil, fmt.Errorf("open journal: end torn line: %w", err)
+			}
+		}
 	}
 	return &Journal{f: f}, nil
 }

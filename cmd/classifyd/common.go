@@ -18,6 +18,7 @@ import (
 	"github.com/classifyd/classifyd/internal/daemon"
 	"github.com/classifyd/classifyd/internal/local"
 	"github.com/classifyd/classifyd/internal/metrics"
+	"github.com/classifyd/classifyd/internal/pipeline"
 	"golang.org/x/term"
 )
 
@@ -103,7 +104,11 @@ type backend struct {
 // newLocalClassifier builds the embedded engine's classifier. stateDir holds
 // its caches and what it has learned.
 var newLocalClassifier = func(ctx context.Context, cfg *config.Config, stateDir string, log *slog.Logger) (local.Classifier, func() error, error) {
-	return local.KeywordClassifier{}, func() error { return nil }, nil
+	p, closeFn, err := pipeline.Open(ctx, cfg, stateDir, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, closeFn, nil
 }
 
 // openBackend builds the configured backend.

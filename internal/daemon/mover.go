@@ -91,6 +91,23 @@ func (d *Daemon) moveRound(ctx context.Context, files []state.File) error {
 			d.forgetPath(f.Path)
 			continue
 		}
+		// Same size and mtime is not the same content (cp -p, rsync -t or a
+		// restore over the file while it was in flight): the answer is for
+		// the content hashed, so compare the content too.
+		if st, err := statAndHash(f.Path); err != nil {
+			if err := d.retryMove(f, err); err != nil {
+				return err
+			}
+			continue
+		} else if st.SHA256 != f.SHA256 {
+			d.log.Info("file replaced while it was classified, queued again", "path", f.Path)
+			if _, err := d.st.Enqueue([]state.Stat{st}); err != nil {
+				return err
+			}
+			d.forgetPath(f.Path)
+			kick(d.kickSubmit)
+			continue
+		}
 		dir := d.sorter.Dir(string(f.Kind), f.Type)
 		dst, err := d.sorter.Plan(f.Path, dir, func(p string) bool { return planned[p] })
 		if err != nil {

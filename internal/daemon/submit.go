@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/classifyd/classifyd/internal/api"
 	"github.com/classifyd/classifyd/internal/metrics"
@@ -150,7 +152,7 @@ func (d *Daemon) submitBatch(ctx context.Context, batch []state.File) (pause boo
 				return nil
 			}
 			file, err := d.be.Upload(gctx, f.Path, api.UploadOptions{
-				Name: filepath.Base(f.Path), ExternalFileID: fmt.Sprintf("classifyd-%d-%s", f.ID, f.SHA256[:min(12, len(f.SHA256))]),
+				Name: uploadName(f.Path), ExternalFileID: fmt.Sprintf("classifyd-%d-%s", f.ID, f.SHA256[:min(12, len(f.SHA256))]),
 				ProjectID: d.cfg.Backend.ProjectID, OrganizationID: d.cfg.Backend.OrganizationID,
 			})
 			if err != nil {
@@ -229,6 +231,19 @@ func (d *Daemon) submitBatch(ctx context.Context, batch []state.File) (pause boo
 	d.log.Debug("job submitted", "job", job.ID, "files", len(ids))
 	kick(d.kickPoll)
 	return pause, nil
+}
+
+// uploadName is the name a file is uploaded under: its base name as valid
+// UTF-8 without control characters, which a multipart header cannot carry
+// (a server refuses "scan\x1b.pdf" as a malformed body). The name only
+// informs the backend; the file keeps its own name.
+func uploadName(path string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '_'
+		}
+		return r
+	}, strings.ToValidUTF8(filepath.Base(path), "\uFFFD"))
 }
 
 var errChanged = errors.New("file changed or vanished since it was queued")

@@ -132,12 +132,17 @@ func (s *Sorter) Plan(src, dir string, taken func(string) bool) (string, error) 
 // SafeName keeps a file's base name usable as a name: NUL and slashes never
 // survive, and "." or ".." become "_".
 func SafeName(name string) string {
-	name = strings.Map(func(r rune) rune {
-		if r == 0 || r == '/' {
-			return '_'
+	// Byte by byte: a name that is not UTF-8 keeps its bytes (strings.Map
+	// would turn them into U+FFFD and rename the file).
+	if strings.ContainsAny(name, "/\x00") {
+		b := []byte(name)
+		for i, c := range b {
+			if c == 0 || c == '/' {
+				b[i] = '_'
+			}
 		}
-		return r
-	}, name)
+		name = string(b)
+	}
 	if name == "" || name == "." || name == ".." {
 		return "_"
 	}

@@ -64,6 +64,9 @@ type Options struct {
 	Ready func()
 	// Counters, if set, is updated as files are seen and filed (progress bars).
 	Counters *Counters
+	// Created, if set, is called by New with the new daemon, before Run (the
+	// admin endpoint and the systemd watchdog hold on to it).
+	Created func(*Daemon)
 	// Learner, if set, learns from corrections (a file moved by a person from
 	// one type folder to another).
 	Learner Learner
@@ -187,6 +190,9 @@ func New(o Options) (*Daemon, error) {
 		}
 		d.journal = j
 	}
+	if o.Created != nil {
+		o.Created(d)
+	}
 	return d, nil
 }
 
@@ -224,6 +230,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 		if err := d.Repair(ctx); err != nil {
 			return fmt.Errorf("repair state: %w", err)
 		}
+	}
+	// The loops start now: none counts as stalled until it has had maxAge to turn.
+	for i := range d.beats {
+		d.beat(i)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -1,18 +1,123 @@
-// Package extract turns a file into text. STUB: the extract helper replaces this file.
+// Package extract turns a file into text for classification.
+//
+// It owns format detection (by content with mimetype, the file name's
+// extension only as a tiebreak), one extractor per format family (PDF through
+// PDFium compiled to WebAssembly, DOCX/PPTX/ODT/ODP through archive/zip and
+// streaming encoding/xml, XLSX through excelize, e-mail through enmime, HTML,
+// plain text in the common encodings) and OCR of images and scanned PDF pages
+// through the tesseract program.
+//
+// Every extraction runs under a byte budget (Config.MaxBytes read from disk,
+// Config.MaxZipBytes decompressed), a time budget (Config.Timeout), a text
+// budget (Config.MaxText) and panic isolation: a malformed or hostile file is
+// an error for that file, never a crash of the caller.
+//
+// The package only reads: it never follows a symbolic link, never opens a
+// non-regular file (a FIFO cannot make it hang) and never writes next to the
+// file. It knows nothing about jobs, rules or the API beyond language codes.
 package extract
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"sync"
 	"time"
 )
 
-// Config configures an Extractor.
+// Defaults of Config.
+const (
+	DefaultMaxBytes      int64 = 256 << 20
+	DefaultMaxZipBytes   int64 = 64 << 20
+	DefaultMaxZipEntries       = 10000
+	DefaultMaxText             = 2 << 20
+	DefaultTimeout             = 60 * time.Second
+	DefaultMaxOCRPages         = 10
+	DefaultOCRDPI              = 300
+	DefaultPDFMemoryMiB        = 1024
+)
+
+// Sentinel errors; callers test them with errors.Is.
+var (
+	// ErrNoText: a PDF without a text layer was read in FAST mode.
+	ErrNoText = errors.New("no text layer (use MULTIMODAL mode to OCR scanned PDFs)")
+	// ErrNoOCR: an image (or a scanned page) needs OCR and tesseract is missing.
+	ErrNoOCR = errors.New("tesseract not found: install tesseract-ocr")
+	// ErrUnsupported: the file's format is not one this package reads.
+	ErrUnsupported = errors.New("unsupported file format")
+	// ErrNotRegular: the path is a symbolic link, FIFO, device or directory.
+	ErrNotRegular = errors.New("not a regular file")
+	// ErrEmpty: the file has no bytes.
+	ErrEmpty = errors.New("empty file")
+	// ErrTooLarge: the file is larger than Config.MaxBytes.
+	ErrTooLarge = errors.New("file exceeds the byte budget")
+	// ErrBomb: an archive decompresses to more than Config.MaxZipBytes or has too many entries.
+	ErrBomb = errors.New("archive exceeds the decompression budget")
+	// ErrTimeout: extraction took longer than Config.Timeout.
+	ErrTimeout = errors.New("extraction exceeded the time budget")
+	// ErrMalformed: the file claims a format but cannot be parsed.
+	ErrMalformed = errors.New("malformed file")
+	// ErrPanic: an extractor panicked; the panic was contained.
+	ErrPanic = errors.New("extractor panicked")
+	// ErrUnknownLang: a language code that is not one of the API's.
+	ErrUnknownLang = errors.New("unknown language code")
+	// ErrNoPages: every page of Options.TargetPages is outside the document.
+	ErrNoPages = errors.New("no target page within the document")
+	// ErrClosed: the Extractor was closed.
+	ErrClosed = errors.New("extractor closed")
+)
+
+// Config configures an Extractor. Zero values mean the defaults above.
 type Config struct {
 	CacheDir  string        // PDFium compilation cache; "" = no cache
 	Workers   int           // PDFium instances; 0 = GOMAXPROCS
 	Tesseract string        // path of the tesseract program; "" = look up "tesseract" in PATH
 	MaxBytes  int64         // byte budget per file; 0 = default
 	Timeout   time.Duration // time budget per file; 0 = default
+
+	MaxZipBytes   int64        // decompressed bytes per archive-based file; 0 = default
+	MaxZipEntries int          // entries per archive; 0 = default
+	MaxText       int          // bytes of text kept per file; 0 = default
+	MaxOCRPages   int          // PDF pages OCRed per file in MULTIMODAL mode; 0 = default
+	OCRDPI        int          // resolution scanned PDF pages are rendered at for OCR; 0 = default
+	PDFMemoryMiB  int          // WebAssembly memory limit per PDFium instance; 0 = default
+	Logger        *slog.Logger // nil = slog.Default()
+}
+
+func (c *Config) setDefaults() {
+	if c.Workers <= 0 {
+		c.Workers = runtime.GOMAXPROCS(0)
+	}
+	if c.MaxBytes <= 0 {
+		c.MaxBytes = DefaultMaxBytes
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.MaxZipBytes <= 0 {
+		c.MaxZipBytes = DefaultMaxZipBytes
+	}
+	if c.MaxZipEntries <= 0 {
+		c.MaxZipEntries = DefaultMaxZipEntries
+	}
+	if c.MaxText <= 0 {
+		c.MaxText = DefaultMaxText
+	}
+	if c.MaxOCRPages <= 0 {
+		c.MaxOCRPages = DefaultMaxOCRPages
+	}
+	if c.OCRDPI <= 0 {
+		c.OCRDPI = DefaultOCRDPI
+	}
+	if c.PDFMemoryMiB <= 0 {
+		c.PDFMemoryMiB = DefaultPDFMemoryMiB
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
 }
 
 // Options are the per-file parsing options of a job.
@@ -25,23 +130,135 @@ type Options struct {
 
 // Document is the text of a file and what extraction learned about it.
 type Document struct {
-	Text   string
-	Format string // "pdf", "docx", "xlsx", "pptx", "odt", "odp", "eml", "html", "text", "image", ...
-	Pages  int    // pages read (1 for page-less formats)
-	Title  string // document title or e-mail subject, if known
-	Fields map[string]string
+	Text      string
+	Format    string // "pdf", "docx", "xlsx", "pptx", "odt", "odp", "eml", "html", "text", "image"
+	Pages     int    // pages read (1 for page-less formats; slides, sheets and PDF pages otherwise)
+	Title     string // document title or e-mail subject, if known
+	Fields    map[string]string
+	Truncated bool     // Text stopped at Config.MaxText
+	Warnings  []string // things the caller may want to log, e.g. an OCR language fallback
 }
+
+// testHookFormat, when set by a test, runs after detection (to inject panics).
+var testHookFormat func(format string)
 
 // Extractor extracts text; safe for concurrent use.
-type Extractor struct{ cfg Config }
+type Extractor struct {
+	cfg Config
+	log *slog.Logger
 
-// New returns an Extractor.
-func New(cfg Config) (*Extractor, error) { return &Extractor{cfg: cfg}, nil }
+	pdfMu     sync.Mutex
+	pdf       *pdfEngine
+	pdfErr    error
+	closed    bool
+	pdfStarts int // PDFium pool initialisations (tests)
 
-// Extract reads the file at path.
-func (e *Extractor) Extract(ctx context.Context, path string, opts Options) (Document, error) {
-	panic("not implemented")
+	ocrState ocrState
 }
 
-// Close releases the PDFium pool.
-func (e *Extractor) Close() error { return nil }
+// New returns an Extractor. Nothing expensive happens here: PDFium starts on
+// the first PDF, tesseract is looked up on the first image.
+func New(cfg Config) (*Extractor, error) {
+	cfg.setDefaults()
+	return &Extractor{cfg: cfg, log: cfg.Logger.With("component", "extract")}, nil
+}
+
+// Text extracts the text of path with a default Extractor, for one-off use.
+func Text(ctx context.Context, path string) (string, error) {
+	e, err := New(Config{})
+	if err != nil {
+		return "", err
+	}
+	defer e.Close()
+	doc, err := e.Extract(ctx, path, Options{})
+	return doc.Text, err
+}
+
+// Extract reads the file at path. Errors are wrapped as "extract PATH: ..."
+// around one of the sentinel errors where one applies. On ErrNoText the
+// returned Document still carries Format and Pages.
+func (e *Extractor) Extract(ctx context.Context, path string, opts Options) (doc Document, err error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, e.cfg.Timeout, ErrTimeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.Error("extractor panic", "path", path, "format", doc.Format, "panic", r, "stack", string(debug.Stack()))
+			doc = Document{Format: doc.Format}
+			err = fmt.Errorf("extract %s: %w: %v", path, ErrPanic, r)
+		}
+	}()
+	doc, err = e.extract(ctx, path, opts)
+	if err != nil {
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(err, cause) {
+			err = fmt.Errorf("%w (%v)", cause, err)
+		}
+		return doc, fmt.Errorf("extract %s: %w", path, err)
+	}
+	return doc, nil
+}
+
+func (e *Extractor) extract(ctx context.Context, path string, opts Options) (Document, error) {
+	var doc Document
+	in, err := openInput(path, e.cfg.MaxBytes)
+	if err != nil {
+		return doc, err
+	}
+	defer in.Close()
+	if ctx.Err() != nil {
+		return doc, context.Cause(ctx)
+	}
+	format, err := detect(in, e.cfg)
+	doc.Format = format
+	if err != nil {
+		return doc, err
+	}
+	if testHookFormat != nil {
+		testHookFormat(format)
+	}
+	s := newSink(ctx, e.cfg.MaxText)
+	doc.Pages = 1
+	switch format {
+	case "pdf":
+		err = e.extractPDF(ctx, in, opts, s, &doc)
+	case "docx", "pptx", "odt", "odp":
+		err = e.extractOffice(ctx, in, format, opts, s, &doc)
+	case "xlsx":
+		err = e.extractXLSX(ctx, in, opts, s, &doc)
+	case "eml":
+		err = extractEML(in, s, &doc)
+		if err != nil && in.sniffedMail {
+			// Content looked like mail but is not parseable as mail: read it as text.
+			e.log.Debug("mail parse failed, reading as text", "path", path, "err", err)
+			doc = Document{Format: "text", Pages: 1}
+			s = newSink(ctx, e.cfg.MaxText)
+			err = extractText(in, s)
+		}
+	case "html":
+		err = extractHTML(in, s, &doc)
+	case "text":
+		err = extractText(in, s)
+	case "image":
+		err = e.extractImage(ctx, in, opts, s, &doc)
+	default:
+		err = fmt.Errorf("%w: %s", ErrUnsupported, format)
+	}
+	if errors.Is(err, errFull) {
+		err = nil
+	}
+	doc.Text = s.String()
+	doc.Truncated = s.full
+	return doc, err
+}
+
+// Close releases the PDFium pool. Extract after Close fails for PDFs.
+func (e *Extractor) Close() error {
+	e.pdfMu.Lock()
+	defer e.pdfMu.Unlock()
+	e.closed = true
+	if e.pdf != nil {
+		err := e.pdf.close()
+		e.pdf = nil
+		return err
+	}
+	return nil
+}

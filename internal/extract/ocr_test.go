@@ -1,0 +1,184 @@
+package extract
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/classifyd/classifyd/internal/api"
+)
+
+func TestTesseractLang(t *testing.T) {
+	for _, code := range api.Languages {
+		got, err := TesseractLang(code)
+		if err != nil || got == "" {
+			t.Errorf("TesseractLang(%q) = %q, %v", code, got, err)
+		}
+	}
+	for code, want := range map[string]string{
+		"": "eng", "en": "eng", "de": "deu", "fr": "fra", "nl": "nld", "ch_sim": "chi_sim", "ch_tra": "chi_tra",
+		"rs_latin": "srp_latn", "rs_cyrillic": "srp", "tl": "tgl", "ja": "jpn", "ko": "kor", "che": "rus", "tjk": "tgk",
+	} {
+		if got, _ := TesseractLang(code); got != want {
+			t.Errorf("TesseractLang(%q) = %q, want %q", code, got, want)
+		}
+	}
+	for _, bad := range []string{"xx", "EN", "zh", "../eng"} {
+		_, err := TesseractLang(bad)
+		wantErr(t, err, ErrUnknownLang)
+	}
+	if len(tesseractLangs) != len(api.Languages) {
+		t.Errorf("map has %d codes, the API %d", len(tesseractLangs), len(api.Languages))
+	}
+}
+
+func TestOCRImage(t *testing.T) {
+	needTesseract(t)
+	img := filepath.Join(corpusDir(t), "d001.jpg")
+	e := newExtractor(t, Config{})
+	for _, mode := range []bool{false, true} {
+		doc := mustExtract(t, e, img, Options{Multimodal: mode})
+		if doc.Format != "image" || doc.Pages != 1 || !strings.Contains(strings.ToUpper(doc.Text), "GIN KEE") {
+			t.Fatalf("multimodal=%v format %q pages %d text:\n%s", mode, doc.Format, doc.Pages, doc.Text)
+		}
+	}
+	t.Run("language fallback", func(t *testing.T) {
+		// Japanese is not installed in the test image: eng with a warning.
+		if e.mustTool(t).langs["jpn"] {
+			t.Skip("jpn is installed")
+		}
+		doc := mustExtract(t, e, img, Options{Lang: "ja"})
+		if len(doc.Warnings) != 1 || !strings.Contains(doc.Warnings[0], "tesseract-ocr-jpn") {
+			t.Fatalf("warnings %v", doc.Warnings)
+		}
+		if !strings.Contains(strings.ToUpper(doc.Text), "GIN KEE") {
+			t.Fatalf("text:\n%s", doc.Text)
+		}
+	})
+	t.Run("installed language", func(t *testing.T) {
+		if !e.mustTool(t).langs["deu"] {
+			t.Skip("deu not installed")
+		}
+		doc := mustExtract(t, e, img, Options{Lang: "de"})
+		if len(doc.Warnings) != 0 {
+			t.Fatalf("warnings %v", doc.Warnings)
+		}
+	})
+	t.Run("unknown language", func(t *testing.T) {
+		_, err := e.Extract(context.Background(), img, Options{Lang: "xx"})
+		wantErr(t, err, ErrUnknownLang)
+	})
+	if e.ocrState.checks != 1 {
+		t.Fatalf("tesseract looked up %d times", e.ocrState.checks)
+	}
+}
+
+func (e *Extractor) mustTool(t *testing.T) *ocrTool {
+	tool, err := e.tesseract(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tool
+}
+
+func TestOCRGeneratedPNG(t *testing.T) {
+	needTesseract(t)
+	// A blank image OCRs to nothing: empty text, no error.
+	img := image.NewGray(image.Rect(0, 0, 200, 100))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	img.Set(10, 10, color.Black)
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	doc := mustExtract(t, newExtractor(t, Config{}), writeFile(t, "blank.png", buf.Bytes()), Options{})
+	if doc.Format != "image" || strings.TrimSpace(doc.Text) != "" {
+		t.Fatalf("format %q text %q", doc.Format, doc.Text)
+	}
+}
+
+func TestNoTesseract(t *testing.T) {
+	img := writeFile(t, "x.png", tinyPNG(t))
+	e := newExtractor(t, Config{Tesseract: "/nonexistent/tesseract"})
+	_, err := e.Extract(context.Background(), img, Options{})
+	wantErr(t, err, ErrNoOCR)
+	if !strings.Contains(err.Error(), "install tesseract-ocr") {
+		t.Fatalf("message %q", err)
+	}
+	// The failed look-up is remembered for a while, then retried.
+	_, _ = e.Extract(context.Background(), img, Options{})
+	if e.ocrState.checks != 1 {
+		t.Fatalf("looked up %d times", e.ocrState.checks)
+	}
+	old := ocrRetry
+	ocrRetry = 0
+	defer func() { ocrRetry = old }()
+	_, _ = e.Extract(context.Background(), img, Options{})
+	if e.ocrState.checks != 2 {
+		t.Fatalf("not retried: %d", e.ocrState.checks)
+	}
+}
+
+func TestOCRTimeout(t *testing.T) {
+	needTesseract(t)
+	// A fake tesseract that hangs: the time budget kills it.
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "tesseract")
+	script := "#!/bin/sh\nif [ \"$1\" = --list-langs ]; then echo 'List of available languages (1):'; echo eng; exit 0; fi\nexec sleep 30\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e := newExtractor(t, Config{Tesseract: fake, Timeout: 300 * time.Millisecond})
+	start := time.Now()
+	_, err := e.Extract(context.Background(), writeFile(t, "x.png", tinyPNG(t)), Options{})
+	wantErr(t, err, ErrTimeout)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("took %v", d)
+	}
+}
+
+func tinyPNG(t *testing.T) []byte {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 4, 4))); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestImagePixelBomb(t *testing.T) {
+	// A PNG header declaring 100000 x 100000 pixels, refused before tesseract runs.
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], 100000)
+	binary.BigEndian.PutUint32(ihdr[4:], 100000)
+	ihdr[8], ihdr[9] = 8, 0 // 8-bit greyscale
+	var buf bytes.Buffer
+	buf.WriteString("\x89PNG\r\n\x1a\n")
+	chunk := func(typ string, data []byte) {
+		binary.Write(&buf, binary.BigEndian, uint32(len(data)))
+		buf.WriteString(typ)
+		buf.Write(data)
+		binary.Write(&buf, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(typ), data...)))
+	}
+	chunk("IHDR", ihdr)
+	chunk("IEND", nil)
+	_, err := newExtractor(t, Config{Tesseract: "/nonexistent"}).Extract(context.Background(), writeFile(t, "bomb.png", buf.Bytes()), Options{})
+	// Without tesseract the look-up fails first; with it, the size check.
+	if !errors.Is(err, ErrTooLarge) && !errors.Is(err, ErrNoOCR) {
+		t.Fatalf("err = %v", err)
+	}
+	if err := checkImageSize(buf.Bytes()); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("checkImageSize = %v", err)
+	}
+}

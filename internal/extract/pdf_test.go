@@ -1,0 +1,339 @@
+package extract
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func markerPDF(t *testing.T, n int) []byte {
+	pages := make([]pdfPage, n)
+	for i := range pages {
+		pages[i] = pdfPage{lines: []string{fmt.Sprintf("Marker page%d begins here", i), "Some ordinary words for the text layer."}}
+	}
+	return buildPDF(t, pages)
+}
+
+func TestPDFGenerated(t *testing.T) {
+	e := sharedExtractor(t)
+	doc := mustExtract(t, e, writeFile(t, "m.pdf", markerPDF(t, 3)), Options{})
+	if doc.Format != "pdf" || doc.Pages != 3 || doc.Title != "Generated Test" || doc.Fields["page_count"] != "3" {
+		t.Fatalf("format %q pages %d title %q fields %v", doc.Format, doc.Pages, doc.Title, doc.Fields)
+	}
+	want := "Marker page0 begins here\nSome ordinary words for the text layer.\n\nMarker page1"
+	if !strings.HasPrefix(doc.Text, want) {
+		t.Fatalf("text:\n%s", doc.Text)
+	}
+}
+
+func TestPDFPageSelection(t *testing.T) {
+	e := sharedExtractor(t)
+	p := writeFile(t, "m.pdf", markerPDF(t, 6))
+	tests := []struct {
+		name string
+		opts Options
+		want []int
+	}{
+		{"all", Options{}, []int{0, 1, 2, 3, 4, 5}},
+		{"max pages", Options{MaxPages: 2}, []int{0, 1}},
+		{"target pages 0-indexed", Options{TargetPages: []int{4, 1}}, []int{1, 4}},
+		{"out of range ignored", Options{TargetPages: []int{5, 6, 99, -1}}, []int{5}},
+		{"duplicates", Options{TargetPages: []int{3, 3}}, []int{3}},
+		{"target and max", Options{TargetPages: []int{0, 2, 4}, MaxPages: 2}, []int{0, 2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := mustExtract(t, e, p, tt.opts)
+			if doc.Pages != len(tt.want) {
+				t.Fatalf("pages = %d, want %d", doc.Pages, len(tt.want))
+			}
+			for i := 0; i < 6; i++ {
+				has := strings.Contains(doc.Text, fmt.Sprintf("page%d ", i))
+				if has != contains(tt.want, i) {
+					t.Fatalf("page %d present=%v; text:\n%s", i, has, doc.Text)
+				}
+			}
+		})
+	}
+	_, err := e.Extract(context.Background(), p, Options{TargetPages: []int{6, 7}})
+	wantErr(t, err, ErrNoPages)
+}
+
+func contains(list []int, v int) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func pdftotext(t *testing.T, path string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("pdftotext", append(append([]string{"-q", "-enc", "UTF-8"}, args...), path, "-")...).Output()
+	if err != nil {
+		t.Fatalf("pdftotext %s: %v", path, err)
+	}
+	return string(out)
+}
+
+// TestPDFCorpusOverlap compares our text with poppler's on every corpus PDF.
+func TestPDFCorpusOverlap(t *testing.T) {
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext not installed")
+	}
+	e := sharedExtractor(t)
+	var mu sync.Mutex
+	var worst []string
+	files := corpusPDFs(t)
+	if testing.Short() || raceEnabled {
+		files = everyNth(files, 4) // a sample keeps -short and -race quick
+	}
+	t.Run("files", func(t *testing.T) {
+		for _, f := range files {
+			t.Run(filepath.Base(f), func(t *testing.T) {
+				t.Parallel()
+				doc := mustExtract(t, e, f, Options{})
+				ref := pdftotext(t, f)
+				ov := overlap(doc.Text, ref)
+				mu.Lock()
+				if ov < 0.95 {
+					worst = append(worst, fmt.Sprintf("%s %.3f", filepath.Base(f), ov))
+				}
+				mu.Unlock()
+				if ov < 0.9 {
+					t.Errorf("word overlap with pdftotext %.3f", ov)
+				}
+			})
+		}
+	})
+	t.Logf("files under 0.95 overlap: %v", worst)
+}
+
+func TestPDFCorpusPages(t *testing.T) {
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext not installed")
+	}
+	f := filepath.Join(corpusDir(t), "d101.pdf") // 29 pages
+	if _, err := os.Stat(f); err != nil {
+		t.Skip(err)
+	}
+	e := sharedExtractor(t)
+	doc := mustExtract(t, e, f, Options{MaxPages: 3})
+	if doc.Pages != 3 {
+		t.Fatalf("pages = %d", doc.Pages)
+	}
+	if ov := overlap(doc.Text, pdftotext(t, f, "-l", "3")); ov < 0.9 {
+		t.Fatalf("overlap with the first 3 pages %.3f", ov)
+	}
+	doc = mustExtract(t, e, f, Options{TargetPages: []int{5, 40}})
+	if doc.Pages != 1 {
+		t.Fatalf("pages = %d", doc.Pages)
+	}
+	page6 := pdftotext(t, f, "-f", "6", "-l", "6")
+	if ov := overlap(doc.Text, page6); ov < 0.9 {
+		t.Fatalf("overlap with page index 5: %.3f", ov)
+	}
+	if ov := overlap(doc.Text, pdftotext(t, f, "-f", "1", "-l", "1")); ov > 0.6 {
+		t.Fatalf("target page text looks like page 1 (overlap %.3f)", ov)
+	}
+}
+
+func receiptJPEG(t *testing.T) []byte {
+	data, err := os.ReadFile(filepath.Join(corpusDir(t), "d001.jpg"))
+	if err != nil {
+		t.Skip(err)
+	}
+	return data
+}
+
+func TestPDFScanned(t *testing.T) {
+	scan := buildPDF(t, []pdfPage{{jpeg: receiptJPEG(t)}})
+	p := writeFile(t, "scan.pdf", scan)
+	e := sharedExtractor(t)
+	doc, err := e.Extract(context.Background(), p, Options{})
+	wantErr(t, err, ErrNoText)
+	if doc.Format != "pdf" || doc.Pages != 1 {
+		t.Fatalf("format %q pages %d", doc.Format, doc.Pages)
+	}
+	t.Run("multimodal OCR", func(t *testing.T) {
+		needTesseract(t)
+		doc := mustExtract(t, e, p, Options{Multimodal: true})
+		if !strings.Contains(strings.ToUpper(doc.Text), "GIN KEE") {
+			t.Fatalf("OCR text:\n%s", doc.Text)
+		}
+	})
+	t.Run("multimodal without tesseract", func(t *testing.T) {
+		e := newExtractor(t, Config{Tesseract: "/nonexistent/tesseract"})
+		_, err := e.Extract(context.Background(), p, Options{Multimodal: true})
+		wantErr(t, err, ErrNoOCR)
+	})
+	t.Run("mixed pages OCR only the scan", func(t *testing.T) {
+		needTesseract(t)
+		mixed := buildPDF(t, []pdfPage{{lines: []string{"A typed cover page with plenty of words."}}, {jpeg: receiptJPEG(t)}})
+		doc := mustExtract(t, e, writeFile(t, "mixed.pdf", mixed), Options{Multimodal: true})
+		if !strings.Contains(doc.Text, "typed cover page") || !strings.Contains(strings.ToUpper(doc.Text), "GIN KEE") || doc.Pages != 2 {
+			t.Fatalf("pages %d text:\n%s", doc.Pages, doc.Text)
+		}
+		// FAST mode reads the typed page and does not fail the file.
+		doc = mustExtract(t, e, writeFile(t, "mixed.pdf", mixed), Options{})
+		if !strings.Contains(doc.Text, "typed cover page") {
+			t.Fatalf("fast text:\n%s", doc.Text)
+		}
+	})
+}
+
+func TestPDFBroken(t *testing.T) {
+	e := sharedExtractor(t)
+	good := markerPDF(t, 4)
+	tests := []struct {
+		name string
+		data []byte
+	}{
+		{"header only", []byte("%PDF-1.7\n")},
+		{"garbage after header", append([]byte("%PDF-1.4\n"), []byte(strings.Repeat("\x13\x99garbage(", 500))...)},
+		{"truncated", good[:len(good)/3]},
+		{"truncated corpus file", truncatedCorpusPDF(t)},
+		{"encrypted marker", []byte("%PDF-1.4\ntrailer << /Encrypt 1 0 R >>\n%%EOF")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.data == nil {
+				t.Skip("no corpus")
+			}
+			doc, err := e.Extract(context.Background(), writeFile(t, "b.pdf", tt.data), Options{})
+			if err == nil {
+				// PDFium may repair a truncated file; then it must give text.
+				if strings.TrimSpace(doc.Text) == "" {
+					t.Fatal("no error and no text")
+				}
+				return
+			}
+			if !errorsIsAny(err, ErrMalformed, ErrNoText, ErrUnsupported) {
+				t.Fatalf("unexpected error %v", err)
+			}
+		})
+	}
+	// The pool still works.
+	mustExtract(t, e, writeFile(t, "ok.pdf", good), Options{})
+}
+
+func truncatedCorpusPDF(t *testing.T) []byte {
+	dir := filepath.Join("..", "..", "..", "shared", "corpus", "dev", "docs")
+	data, err := os.ReadFile(filepath.Join(dir, "d058.pdf"))
+	if err != nil {
+		return nil
+	}
+	return data[:len(data)/2]
+}
+
+func errorsIsAny(err error, targets ...error) bool {
+	for _, t := range targets {
+		if errorsIs(err, t) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestPDFTimeoutKillsInstance(t *testing.T) {
+	files := corpusPDFs(t)
+	e := newExtractor(t, Config{Timeout: 30 * time.Millisecond, Workers: 1})
+	// Warm up: PDFium starts outside the time budget of the measured file.
+	if _, err := e.pdfEngine(); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(filepath.Dir(files[0]), "d052.pdf") // 17 pages, ~0.5 s
+	start := time.Now()
+	_, err := e.Extract(context.Background(), big, Options{})
+	wantErr(t, err, ErrTimeout)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("timeout took %v to take effect", d)
+	}
+	// With one worker, the killed instance must have been replaced.
+	e.cfg.Timeout = time.Minute
+	doc := mustExtract(t, e, writeFile(t, "m.pdf", markerPDF(t, 1)), Options{})
+	if !strings.Contains(doc.Text, "page0") {
+		t.Fatalf("text after kill: %q", doc.Text)
+	}
+}
+
+func TestPDFConcurrent(t *testing.T) {
+	files := corpusPDFs(t)
+	if len(files) > 10 {
+		files = files[:10]
+	}
+	e := sharedExtractor(t)
+	want := make([]string, len(files))
+	for i, f := range files {
+		want[i] = mustExtract(t, e, f, Options{}).Text
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(files)*3)
+	for round := 0; round < 3; round++ {
+		for i, f := range files {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				doc, err := e.Extract(context.Background(), f, Options{})
+				if err != nil {
+					errs <- err
+				} else if doc.Text != want[i] {
+					errs <- fmt.Errorf("%s: text differs under concurrency", filepath.Base(f))
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestPDFiumLazyAndClosed(t *testing.T) {
+	e := newExtractor(t, Config{})
+	mustExtract(t, e, writeFile(t, "a.txt", []byte("no pdf here")), Options{})
+	if e.pdfStarts != 0 {
+		t.Fatal("PDFium started for a text file")
+	}
+	e.Close()
+	_, err := e.Extract(context.Background(), writeFile(t, "m.pdf", markerPDF(t, 1)), Options{})
+	wantErr(t, err, ErrClosed)
+}
+
+// TestPDFiumStartup measures the first start with an empty compilation
+// cache and again with the cache filled.
+func TestPDFiumStartup(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("compiles PDFium (~5 s, ~30 s under -race)")
+	}
+	dir := t.TempDir()
+	p := writeFile(t, "m.pdf", markerPDF(t, 1))
+	var took [2]time.Duration
+	for i := range took {
+		e, _ := New(Config{CacheDir: dir, Workers: 1})
+		start := time.Now()
+		mustExtract(t, e, p, Options{})
+		took[i] = time.Since(start)
+		e.Close()
+	}
+	t.Logf("first PDF: %v with an empty cache, %v with the cache", took[0], took[1])
+	if took[1] > took[0]/2 {
+		t.Fatalf("cache did not help: %v then %v", took[0], took[1])
+	}
+}
+
+func everyNth(list []string, n int) []string {
+	var out []string
+	for i := 0; i < len(list); i += n {
+		out = append(out, list[i])
+	}
+	return out
+}

@@ -4,7 +4,7 @@ package engine
 // line items", "signed by both parties", "a subject line") and how a
 // document shows them.
 var aspectSpecs = []conceptSpec{
-	{id: "dates", label: "dates",
+	{id: "dates", weak: true, label: "dates",
 		triggers: `date=1; dates=1; dated=1; datum=1; fecha=1; data=0.5`,
 		cues:     `dates=1`, scale: 1},
 	{id: "line_items", label: "line items",
@@ -48,11 +48,11 @@ var aspectSpecs = []conceptSpec{
 			paypal=0.4; bargeld=0.8; bar=0.3; ec-karte=0.8; girocard=0.8; kreditkarte=0.8; ruckgeld=0.8;
 			carte bancaire=0.8; especes=0.8; rendu=0.6; pinpas=0.8; pin=0.3; contant=0.8; wisselgeld=0.8;
 			efectivo=0.8; tarjeta=0.6; contanti=0.8; carta=0.3; bancomat=0.8`},
-	{id: "short", label: "short",
+	{id: "short", weak: true, label: "short",
 		triggers: `short=1; brief=0.8; small=0.6; single page=1; one page=1; one-page=1; concise=0.8; compact=0.6;
 			a few lines=1; kurz=1; court=0.8; kort=1; corto=1; breve=0.8`,
 		cues: `short=1`, scale: 0.8},
-	{id: "long", label: "long",
+	{id: "long", weak: true, label: "long",
 		triggers: `long=1; lengthy=1; many pages=1; multi-page=1; multiple pages=1; several pages=1; extensive=0.6`,
 		cues:     `long=1`, scale: 0.8},
 	{id: "signature", label: "signatures",
@@ -125,7 +125,7 @@ var aspectSpecs = []conceptSpec{
 	{id: "greeting", label: "greeting and sign-off",
 		triggers: `greeting*=1; salutation*=1; sign-off=1; signoff=1; dear=0.8; letter*=0.4; closing=0.4`,
 		cues:     `greeting=1; signoff=1`},
-	{id: "title", label: "title",
+	{id: "title", weak: true, label: "title",
 		triggers: `title=1; titled=1; heading=0.6; headline*=0.8; titel=1; titre=1; titulo=1; titolo=1`,
 		cues:     `headline=0.6; numbered_headings=0.2`, scale: 1},
 	{id: "authors", label: "authors",
@@ -224,7 +224,7 @@ var aspectSpecs = []conceptSpec{
 		terms: `store=0.5; shop=0.5; restaurant=0.6; cafe=0.5; market=0.3; mart=0.5; supermarket=0.6; bakery=0.5;
 			pharmacy=0.5; outlet=0.4; cashier=0.6; thank you=0.3; come again=0.8; welcome=0.3; table=0.2;
 			server=0.2; geschaft=0.4; magasin=0.5; winkel=0.5; tienda=0.5; negozio=0.5`,
-		cues: `short=0.5; times=0.5`},
+		cues: `short_amounts=0.5; times=0.5`},
 	{id: "purchase", label: "purchase",
 		triggers: `purchase*=1; bought=1; buy=0.8; buying=0.8; order*=0.5; sold=0.6; sale=0.6; sales=0.5; kauf*=1;
 			achat*=1; aankoop=1; compra=1; acquisto=1`,

@@ -9,7 +9,7 @@ var genreSpecs = []conceptSpec{
 		id: "invoice", label: "invoice", genre: true,
 		triggers: `invoice*=1; bill=0.9; bills=0.9; billing=0.7; billed=0.6; tax invoice=1; commercial invoice=1;
 			pro forma=0.8; proforma=0.8; request for payment=0.7; payment request=0.7; asking for payment=0.6;
-			demand for payment=0.6; amount due=0.5; payment due=0.5; factur*=1; faktur*=1; rechnung*=1; fattur*=1;
+			demand for payment=0.6; amount due=0.5; payment due=0.5; factur*=1; faktur*=1; rechnung*=1; *rechnung=1; *factuur=1; fattur*=1;
 			nota fiscal=1; supplier=0.3; vendor=0.3; seller=0.3`,
 		terms: `invoice*!=2; invoice number=1; invoice no=1; invoice date=1; bill to=1.5; billed to=1.2; sold to=0.8;
 			ship to=0.4; due date=1.5; date due=1.2; payment due=1.2; due by=0.8; amount due=1.5; balance due=1.5;
@@ -17,9 +17,9 @@ var genreSpecs = []conceptSpec{
 			bic=0.7; swift=0.7; bank details=0.8; bank account=0.6; account number=0.4; remit*=0.8;
 			purchase order=0.4; po number=0.5; customer number=0.6; customer no=0.6; customer id=0.5;
 			vat number=0.8; vat no=0.8; tax id=0.6; vat reg=0.6; unit price=0.8; subtotal=0.4; vat=0.5;
-			rechnung*!=2; rechnungsnummer=1; rechnungsdatum=1; zahlbar=1; zahlungsziel=1.2; fallig=0.8;
+			rechnung*!=2; *rechnung!=1.5; rechnungsnummer=1; rechnungsdatum=1; zahlbar=1; zahlungsziel=1.2; fallig=0.8;
 			zahlungsbedingungen=1; kundennummer=0.8; ust-idnr=1; steuernummer=0.6; leistungsdatum=0.8;
-			lieferdatum=0.5; einzelpreis=0.8; nettobetrag=0.6; bruttobetrag=0.6; factur*!=2; numero de facture=1;
+			lieferdatum=0.5; einzelpreis=0.8; nettobetrag=0.6; bruttobetrag=0.6; factur*!=2; *factuur!=1.5; numero de facture=1;
 			date d'echeance=1; echeance=0.8; montant du=1; a payer=0.8; net a payer=0.8; prix unitaire=0.8;
 			conditions de paiement=1; total ttc=1; ttc=0.6; ht=0.4; factuurnummer=1; factuurdatum=1;
 			vervaldatum=1.2; te betalen=1; betalingstermijn=1; btw-nummer=0.8; fattur*!=2; scadenza=0.8;
@@ -43,13 +43,14 @@ var genreSpecs = []conceptSpec{
 			ticket=0.5; caisse=1; especes=0.8; rendu=0.8; merci=0.4; recu=1.2; recibo=1.5; efectivo=0.8; cambio=0.5;
 			gracias=0.4; scontrino=2; contanti=0.8; resto=0.5; grazie=0.4; ricevuta=1.5;
 			bill to=-1; due date=-0.8; payment terms=-0.8; iban=-0.6; amount due=-0.4; balance due=-0.4`,
-		cues: `short=1.2; times=0.6; total_line=0.6; price_lines=0.5; upper_lines=0.4; qty_price=0.5; currency=0.3; long=-1.5; prose=-1`,
+		cues: `short_amounts=1; numeric=0.6; times=0.6; total_line=0.6; price_lines=0.5; upper_lines=0.4; qty_price=0.5; currency=0.3;
+			long=-1.5; prose=-1`,
 	},
 	{
 		id: "contract", label: "contract", genre: true,
 		triggers: `contract*=1; agreement*=1; legal agreement=1; lease=0.9; rental agreement=1; nda=1; non-disclosure=1;
 			terms and conditions=0.7; deed=0.7; covenant=0.6; memorandum of understanding=0.9; mou=0.8;
-			vertrag*=1; vereinbarung*=1; contrat*=1; overeenkomst*=1; contrato*=1; contratto*=1; accord=0.6;
+			vertrag*=1; *vertrag=1; vereinbarung*=1; contrat*=1; overeenkomst*=1; *overeenkomst=1; contrato*=1; contratto*=1; accord=0.6;
 			signed by both=0.6; parties=0.5; clauses=0.5; legal=0.4; binding=0.5; obligations=0.3`,
 		terms: `agreement*!=1.5; contract*!=1.2; this agreement=1.2; party=0.8; parties=1.2; hereby=1; whereas=1.2;
 			hereinafter=1.2; herein=0.8; hereof=0.8; hereto=0.8; hereunder=1; thereof=0.6; shall=1; indemnif*=1;
@@ -57,15 +58,18 @@ var genreSpecs = []conceptSpec{
 			effective date=0.8; confidential*=0.4; licensor=0.8; licensee=0.8; lessor=0.8; lessee=0.8;
 			landlord=0.6; tenant=0.6; force majeure=1; arbitration=0.8; jurisdiction=0.6; entire agreement=1.2;
 			amendment=0.5; notwithstanding=0.8; pursuant to=0.6; breach=0.7; covenant*=0.6; assigns=0.5;
-			successors=0.6; vertrag*!=1.5; vereinbarung*!=1.2; vertragspartei*=1.2; parteien=1; kundigung*=0.6;
+			successors=0.6; vertrag*!=1.5; *vertrag!=1.5; vereinbarung*!=1.2; *vereinbarung!=1.2;
+			im folgenden=1; vermieter=0.8; mieter=0.6; arbeitgeber=0.6; arbeitnehmer=0.6; schriftform=0.8;
+			schlussbestimmungen=1; bestimmung*=0.4; vertragspartei*=1.2; parteien=1; kundigung*=0.6;
 			haftung=0.6; gerichtsstand=1; salvatorische=1.2; contrat*!=1.5; ci-apres=0.8; resiliation=0.6;
-			il est convenu=1; overeenkomst*!=1.5; partijen=1.2; opzegging=0.6; hierna=0.6; contrato*!=1.5;
+			il est convenu=1; overeenkomst*!=1.5; *overeenkomst!=1.5; verhuurder=0.8; huurder=0.6;
+			werkgever=0.6; werknemer=0.6; partijen=1.2; opzegging=0.6; hierna=0.6; contrato*!=1.5;
 			las partes=1; clausula*=0.8; contratto*!=1.5; le parti=1; clausola=0.8`,
 		cues: `clauses=0.8; defined_terms=0.8; signature_block=0.5; long=0.3; prose=0.3`,
 	},
 	{
 		id: "resume", label: "résumé", genre: true,
-		triggers: `resume*=1; cv=1; cvs=1; curriculum vitae=1; curriculum=0.8; vitae=0.8; lebenslauf=1; biodata=0.8;
+		triggers: `resume*=1; cv=1; cvs=1; curriculum vitae=1; curriculum=0.8; vitae=0.8; lebenslauf=1; *lebenslauf=1; biodata=0.8;
 			job application=0.5; work experience=0.6; career=0.5; candidate=0.5; candidates=0.5; applicant=0.3;
 			employment history=0.7; job seeker=0.7; professional profile=0.6; qualifications=0.3; skills=0.3;
 			education=0.2`,
@@ -73,7 +77,7 @@ var genreSpecs = []conceptSpec{
 			employment history=1.2; work history=1.2; education=0.8; skills=0.8; qualifications=0.5;
 			professional summary=1.2; objective=0.4; certification*=0.4; accomplishments=0.6; achievements=0.4;
 			responsibilities=0.3; responsible for=0.3; proficient=0.6; references available=1.2; upon request=0.4;
-			bachelor*=0.4; degree=0.3; university=0.2; gpa=0.8; team player=0.8; present=0.3; lebenslauf!=2;
+			bachelor*=0.4; degree=0.3; university=0.2; gpa=0.8; team player=0.8; present=0.3; lebenslauf!=2; *lebenslauf!=1.5;
 			berufserfahrung=1.5; ausbildung=0.6; kenntnisse=0.6; personliche daten=1; experience professionnelle=1.5;
 			competences=0.6; werkervaring=1.5; opleiding=0.6; vaardigheden=0.6; persoonlijke gegevens=1;
 			experiencia laboral=1.5; experiencia profesional=1.5; habilidades=0.6; esperienza lavorativa=1.5;
@@ -126,22 +130,25 @@ var genreSpecs = []conceptSpec{
 			last year=0.3; this week=0.3; yesterday=0.4; announced=0.5; officials=0.5; chief executive=0.6;
 			analysts=0.6; per cent=0.6; percent=0.2; million=0.3; billion=0.4; minister=0.4; government=0.3;
 			president=0.3; prime minister=0.6; election*=0.4; parliament=0.4; the company=0.3; shares=0.3;
-			stock market=0.5; economy=0.3; interview=0.3; sagte=0.8; laut=0.3; erklarte=0.5; a declare=0.6;
+			stock market=0.5; economy=0.3; interview=0.3; investors=0.3; profits=0.3; firm=0.2; takeover=0.4;
+			scored=0.3; victory=0.3; defeat=0.3; striker=0.4; goalkeeper=0.4; referee=0.3; tournament=0.3;
+			championship=0.3; coach=0.3; fans=0.2; album=0.3; box office=0.4; actor=0.2; actress=0.3; singer=0.3;
+			election*=0.2; campaign=0.2; mps=0.4; lawmakers=0.4; sagte=0.8; laut=0.3; erklarte=0.5; a declare=0.6;
 			selon=0.4; zei=0.8; volgens=0.4; dijo=0.8; segun=0.4; ha detto=0.6; secondo=0.3`,
-		cues: `reported_speech=1.2; quotes=0.6; dateline=1.2; byline=0.8; headline=0.6; prose=0.6; weekdays=0.5; names=0.6`,
+		cues: `reported_speech=1.2; quotes=0.6; dateline=1.2; byline=0.8; headline=0.3; prose=0.3; names=0.6`,
 	},
 	{
 		id: "form", label: "form", genre: true,
 		triggers: `form=1; forms=1; application form=1; tax form=1; registration form=1; claim form=1; blank form=1;
 			questionnaire*=1; survey=0.7; fill in=0.6; fill out=0.6; filled in=0.5; filled out=0.5; to be filled=0.6;
-			fillable=0.8; formular*=1; formulaire*=1; formulier*=1; formulario*=1; modulo=0.8; fields=0.4;
+			fillable=0.8; formular*=1; *formular=1; formulaire*=1; formulier*=1; *formulier=1; formulario*=1; modulo=0.8; fields=0.4;
 			checkbox*=0.4; check boxes=0.4; application=0.4; declaration=0.4; tax return=0.7`,
 		terms: `form!=0.8; please print=1.2; print name=1; fill in=0.8; fill out=0.8; complete=0.3; completed=0.3;
 			check=0.3; tick=0.5; if yes=1; if no=0.8; signature=0.5; date of birth=0.8; applicant=0.6;
 			for official use=1.2; office use only=1.5; official use only=1.5; omb=1; attach=0.5; enter=0.4;
 			instructions=0.6; social security number=0.8; ssn=0.6; zip code=0.4; do not write=1; block letters=1;
-			capital letters=0.8; see instructions=1; formular*!=1.5; ausfullen=1; ankreuzen=1; unterschrift=0.5;
-			geburtsdatum=0.6; formulaire*!=1.5; cocher=1; remplir=1; date de naissance=0.6; formulier*!=1.5;
+			capital letters=0.8; see instructions=1; formular*!=1.5; *formular!=1.2; ausfullen=1; ankreuzen=1; unterschrift=0.5;
+			geburtsdatum=0.6; formulaire*!=1.5; cocher=1; remplir=1; date de naissance=0.6; formulier*!=1.5; *formulier!=1.2;
 			invullen=1; aankruisen=1; geboortedatum=0.6; formulario*!=1.5; rellenar=1; fecha de nacimiento=0.6;
 			modulo=1; compilare=1; data di nascita=0.6`,
 		cues: `blank_fields=1; underscores=1; checkboxes=1.2; yes_no=0.6; label_value=0.3`,

@@ -61,6 +61,7 @@ const (
 	cueQtyPrice                  // "2 x 3.50", "qty"
 	cueFirstPerson               // "I", "my" per 1000 words
 	cueNames                     // share of capitalised names inside running sentences
+	cueShortList                 // a short document that is mostly amounts (a till slip)
 	numCues
 )
 
@@ -121,7 +122,7 @@ var cueDefs = [numCues]cueDef{
 	cueDOI:          {"doi", 1, false, "%v DOI/arXiv/ISSN marks"},
 	cueFigTable:     {"figures_tables", 2, false, "%v figure/table captions"},
 	cueSectionNums:  {"numbered_headings", 3, false, "%v numbered headings"},
-	cuePaperHeads:   {"paper_headings", 1.5, false, "%v paper section headings"},
+	cuePaperHeads:   {"paper_headings", 2.5, false, "%v paper section headings"},
 	cueClauses:      {"clauses", 5, false, "%v numbered clauses"},
 	cueDefinedTerms: {"defined_terms", 2, false, "%v defined terms"},
 	cueSignature:    {"signature_block", 1.5, false, "signature block (%v lines)"},
@@ -143,6 +144,7 @@ var cueDefs = [numCues]cueDef{
 	cueQtyPrice:     {"qty_price", 1.5, false, "%v quantity × price lines"},
 	cueFirstPerson:  {"first_person", 8, false, "first person %.1f per 1000 words"},
 	cueNames:        {"names", 0.08, true, "%v%% capitalised names in sentences"},
+	cueShortList:    {"short_amounts", 0.5, false, "short list of amounts (%.2f)"},
 }
 
 // cueByName finds a cue by its name (used by the lexicon).

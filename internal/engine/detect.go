@@ -167,7 +167,7 @@ func measureCues(di *docInfo) {
 		fp := di.counts["i"] + di.counts["my"] + di.counts["me"] + di.counts["ich"] + di.counts["je"] + di.counts["ik"]
 		c[cueFirstPerson] = float64(fp) * per1k
 		c[cueProse] = min(1, float64(proseWords)/float64(di.nWords))
-		if proseWords >= 40 {
+		if proseWords >= 40 && di.lang != "de" { // German capitalises every noun
 			c[cueNames] = float64(names) / float64(proseWords)
 		}
 		num, wd := 0, 0
@@ -192,6 +192,7 @@ func measureCues(di *docInfo) {
 	if di.pages > 3 {
 		c[cueShort] = 0
 	}
+	c[cueShortList] = c[cueShort] * cueDefs[cueAmounts].strength(c[cueAmounts])
 }
 
 // countNames counts capitalised words inside sentences (not after a full

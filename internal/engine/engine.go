@@ -34,17 +34,24 @@ type Engine struct {
 	mu  sync.RWMutex // guards mem
 	mem *memory
 
+	// Calibration maps scores to confidences; set it before use.
+	Calibration Calibration
+
 	cacheMu  sync.Mutex
 	compiled map[string]*ruleSet
 }
 
 // MinEvidence is the score below which a document is said to fit no rule.
 // It is a property of the score scale, the same for every rule set.
-var MinEvidence = 0.16
+var MinEvidence = 0.14
+
+// learnedAccept is the probability from learned examples alone from which a
+// type is accepted even if the rules give little evidence.
+const learnedAccept = 0.5
 
 // New returns an engine that knows nothing but general knowledge of documents.
 func New() *Engine {
-	return &Engine{mem: newMemory(), compiled: map[string]*ruleSet{}}
+	return &Engine{mem: newMemory(), compiled: map[string]*ruleSet{}, Calibration: DefaultCalibration}
 }
 
 // ruleSet returns the compiled form of rules, cached.
@@ -107,14 +114,15 @@ func (e *Engine) decide(di *docInfo, rs *ruleSet, lv learnedView) Result {
 	if second != nil {
 		s2 = second.total
 	}
-	p := calibrated(s1, s2, best.learned > 0)
-	if s1 < MinEvidence {
-		res.Confidence = round3(1 - p)
+	// Absolute evidence: enough from the rules, or learned examples that
+	// clearly point to this type rather than to an unrelated document.
+	if s1 < MinEvidence && best.learnedP < learnedAccept {
+		res.Confidence = round3(e.Calibration.PNone(s1))
 		res.Reasoning = reasonNone(best, di)
 		return res
 	}
 	res.Type = best.rm.typ
-	res.Confidence = round3(p)
+	res.Confidence = round3(e.Calibration.P(s1, s2))
 	res.Reasoning = reasonFor(best, second, res.Confidence)
 	return res
 }

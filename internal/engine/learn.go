@@ -22,16 +22,25 @@ import (
 // corrected type whatever the rules and other examples say.
 
 const (
-	hashBits       = 20
-	maxVecTerms    = 400 // strongest stems kept per example
-	maxPerType     = 400 // examples kept per type (oldest plain examples go first)
-	knnK           = 3
-	correctionSim  = 0.92 // near-duplicate of a corrected document
-	correctionWt   = 3.0  // weight of a corrected example among neighbours
-	cueSimWeight   = 0.3  // share of structure in the similarity
-	learnedWeight  = 1.2  // scale of learned evidence against zero-shot scores
+	hashBits      = 20
+	maxVecTerms   = 400 // strongest stems kept per example
+	maxPerType    = 400 // examples kept per type (oldest plain examples go first)
+	knnK          = 3
+	correctionSim = 0.92 // near-duplicate of a corrected document
+	correctionWt  = 3.0  // weight of a corrected example among neighbours
+
+	learnedWeight  = 0.6  // scale of learned evidence against zero-shot scores
+	simUnrelated   = 0.25 // similarity at which a document is as near an unrelated one
+	simTemperature = 0.05 // softmax temperature over similarities
 	selfTaughtWt   = 0.6  // weight of a self-taught (batch) example
 	minExampleTerm = 3
+)
+
+// cueSimWeightVar is the share of structure in the similarity of two
+// documents; simGate is the word similarity from which it counts in full.
+var (
+	cueSimWeightVar = 0.5
+	simGate         = 0.1
 )
 
 // sparseVec is a sorted sparse vector.
@@ -245,7 +254,9 @@ func (lv learnedView) similarity(q map[uint32]float64, qc *[numCues]float32, ex 
 	if cn1 > 0 && cn2 > 0 {
 		cs = cd / math.Sqrt(cn1*cn2)
 	}
-	return (1-cueSimWeight)*ts + cueSimWeight*cs
+	// Structure counts in full only between documents that share some
+	// vocabulary: two pieces of running prose are not alike for that alone.
+	return (1-cueSimWeightVar)*ts + cueSimWeightVar*cs*min(1, ts/simGate)
 }
 
 // neighbour is an example near the query.
@@ -323,12 +334,14 @@ func applyLearned(di *docInfo, rs *ruleSet, scores []ruleScore, lv learnedView) 
 	if len(all) == 0 {
 		return nil
 	}
-	// background: the mean similarity to every example consulted
-	bg := 0.0
-	for _, s := range all {
-		bg += s
-	}
-	bg /= float64(len(all))
+	// Each type's evidence is the (weighted) mean similarity of its k
+	// nearest examples. A softmax over the types with examples, plus an
+	// "unrelated" competitor at simUnrelated, gives how much more likely one
+	// type is than the others; the change to a type's score is that
+	// probability minus the uniform share, so that examples of other types
+	// do not penalise a type that has none.
+	sims := make([]float64, len(scores))
+	var with []int
 	for i := range scores {
 		nb := perType[i]
 		if len(nb) == 0 {
@@ -341,14 +354,24 @@ func applyLearned(di *docInfo, rs *ruleSet, scores []ruleScore, lv learnedView) 
 			num += n.sim * n.wt
 			den += n.wt
 		}
-		sim := num / den
-		n := float64(len(nb))
-		strength := n / (n + 1)
-		delta := learnedWeight * strength * (sim - bg)
+		sims[i] = num / den
+		with = append(with, i)
+	}
+	z := math.Exp(0)
+	for _, i := range with {
+		z += math.Exp((sims[i] - simUnrelated) / simTemperature)
+	}
+	uniform := 1 / float64(len(with)+1)
+	for _, i := range with {
+		p := math.Exp((sims[i]-simUnrelated)/simTemperature) / z
+		n := float64(len(perType[i]))
+		delta := learnedWeight * n / (n + 1) * (p - uniform)
 		scores[i].learned = delta
+		scores[i].learnedP = p
 		scores[i].total += delta
 		if delta > 0.02 {
-			scores[i].nearest = fmt.Sprintf("like %d learned example(s) (nearest %q, similarity %.2f)", k, nb[0].ex.title, nb[0].sim)
+			nb := perType[i]
+			scores[i].nearest = fmt.Sprintf("like learned examples (nearest %q, similarity %.2f)", nb[0].ex.title, nb[0].sim)
 		}
 	}
 	return nil

@@ -16,6 +16,7 @@ type concept struct {
 	id       string
 	label    string // how reasoning names it
 	genre    bool   // a kind of document, not an aspect
+	weak     bool   // a generic property (length, dates): little evidence of a kind on its own
 	triggers []weighted[pattern]
 	terms    []termRef
 	cues     []weighted[cueID]
@@ -31,6 +32,7 @@ type weighted[T any] struct {
 type pattern struct {
 	toks   []string
 	prefix bool // last token is a prefix
+	suffix bool // single token matched as a word ending (German/Dutch compounds: "*vertrag")
 	text   string
 }
 
@@ -45,13 +47,15 @@ func (p pattern) String() string { return p.text }
 
 // conceptSpec is the source form of a concept (see concepts_*.go):
 // triggers and terms are "phrase=weight; phrase=weight", a trailing '*'
-// on a phrase matches a word prefix, a trailing '!' on a term marks the
+// on a phrase matches a word prefix, a leading '*' on a single word matches
+// a word ending (compounds: "*vertrag" matches "Mietvertrag"), a trailing
+// '!' on a term marks the
 // name of the kind (counted fully only near the top of a document), a
 // negative weight is evidence against the concept; cues are
 // "cue_name=weight; ...".
 type conceptSpec struct {
 	id, label       string
-	genre           bool
+	genre, weak     bool
 	triggers, terms string
 	cues            string
 	scale           float64
@@ -64,6 +68,8 @@ var (
 	lexFirst    map[string][]int // first token (exact) -> term indexes
 	lexPrefix   map[string][]int // prefix of the first token -> single-token prefix terms
 	lexPrefLens []int
+	lexSuffix   map[string][]int // single-token suffix terms
+	lexSufLens  []int
 	concepts    []*concept
 	conceptByID map[string]*concept
 )
@@ -71,11 +77,13 @@ var (
 func init() {
 	lexFirst = map[string][]int{}
 	lexPrefix = map[string][]int{}
+	lexSuffix = map[string][]int{}
+	sufLens := map[int]bool{}
 	conceptByID = map[string]*concept{}
 	termIndex := map[string]int{}
 	lens := map[int]bool{}
 	for _, spec := range append(genreSpecs, aspectSpecs...) {
-		c := &concept{id: spec.id, label: spec.label, genre: spec.genre, scale: spec.scale}
+		c := &concept{id: spec.id, label: spec.label, genre: spec.genre, weak: spec.weak, scale: spec.scale}
 		if c.scale == 0 {
 			c.scale = 1.5
 			if c.genre {
@@ -91,14 +99,17 @@ func init() {
 			if len(p.toks) == 0 {
 				continue
 			}
-			key := p.text
+			key := strings.TrimSuffix(strings.TrimSpace(wp.v), "!") // markers included: "vertrag*" is not "*vertrag"
 			idx, ok := termIndex[key]
 			if !ok {
 				idx = len(lexTerms)
 				termIndex[key] = idx
 				lexTerms = append(lexTerms, p)
 				first := p.toks[0]
-				if p.prefix && len(p.toks) == 1 {
+				if p.suffix {
+					lexSuffix[first] = append(lexSuffix[first], idx)
+					sufLens[len(first)] = true
+				} else if p.prefix && len(p.toks) == 1 {
 					lexPrefix[first] = append(lexPrefix[first], idx)
 					lens[len(first)] = true
 				} else {
@@ -122,6 +133,9 @@ func init() {
 	}
 	for l := range lens {
 		lexPrefLens = append(lexPrefLens, l)
+	}
+	for l := range sufLens {
+		lexSufLens = append(lexSufLens, l)
 	}
 }
 
@@ -147,16 +161,25 @@ func parseWeighted(s string) []weighted[string] {
 }
 
 func compilePattern(s string) pattern {
+	s = strings.TrimSpace(s)
+	suffix := strings.HasPrefix(s, "*")
+	s = strings.TrimPrefix(s, "*")
 	prefix := strings.HasSuffix(s, "*")
 	s = strings.TrimSuffix(s, "*")
 	toks := tokenize(fold(s), 0)
-	return pattern{toks: toks, prefix: prefix, text: strings.TrimSpace(s)}
+	if suffix && (prefix || len(toks) != 1) {
+		panic(fmt.Sprintf("engine: a suffix pattern is one word: %q", s))
+	}
+	return pattern{toks: toks, prefix: prefix, suffix: suffix, text: strings.TrimSpace(s)}
 }
 
 // matchAt reports whether p matches tokens starting at i.
 func (p pattern) matchAt(tokens []string, i int) bool {
 	if i+len(p.toks) > len(tokens) {
 		return false
+	}
+	if p.suffix {
+		return strings.HasSuffix(tokens[i], p.toks[0])
 	}
 	last := len(p.toks) - 1
 	for k, t := range p.toks {
@@ -193,6 +216,13 @@ func lexCounts(tokens []string, counts map[string]int) (out, head []int32) {
 				head[idx]++
 			}
 		}
+		for _, l := range lexSufLens {
+			if len(w) > l {
+				for _, idx := range lexSuffix[w[len(w)-l:]] {
+					head[idx]++
+				}
+			}
+		}
 	}
 	// single-token prefix terms: resolve once per distinct token
 	for w, n := range counts {
@@ -206,6 +236,13 @@ func lexCounts(tokens []string, counts map[string]int) (out, head []int32) {
 		for _, idx := range lexFirst[w] {
 			if len(lexTerms[idx].toks) == 1 && !lexTerms[idx].prefix {
 				out[idx] += int32(n)
+			}
+		}
+		for _, l := range lexSufLens {
+			if len(w) > l {
+				for _, idx := range lexSuffix[w[len(w)-l:]] {
+					out[idx] += int32(n)
+				}
 			}
 		}
 	}

@@ -11,6 +11,8 @@ var (
 	weightGenre   = 0.5
 	weightAspect  = 0.3
 	weightLexical = 0.2
+	weightPrior   = 0.1
+	weakAspect    = 0.4 // weight of generic aspects (length, dates) among a rule's aspects
 )
 
 // conceptHit is a concept measured in a document.
@@ -31,6 +33,7 @@ type ruleScore struct {
 	missing  []string // weighty rule words not found
 	zeroShot float64
 	learned  float64 // evidence from examples (see learn.go)
+	learnedP float64 // probability, from examples alone, that the document is of this type
 	nearest  string  // reasoning about examples
 	total    float64
 }
@@ -74,6 +77,9 @@ func (sc *scorer) zeroShot(rm *ruleModel) ruleScore {
 	for _, a := range rm.aspect {
 		h := sc.concept(a.c)
 		w := a.a * a.idf
+		if a.c.weak {
+			w *= weakAspect
+		}
 		num += w * h.s
 		den += w
 		rs.aspects = append(rs.aspects, conceptHit{act: a, s: h.s, ev: h.ev})
@@ -112,8 +118,10 @@ func (sc *scorer) zeroShot(rm *ruleModel) ruleScore {
 		// already covered by a concept says little more)
 		wl = weightLexical * min(1, lden/3)
 	}
+	// The prior weight shrinks the scores of rules with little to go on
+	// (a bare word) more than those of rules with concepts and descriptions.
 	if tot := wg + wa + wl; tot > 0 {
-		rs.zeroShot = (wg*g + wa*rs.aspect + wl*rs.lexical) / tot
+		rs.zeroShot = (wg*g + wa*rs.aspect + wl*rs.lexical) / (tot + weightPrior)
 	}
 	rs.total = rs.zeroShot
 	return rs

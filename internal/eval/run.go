@@ -39,6 +39,8 @@ type Prediction struct {
 	Want       string  `json:"want"` // "" = no rule should match
 	Got        string  `json:"got"`  // "" = no rule matched
 	Confidence float64 `json:"confidence"`
+	Score      float64 `json:"score"`           // the winner's score
+	RunnerUp   float64 `json:"runner_up_score"` // the second best score
 	Reasoning  string  `json:"reasoning"`
 	Error      string  `json:"error,omitempty"`
 	Seed       int64   `json:"seed"`
@@ -131,6 +133,12 @@ func Run(docs []Doc, o Options) Report {
 				r := res[k]
 				k++
 				p.Got, p.Confidence, p.Reasoning = r.Type, r.Confidence, r.Reasoning
+				if len(r.Scores) > 0 {
+					p.Score = r.Scores[0].Score
+				}
+				if len(r.Scores) > 1 {
+					p.RunnerUp = r.Scores[1].Score
+				}
 			}
 			if p.Right() {
 				right++

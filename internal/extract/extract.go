@@ -131,12 +131,12 @@ type Options struct {
 // Document is the text of a file and what extraction learned about it.
 type Document struct {
 	Text      string
-	Format    string // "pdf", "docx", "xlsx", "pptx", "odt", "odp", "eml", "html", "text", "image"
-	Pages     int    // pages read (1 for page-less formats; slides, sheets and PDF pages otherwise)
-	Title     string // document title or e-mail subject, if known
-	Fields    map[string]string
-	Truncated bool     // Text stopped at Config.MaxText
-	Warnings  []string // things the caller may want to log, e.g. an OCR language fallback
+	Format    string            // "pdf", "docx", "xlsx", "pptx", "odt", "odp", "eml", "html", "text", "image"
+	Pages     int               // pages read (1 for page-less formats; slides, sheets and PDF pages otherwise)
+	Title     string            // document title or e-mail subject, if known
+	Fields    map[string]string // extra facts; PDFs: "page_count" (all pages, read or not)
+	Truncated bool              // Text stopped at Config.MaxText
+	Warnings  []string          // things the caller may want to log, e.g. an OCR language fallback
 }
 
 // testHookFormat, when set by a test, runs after detection (to inject panics).
@@ -163,14 +163,16 @@ func New(cfg Config) (*Extractor, error) {
 	return &Extractor{cfg: cfg, log: cfg.Logger.With("component", "extract")}, nil
 }
 
-// Text extracts the text of path with a default Extractor, for one-off use.
+var (
+	defaultOnce sync.Once
+	defaultExt  *Extractor
+)
+
+// Text extracts the text of path in FAST mode with a package-wide default
+// Extractor (default budgets, no PDFium cache), for one-off use.
 func Text(ctx context.Context, path string) (string, error) {
-	e, err := New(Config{})
-	if err != nil {
-		return "", err
-	}
-	defer e.Close()
-	doc, err := e.Extract(ctx, path, Options{})
+	defaultOnce.Do(func() { defaultExt, _ = New(Config{}) })
+	doc, err := defaultExt.Extract(ctx, path, Options{})
 	return doc.Text, err
 }
 

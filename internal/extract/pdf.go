@@ -153,6 +153,11 @@ func (e *Extractor) extractPDF(ctx context.Context, in *input, opts Options, s *
 	if r.rendered {
 		discard = true
 	}
+	if err != nil && !errors.Is(err, ErrNoText) && !errors.Is(err, ErrNoPages) && !errors.Is(err, errFull) {
+		// PDFium may have trapped (out of memory, abort) half-way through
+		// an operation: do not hand that instance to the next file.
+		discard = true
+	}
 	return err
 }
 

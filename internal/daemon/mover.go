@@ -18,9 +18,28 @@ import (
 func (d *Daemon) moveLoop(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	// Journal lines that could not be written (a full output disk) are
+	// written again from the state's unjournaled records, with back-off. The
+	// first turn catches what a failed start-up repair left.
+	journalDue, journalTries := time.Now(), 0
+	if d.journal == nil {
+		journalDue = time.Time{}
+	}
 	for {
 		d.beat(3)
 		now := time.Now()
+		if !journalDue.IsZero() && !now.Before(journalDue) {
+			switch err := d.rejournal(); {
+			case err == nil:
+				journalDue, journalTries = time.Time{}, 0
+			case errors.Is(err, errJournal):
+				journalTries++
+				journalDue = now.Add(d.backoff(journalTries))
+				d.log.Error("cannot write the journal; trying again", "at", journalDue.Format(time.TimeOnly), "err", err)
+			default:
+				return err
+			}
+		}
 		var ready []state.File
 		var retryAt time.Time
 		err := d.st.Each(state.Classified, 0, func(f state.File) error {
@@ -44,13 +63,24 @@ func (d *Daemon) moveLoop(ctx context.Context) error {
 		}
 		if len(ready) > 0 {
 			if err := d.moveRound(ctx, ready); err != nil {
-				return err
+				if !errors.Is(err, errJournal) {
+					return err
+				}
+				// The files are filed; their lines wait for room.
+				if journalDue.IsZero() {
+					journalTries = 1
+					journalDue = time.Now().Add(d.backoff(1))
+					d.log.Error("cannot write the journal; the lines are written when there is room again", "err", err)
+				}
 			}
 			continue
 		}
 		wait := maxIdle
 		if !retryAt.IsZero() {
 			wait = min(max(time.Until(retryAt), time.Millisecond), maxIdle)
+		}
+		if !journalDue.IsZero() {
+			wait = min(max(time.Until(journalDue), time.Millisecond), wait)
 		}
 		timer.Reset(wait)
 		select {
@@ -177,18 +207,25 @@ func (d *Daemon) moveRound(ctx context.Context, files []state.File) error {
 	for i, f := range okFiles {
 		entries[i] = entryOf(f, d.folderLabel(f))
 	}
-	if err := d.journal.Append(entries...); err != nil {
-		return err
-	}
-	if err := d.st.SetJournaled(okIDs); err != nil {
-		return err
+	jerr := d.journal.Append(entries...)
+	if jerr == nil {
+		if err := d.st.SetJournaled(okIDs); err != nil {
+			return err
+		}
 	}
 	for i, f := range okFiles {
 		d.forgetPath(f.Path)
 		d.report(f, entries[i].Folder)
 	}
+	if jerr != nil {
+		return fmt.Errorf("%w: %w", errJournal, jerr)
+	}
 	return nil
 }
+
+// errJournal marks a journal line that could not be written: the file is
+// filed, its record says the line is missing, and it is written later.
+var errJournal = errors.New("journal not written")
 
 // retryMove puts a classified file back with a delay (it is still classified).
 func (d *Daemon) retryMove(f state.File, cause error) error {

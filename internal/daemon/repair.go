@@ -67,7 +67,22 @@ func (d *Daemon) Repair(ctx context.Context) error {
 		}
 		d.log.Info("repaired moves interrupted by a restart", "files", len(done))
 	}
-	// Journal lines: exactly one per filed file.
+	// Journal lines: exactly one per filed file. A journal that cannot be
+	// written now (a full output disk) does not stop the daemon: the move
+	// loop writes the lines when there is room.
+	if err := d.rejournal(); err != nil && !errors.Is(err, errJournal) {
+		return err
+	}
+	return nil
+}
+
+// rejournal writes the journal lines of terminal records that lack one,
+// skipping those the journal already has (a crash between the line and the
+// record's mark). errJournal when the journal cannot be written.
+func (d *Daemon) rejournal() error {
+	if d.journal == nil {
+		return nil
+	}
 	missing, err := d.st.Unjournaled()
 	if err != nil || len(missing) == 0 {
 		return err
@@ -93,7 +108,7 @@ func (d *Daemon) Repair(ctx context.Context) error {
 		}
 	}
 	if err := d.journal.Append(entries...); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", errJournal, err)
 	}
 	ids := make([]uint64, len(missing))
 	for i, f := range missing {

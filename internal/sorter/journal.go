@@ -31,8 +31,9 @@ type Entry struct {
 
 // Journal is the append-only JSON-lines log of decisions.
 type Journal struct {
-	mu sync.Mutex
-	f  *os.File
+	mu   sync.Mutex
+	f    *os.File
+	torn bool // a failed append left part of a line that could not be taken back
 }
 
 // OpenJournal opens (creates) the journal for appending. A torn last line
@@ -71,10 +72,24 @@ func (j *Journal) Append(es ...Entry) error {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if _, err := j.f.Write(buf); err != nil {
+	if j.torn {
+		buf = append([]byte{'\n'}, buf...)
+	}
+	before, serr := j.f.Seek(0, io.SeekEnd)
+	_, err := j.f.Write(buf)
+	if err == nil {
+		err = j.f.Sync()
+	}
+	if err != nil {
+		// A full disk may take part of the lines: take them back, so that a
+		// later Append writes them whole and nothing is glued to a torn line.
+		if serr != nil || j.f.Truncate(before) != nil {
+			j.torn = true
+		}
 		return fmt.Errorf("append journal: %w", err)
 	}
-	return j.f.Sync()
+	j.torn = false
+	return nil
 }
 
 // Close closes the journal.

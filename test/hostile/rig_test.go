@@ -48,9 +48,17 @@ type rig struct {
 }
 
 func newRig(t *testing.T, mod func(*harness.Config)) *rig {
+	return newRigServer(t, mod, true)
+}
+
+// newRigServer is newRig; persist=false keeps the server's files and jobs in
+// memory (faster: no fsync per upload).
+func newRigServer(t *testing.T, mod func(*harness.Config), persist bool) *rig {
 	seed := harness.Seed(t)
 	r := &rig{t: t, seed: seed, rng: rand.New(rand.NewPCG(uint64(seed), 0x4057)), dir: harness.WorkDir(t), hashed: map[string]string{}}
-	r.srvData = filepath.Join(r.dir, "server")
+	if persist {
+		r.srvData = filepath.Join(r.dir, "server")
+	}
 	r.srv = harness.StartServer(t, r.srvData)
 	r.proxy = harness.NewProxy(t, r.srv.URL, harness.ProxyOptions{Seed: seed})
 	r.cfg = harness.NewConfig(r.dir)
@@ -201,7 +209,7 @@ func (r *rig) unprivileged() *syscall.Credential {
 	}
 	const nobody = 65534
 	filepath.WalkDir(r.dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && p != r.srvData && !strings.HasPrefix(p, r.srvData+string(filepath.Separator)) {
+		if err == nil && (r.srvData == "" || p != r.srvData && !strings.HasPrefix(p, r.srvData+string(filepath.Separator))) {
 			os.Lchown(p, nobody, nobody)
 		}
 		return nil

@@ -142,4 +142,3 @@ func fillOutput(t *testing.T, r *rig) (full func(), partly func(pages int), rele
 	}
 	return full, nil, release
 }
-

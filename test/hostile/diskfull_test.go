@@ -30,7 +30,7 @@ func TestDiskFullOutput(t *testing.T) {
 
 	full()
 	blocked := r.docs("blocked", 10, "")
-	time.Sleep(3 * time.Second) // a few move attempts (the daemon backs off from 2 s)
+	time.Sleep(2 * time.Second) // a move attempt or two (the daemon backs off from 2 s)
 	r.alive()
 	got := r.outputContents()
 	for _, d := range blocked {
@@ -60,7 +60,7 @@ func TestDiskFullOutput(t *testing.T) {
 	}
 	partly(8)
 	more := r.docs("partly", 20, "")
-	time.Sleep(3 * time.Second)
+	time.Sleep(2 * time.Second)
 	r.alive()
 	t.Logf("journal failures logged: %d", len(harness.Grep(r.log, "cannot write the journal")))
 	release()

@@ -144,7 +144,7 @@ var genreSpecs = []conceptSpec{
 			fillable=0.8; formular*=1; *formular=1; formulaire*=1; formulier*=1; *formulier=1; formulario*=1; modulo=0.8; fields=0.4;
 			checkbox*=0.4; check boxes=0.4; application=0.4; declaration=0.4; tax return=0.7`,
 		terms: `form!=0.8; please print=1.2; print name=1; fill in=0.8; fill out=0.8; complete=0.3; completed=0.3;
-			check=0.3; tick=0.5; if yes=1; if no=0.8; signature=0.5; date of birth=0.8; applicant=0.6;
+			check=0.3; tick=0.5; if yes=0.8; if no=0.4; signature=0.5; date of birth=0.8; applicant=0.6;
 			for official use=1.2; office use only=1.5; official use only=1.5; omb=1; attach=0.5; enter=0.4;
 			instructions=0.6; social security number=0.8; ssn=0.6; zip code=0.4; do not write=1; block letters=1;
 			capital letters=0.8; see instructions=1; formular*!=1.5; *formular!=1.2; ausfullen=1; ankreuzen=1; unterschrift=0.5;

@@ -141,8 +141,10 @@ func measureCues(di *docInfo) {
 			}
 		}
 	}
+	// at least two kinds of header, one of them a sender or a subject
+	// ("Date:" and "To:" alone head invoices and letters too)
 	c[cueMailHeaders] = float64(len(mailKeys))
-	if len(mailKeys) < 2 {
+	if len(mailKeys) < 2 || !mailKeys["from"] && !mailKeys["subject"] {
 		c[cueMailHeaders] = 0
 	}
 	c[cueGreeting] = b2f(anyStartsWith(skipHeaders(first, 12), greetingWords))

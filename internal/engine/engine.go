@@ -45,6 +45,45 @@ type Engine struct {
 // It is a property of the score scale, the same for every rule set.
 var MinEvidence = 0.14
 
+// A document is explained away by a kind of document no rule asks for when
+// that kind's evidence is at least explainMin and exceeds the winning
+// rule's own kind evidence by explainMargin.
+var (
+	explainMin    = 0.45
+	explainMargin = 0.25
+)
+
+// explainedAway returns the unasked kind that explains the document better
+// than the winning rule, if any.
+func explainedAway(sc *scorer, rs *ruleSet, best *ruleScore) (*concept, *conceptHit) {
+	// A rule about a kind the engine does not know (no concept) may well
+	// mean this kind: only a rule about another known kind is overruled.
+	if best.learnedP >= learnedAccept || best.genre == nil {
+		return nil, nil
+	}
+	var top *concept
+	var topHit *conceptHit
+	for _, c := range concepts {
+		if !c.genre {
+			continue
+		}
+		if h := sc.concept(c); topHit == nil || h.s > topHit.s {
+			top, topHit = c, h
+		}
+	}
+	if top == nil || rs.asked[top] >= 0.5 || topHit.s < explainMin {
+		return nil, nil
+	}
+	own := 0.0
+	if best.genre != nil {
+		own = best.genre.act.a * best.genre.s
+	}
+	if topHit.s < own+explainMargin {
+		return nil, nil
+	}
+	return top, topHit
+}
+
 // learnedAccept is the probability from learned examples alone from which a
 // type is accepted even if the rules give little evidence.
 const learnedAccept = 0.5
@@ -119,6 +158,14 @@ func (e *Engine) decide(di *docInfo, rs *ruleSet, lv learnedView) Result {
 	if s1 < MinEvidence && best.learnedP < learnedAccept {
 		res.Confidence = round3(e.Calibration.PNone(s1))
 		res.Reasoning = reasonNone(best, di)
+		return res
+	}
+	// A document that plainly is a kind no rule asks for (a research paper
+	// when the rules name invoices and letters) is not forced into the
+	// nearest rule.
+	if other, hit := explainedAway(sc, rs, best); other != nil {
+		res.Confidence = round3(e.Calibration.PNone(0))
+		res.Reasoning = reasonUnasked(other, hit, best)
 		return res
 	}
 	res.Type = best.rm.typ

@@ -36,6 +36,23 @@ func reasonNone(best *ruleScore, di *docInfo) string {
 	return s + "."
 }
 
+// reasonUnasked explains a document put aside as a kind no rule asks for.
+func reasonUnasked(c *concept, h *conceptHit, best *ruleScore) string {
+	var ev []string
+	for _, e := range h.ev {
+		if len(ev) == 4 {
+			break
+		}
+		if e.cue {
+			ev = append(ev, e.text)
+		} else {
+			ev = append(ev, fmt.Sprintf("%q", e.text))
+		}
+	}
+	return fmt.Sprintf("no rule matches: the document looks like a %s (%s), which no rule asks for; the best rule, %s, scores only %.2f",
+		c.label, strings.Join(ev, ", "), best.rm.typ, best.total)
+}
+
 // evidenceFor lists the strongest evidence behind a rule's score.
 func evidenceFor(rs *ruleScore) []string {
 	var parts []string

@@ -37,7 +37,8 @@ type ruleModel struct {
 // ruleSet is a compiled rule list.
 type ruleSet struct {
 	rules []*ruleModel
-	index map[string]int // type -> position
+	index map[string]int       // type -> position
+	asked map[*concept]float64 // kinds of document the rules ask for, by strongest activation
 }
 
 // negators cancel a trigger that follows them closely ("not an invoice").
@@ -59,7 +60,7 @@ func ruleKey(rules []api.Rule) string {
 // compileRules maps every rule to concepts and terms and weighs both by
 // how well they separate the rule from the others.
 func compileRules(rules []api.Rule) *ruleSet {
-	rs := &ruleSet{index: map[string]int{}}
+	rs := &ruleSet{index: map[string]int{}, asked: map[*concept]float64{}}
 	for i, r := range rules {
 		rs.rules = append(rs.rules, compileRule(r))
 		if _, dup := rs.index[r.Type]; !dup {
@@ -76,6 +77,9 @@ func compileRules(rules []api.Rule) *ruleSet {
 		}
 		for _, t := range rm.terms {
 			tdf[t.stem]++
+		}
+		for _, a := range rm.genres {
+			rs.asked[a.c] = max(rs.asked[a.c], a.a)
 		}
 	}
 	idf := func(df float64) float64 {

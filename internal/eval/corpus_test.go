@@ -115,10 +115,10 @@ func TestDevCorpus(t *testing.T) {
 		minAcc    float64
 		maxECE    float64
 	}{
-		{"zero-shot dev rules", "dev", 0, nil, false, 0.985, 0.05},
-		{"zero-shot paraphrased rules", "paraphrase", 0, nil, false, 0.98, 0.05},
-		{"zero-shot german rules", "german", 0, nil, false, 0.985, 0.05},
-		{"zero-shot type names only", "terse", 0, nil, false, 0.98, 0.05},
+		{"zero-shot dev rules", "dev", 0, nil, false, 0.985, 0.06},
+		{"zero-shot paraphrased rules", "paraphrase", 0, nil, false, 0.98, 0.06},
+		{"zero-shot german rules", "german", 0, nil, false, 0.985, 0.06},
+		{"zero-shot type names only", "terse", 0, nil, false, 0.98, 0.06},
 		{"5 examples dev rules", "dev", 5, []int64{1, 2, 3}, false, 0.99, 0.03},
 		{"5 examples opaque rules", "opaque", 5, []int64{1, 2, 3}, false, 0.88, 0.1},
 		{"self-training dev rules", "dev", 0, nil, true, 0.985, 0.05},

@@ -43,6 +43,12 @@ func TestFitCalibration(t *testing.T) {
 			preds = append(preds, Run(docs, o).Predictions...)
 		}
 	}
+	// documents whose type has no rule (all of them should get no type)
+	for _, rs := range ruleSets(dir) {
+		if rs.name != "opaque" {
+			preds = append(preds, holdOutRuns(t, docs, rs)...)
+		}
+	}
 	// 5-fold cross-validation, folds by document.
 	paths := map[string]int{}
 	var names []string

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,13 +21,27 @@ the inbox is rescanned at start, every watch.rescan_interval and whenever the
 kernel's event queue overflows. New files are batched (batch.size files or
 batch.window), submitted as one classify job per batch, polled, and moved.
 The state file records every step, so a restart resumes where it stopped:
-nothing is lost, filed twice or submitted again.
+nothing is lost, filed twice or submitted again. Each filed file is one log
+line at info level (file, destination, type, confidence); repeated warnings
+and errors are rate-limited.
+
+Under systemd (Type=notify) it reports READY=1 once the state is repaired,
+the backlog scan started and the watcher runs, a STATUS= line with the queue
+sizes every few seconds, and STOPPING=1 on shutdown; with WatchdogSec= it
+answers the watchdog only while its loops keep turning, so a stuck daemon is
+restarted. See systemd/classifyd.service.
+
+--admin ADDR serves, on that address:
+  /metrics   Prometheus metrics        /healthz  200 while every loop turns
+  /readyz    200 once ready            /status   what "classifyd status" shows, as JSON
+  POST /retry  what "classifyd retry --admin" asks for
 
 Examples:
   classifyd run                                   # built-in rules, ./inbox → ./sorted
-  classifyd run --config /etc/classifyd/rules.yaml
+  classifyd run --config /etc/classifyd/classifyd.yaml --admin 127.0.0.1:9090
   classifyd run --inbox /srv/scans --out /srv/sorted --dry-run
   LLAMA_CLOUD_API_KEY=llx-... classifyd run --backend llamacloud
+  curl -s 127.0.0.1:9090/metrics | grep classifyd_files
 `
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -34,6 +49,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.SetOutput(stderr)
 	var pf pipelineFlags
 	pf.register(fs)
+	var sf serviceFlags
+	sf.register(fs)
 	fs.Usage = func() { printHelp(stderr, runHelp, fs) }
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -49,14 +66,21 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	svc, err := startService(ctx, cfg, sf, log)
+	if err != nil {
+		return err
+	}
 	log.Info("starting", "inbox", cfg.Inbox, "output", cfg.Output, "state", cfg.State, "backend", cfg.Backend.Kind, "rules", len(cfg.Rules))
 	_, err = runPipeline(ctx, cfg, pf.dryRun, log, func(o *daemon.Options) {
+		svc.install(o)
 		if pf.dryRun {
 			o.Report = func(e sorter.Entry) {
 				fmt.Fprintf(stdout, "%s -> %s (%s %.2f)\n", e.Source, e.Dest, e.Folder, e.Confidence)
 			}
 		}
 	})
-	log.Info("stopped")
+	if err = errors.Join(err, svc.stop()); err == nil {
+		log.Info("stopped")
+	}
 	return err
 }

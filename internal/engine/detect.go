@@ -45,10 +45,10 @@ func measureCues(di *docInfo) {
 				c[cueCurrency]++
 			}
 			if amounts > 0 || hasNumber(fields) {
-				if containsAnyWord(fl, totalWords) {
+				if totalSet.in(fl) {
 					c[cueTotalLine]++
 				}
-				if containsAnyWord(fl, taxWords) && (strings.Contains(l, "%") || amounts > 0) {
+				if taxSet.in(fl) && (strings.Contains(l, "%") || amounts > 0) {
 					c[cueTaxLine]++
 				}
 			}
@@ -60,7 +60,7 @@ func measureCues(di *docInfo) {
 			if isQtyPrice(fl) {
 				c[cueQtyPrice]++
 			}
-			if containsAnyWord(fl, phoneWords) && digitCount(l) >= 6 {
+			if phoneSet.in(fl) && digitCount(l) >= 6 {
 				c[cuePhone]++
 			}
 			c[cueCiteBracket] += float64(countBracketCites(l))
@@ -87,7 +87,7 @@ func measureCues(di *docInfo) {
 				c[cueMailHeaders]++
 			}
 		}
-		if strings.HasPrefix(l, ">") || containsAnyPhrase(fl, replyPhrases) {
+		if strings.HasPrefix(l, ">") || mayBeReply(fl) && containsAnyPhrase(fl, replyPhrases) {
 			c[cueReply]++
 		}
 		at := strings.Count(l, "@")
@@ -364,7 +364,7 @@ func hasCurrency(l, fl string) bool {
 	if strings.ContainsAny(l, "$€£¥₹₩₽") {
 		return true
 	}
-	return containsAnyWord(fl, currencyCodes)
+	return currencySet.in(fl)
 }
 
 // containsAnyWord reports whether folded line l contains one of ws as a
@@ -394,7 +394,65 @@ func containsAnyWord(l string, ws []string) bool {
 	return false
 }
 
+// wordSet matches a folded line against a word list: whole words, word
+// prefixes ("gesamt*") and phrases or entries with punctuation ("sub
+// total", "tel.") - one scan of the line's words.
+type wordSet struct {
+	exact    map[string]bool
+	prefixes []string
+	phrases  []string
+}
+
+func newWordSet(ws ...string) *wordSet {
+	s := &wordSet{exact: map[string]bool{}}
+	for _, w := range ws {
+		switch {
+		case strings.HasSuffix(w, "*"):
+			s.prefixes = append(s.prefixes, strings.TrimSuffix(w, "*"))
+		case strings.IndexFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) >= 0:
+			s.phrases = append(s.phrases, w)
+		default:
+			s.exact[w] = true
+		}
+	}
+	return s
+}
+
+func (s *wordSet) in(l string) bool {
+	i := 0
+	for i < len(l) {
+		for i < len(l) && !isWordByte(l[i]) {
+			i++
+		}
+		j := i
+		for j < len(l) && isWordByte(l[j]) {
+			j++
+		}
+		if j > i {
+			w := l[i:j]
+			if s.exact[w] {
+				return true
+			}
+			for _, p := range s.prefixes {
+				if strings.HasPrefix(w, p) {
+					return true
+				}
+			}
+		}
+		i = j
+	}
+	return len(s.phrases) > 0 && containsAnyWord(l, s.phrases)
+}
+
 func isWordByte(b byte) bool { return isLetterByte(b) || isDigit(b) || b >= 0x80 }
+
+// mayBeReply is a cheap filter before the reply phrases: every one of them
+// has a colon or one of these stems.
+func mayBeReply(fl string) bool {
+	return strings.IndexByte(fl, ':') >= 0 || strings.Contains(fl, "mess") || strings.Contains(fl, "forward") ||
+		strings.Contains(fl, "ecrit") || strings.Contains(fl, "schreef") || strings.Contains(fl, "scritto") ||
+		strings.Contains(fl, "bericht") || strings.Contains(fl, "nachricht")
+}
 
 func containsAnyPhrase(l string, ps []string) bool {
 	for _, p := range ps {
@@ -418,7 +476,7 @@ func countDates(l string) int {
 			i = j
 		}
 	}
-	if n == 0 && containsAnyWord(l, monthWords) {
+	if n == 0 && monthSet.in(l) {
 		for _, w := range strings.FieldsFunc(l, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
 			if isNumeric(w) && (len(w) <= 2 || len(w) == 4 && (w[:2] == "19" || w[:2] == "20")) {
 				n++
@@ -488,11 +546,11 @@ func isDateRange(l string) bool {
 	if years == 0 {
 		return false
 	}
-	sep := strings.ContainsAny(l, "-–—") || containsAnyWord(l, []string{"to", "until", "bis", "tot", "au", "hasta", "al"})
+	sep := strings.ContainsAny(l, "-–—") || rangeSepSet.in(l)
 	if years >= 2 && sep {
 		return true
 	}
-	return sep && containsAnyWord(l, presentWords)
+	return sep && presentSet.in(l)
 }
 
 func isQtyPrice(l string) bool {
@@ -503,7 +561,7 @@ func isQtyPrice(l string) bool {
 			}
 		}
 	}
-	return containsAnyWord(l, []string{"qty", "quantity", "menge", "qte", "aantal", "cantidad", "quantita"}) && digitCount(l) > 0
+	return digitCount(l) > 0 && qtySet.in(l)
 }
 
 func countRuns(l string, ch byte, minRun int) int {
@@ -534,12 +592,7 @@ func countCheckboxes(l string) int {
 }
 
 func isYesNo(fl string) bool {
-	for _, p := range yesNoPairs {
-		if containsAnyWord(fl, []string{p[0]}) && containsAnyWord(fl, []string{p[1]}) {
-			return true
-		}
-	}
-	return false
+	return yesSet.in(fl) && noSet.in(fl)
 }
 
 // labelValue splits "label: value" where the label is 1-4 words.
@@ -774,7 +827,7 @@ func countSignature(lines, flines []string) int {
 		if fl == "" {
 			continue
 		}
-		if containsAnyWord(fl, signatureWords) || countRuns(lines[i], '_', 8) > 0 {
+		if signatureSet.in(fl) || countRuns(lines[i], '_', 8) > 0 {
 			n++
 		}
 	}

@@ -33,7 +33,10 @@ var presentWords = []string{"present", "current", "currently", "now", "today", "
 	"heute", "aktuell", "jetzt", "aujourd'hui", "ce jour", "actuel", "heden", "nu", "huidig",
 	"actualidad", "presente", "actual", "oggi", "attuale"}
 
-var yesNoPairs = [][2]string{{"yes", "no"}, {"ja", "nein"}, {"oui", "non"}, {"ja", "nee"}, {"si", "no"}}
+var (
+	yesSet = newWordSet("yes", "ja", "oui", "si")
+	noSet  = newWordSet("no", "nein", "non", "nee")
+)
 
 // mailHeaderKeys maps the header names of mail clients in several languages
 // to a canonical key.
@@ -142,3 +145,16 @@ func setOf(ws ...string) map[string]bool {
 	}
 	return m
 }
+
+// Compiled forms of the lists above.
+var (
+	totalSet     = newWordSet(totalWords...)
+	taxSet       = newWordSet(taxWords...)
+	phoneSet     = newWordSet(phoneWords...)
+	currencySet  = newWordSet(currencyCodes...)
+	monthSet     = newWordSet(monthWords...)
+	presentSet   = newWordSet(presentWords...)
+	signatureSet = newWordSet(signatureWords...)
+	rangeSepSet  = newWordSet("to", "until", "bis", "tot", "au", "hasta", "al")
+	qtySet       = newWordSet("qty", "quantity", "menge", "qte", "aantal", "cantidad", "quantita")
+)

@@ -36,8 +36,12 @@ func envAdmin() string { return os.Getenv("CLASSIFYD_ADMIN") }
 var (
 	// stallAge: a pipeline loop that has not turned for this long (or for
 	// the watchdog interval, if longer) fails /healthz and stops the
-	// watchdog answers. Idle loops turn every 10 s.
-	stallAge = time.Minute
+	// watchdog answers, so systemd restarts the daemon. Idle loops turn
+	// every 10 s, but one turn of the poll loop waits for a round of
+	// backend calls, each bounded by the client's timeout and retries
+	// (about 6 min against an API that never answers): a shorter age would
+	// turn an API outage into restarts.
+	stallAge = 10 * time.Minute
 	// statusEvery is the period of systemd STATUS= lines and gauge updates.
 	statusEvery = 5 * time.Second
 )

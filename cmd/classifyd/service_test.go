@@ -21,9 +21,11 @@ import (
 
 	"github.com/classifyd/classifyd/internal/admin"
 	"github.com/classifyd/classifyd/internal/config"
+	"github.com/classifyd/classifyd/internal/daemon"
 	"github.com/classifyd/classifyd/internal/local"
 	"github.com/classifyd/classifyd/internal/metrics"
 	"github.com/classifyd/classifyd/internal/sorter"
+	"github.com/classifyd/classifyd/internal/state"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -448,5 +450,57 @@ func TestHelpHasExamples(t *testing.T) {
 				t.Fatalf("help:\n%s", out.String())
 			}
 		})
+	}
+}
+
+// TestServiceHealth: no daemon yet, or loops that do not turn, is unhealthy
+// (the watchdog goes unanswered); loops turning is healthy.
+func TestServiceHealth(t *testing.T) {
+	e := newCmdEnv(t)
+	cfg, err := config.Load(e.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("NOTIFY_SOCKET", "")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	svc, err := startService(ctx, cfg, serviceFlags{}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.stop()
+	if err := svc.health(); err == nil || !strings.Contains(err.Error(), "not started") {
+		t.Fatalf("before the daemon: %v", err)
+	}
+	if got := svc.statusLine(); got != "starting" {
+		t.Fatalf("status before the daemon: %q", got)
+	}
+	st, err := state.Open(e.state, state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	lb, err := local.New(local.Options{Classifier: local.KeywordClassifier{PDFToText: "-"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lb.Close()
+	o := daemon.Options{Config: cfg, Backend: lb, Store: st}
+	readyCalled := false
+	o.Ready = func() { readyCalled = true }
+	svc.install(&o)
+	if _, err := daemon.New(o); err != nil {
+		t.Fatal(err)
+	}
+	// Created, never run: every loop is stalled.
+	if err := svc.health(); err == nil || !strings.Contains(err.Error(), "stalled") {
+		t.Fatalf("daemon not running: %v", err)
+	}
+	if got := svc.statusLine(); !strings.HasPrefix(got, "queued 0, in flight 0;") {
+		t.Fatalf("status %q", got)
+	}
+	o.Ready()
+	if !readyCalled || !svc.sup.IsReady() {
+		t.Fatal("install must chain Ready and tell the supervisor")
 	}
 }

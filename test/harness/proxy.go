@@ -255,6 +255,9 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		if p.shufl && status == http.StatusOK && isList(r.Method, r.URL.Path) {
 			out = p.shuffle(out)
+			p.mu.Lock()
+			p.byFault[FaultShuffle+"-all"]++
+			p.mu.Unlock()
 		}
 	}
 	for k, vs := range hdr {

@@ -94,9 +94,9 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 // backend is a classify service and how to stop it.
 type backend struct {
 	api.Backend
-	learner daemon.Learner // the local engine learns from examples and corrections
-	run   func(ctx context.Context) error // nil when nothing runs in the background
-	close func() error
+	learner daemon.Learner                  // the local engine learns from examples and corrections
+	run     func(ctx context.Context) error // nil when nothing runs in the background
+	close   func() error
 	// jobDone, when the backend can say so, is called with each finished job.
 	jobDone atomic.Pointer[func(id string)]
 }

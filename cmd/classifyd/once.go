@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -39,6 +40,8 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var pf pipelineFlags
 	pf.register(fs)
 	quiet := fs.Bool("quiet", false, "no progress bar or progress lines")
+	var sf serviceFlags
+	sf.register(fs)
 	fs.Usage = func() { printHelp(stderr, onceHelp, fs) }
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -51,6 +54,10 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		pf.logLevel = "warn" // the summary says what happened; -log-level info shows each file
 	}
 	log, err := newLogger(stderr, pf.logFormat, pf.logLevel)
+	if err != nil {
+		return err
+	}
+	svc, err := startService(ctx, cfg, sf, log)
 	if err != nil {
 		return err
 	}
@@ -83,15 +90,16 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				fmt.Fprintf(stdout, "%s -> %s (%s %.2f)\n", e.Source, e.Dest, e.Folder, e.Confidence)
 			}
 		}
-		o.Ready = func() {}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			progress(stderr, *quiet || pf.dryRun, stop, counters.Progress)
 		}()
+		svc.install(o)
 	})
 	close(stop)
 	wg.Wait()
+	err = errors.Join(err, svc.stop())
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,7 @@ import (
 
 	"github.com/classifyd/classifyd/internal/api"
 	"github.com/classifyd/classifyd/internal/config"
+	"github.com/classifyd/classifyd/internal/metrics"
 	"github.com/classifyd/classifyd/internal/sorter"
 	"github.com/classifyd/classifyd/internal/state"
 	"github.com/classifyd/classifyd/internal/watch"
@@ -250,6 +251,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 			return err
 		}
 		d.watcher = w
+		rescans := func() uint64 { return w.Stats().Rescans }
+		metrics.RescanCount.Store(&rescans)
 		g.Go(func() error { return w.Run(ctx) })
 		g.Go(func() error {
 			defer close(events)

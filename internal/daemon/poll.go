@@ -28,7 +28,10 @@ func (d *Daemon) pollLoop(ctx context.Context) error {
 			g, gctx := errgroup.WithContext(ctx)
 			g.SetLimit(d.cfg.Batch.Concurrency)
 			for _, j := range jobs {
-				g.Go(func() error { return d.pollJob(gctx, j) })
+				g.Go(func() error {
+					defer d.beat(2)
+					return d.pollJob(gctx, j)
+				})
 			}
 			if err := g.Wait(); err != nil {
 				if ctx.Err() != nil {

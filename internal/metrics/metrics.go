@@ -4,6 +4,8 @@
 package metrics
 
 import (
+	"sync/atomic"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -41,8 +43,16 @@ var (
 	ExtractSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "classifyd_extract_seconds", Help: "Text extraction time by format.",
 		Buckets: prometheus.ExponentialBuckets(0.001, 3, 12)}, []string{"format"})
-	Rescans = prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "classifyd_rescans_total", Help: "Full rescans of the inbox."})
+	// Rescans reads the watcher's counter through RescanCount.
+	Rescans = prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "classifyd_rescans_total", Help: "Full rescans of the inbox."}, func() float64 {
+		if f := RescanCount.Load(); f != nil {
+			return float64((*f)())
+		}
+		return 0
+	})
+	// RescanCount, when set, returns the watcher's rescans so far.
+	RescanCount atomic.Pointer[func() uint64]
 )
 
 func init() {

@@ -39,7 +39,7 @@ Examples:
   classifyd classify invoice.pdf
   classifyd classify --config rules.yaml ~/Scans
   classifyd classify --config rules.yaml --mode multimodal photo.jpg | jq .type
-  classifyd classify --config rules.yaml --self-train /srv/backlog
+  classifyd classify --config rules.yaml --self-train=false /srv/backlog
 `
 
 // classifyLine is one line of output.
@@ -57,7 +57,7 @@ func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	cfgPath := fs.String("config", "", "configuration file with the rules (default: built-in example rules)")
 	mode := fs.String("mode", "", "FAST (text layers only) or MULTIMODAL (OCR images and scans); default: the config's mode")
 	noLearned := fs.Bool("no-learned", false, "use the rules alone: no examples folders, no learned state")
-	selfTrain := fs.Bool("self-train", engine.SelfTrainByDefault, "let confidently classified files teach the engine about the others")
+	selfTrain := fs.Bool("self-train", engine.SelfTrainByDefault, "let confidently classified files teach the engine about the others (in chunks of 64 files)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "files extracted at once")
 	fs.Usage = func() { printHelp(stderr, classifyHelp, fs) }
 	if err := parseFlags(fs, args); err != nil {

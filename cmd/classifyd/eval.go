@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/engine"
 	"github.com/classifyd/classifyd/internal/eval"
 	"github.com/classifyd/classifyd/internal/extract"
 	"github.com/classifyd/classifyd/internal/pipeline"
@@ -30,12 +31,15 @@ expects "no type" (use it for unrelated documents).
 
 Zero-shot by default: the engine knows only the rules. --examples N draws N
 files per type from the labelled set, learns them and evaluates on the rest;
---runs R repeats that with seeds S, S+1, ... and averages.
+--runs R repeats that with seeds S, S+1, ... and averages. The evaluated files
+are classified as one batch that teaches itself (self-training, as classify
+does); --self-train=false classifies each file on its own, as the daemon does.
 
 Examples:
   classifyd eval --config rules.yaml ./labelled
   classifyd eval --config rules.yaml --labels corpus/labels.csv
   classifyd eval --config rules.yaml --labels corpus/labels.csv --examples 5 --runs 3
+  classifyd eval --config rules.yaml --labels corpus/labels.csv --self-train=false
   classifyd eval --config paraphrased.yaml --labels corpus/labels.csv --map invoice=bill,receipt=till_slip
   classifyd eval --labels corpus/labels.csv --json > report.json
 `
@@ -48,7 +52,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	examples := fs.Int("examples", 0, "examples per type to learn before evaluating on the rest (0 = zero-shot)")
 	seed := fs.Int64("seed", 1, "seed of the example draw")
 	runs := fs.Int("runs", 1, "runs with seeds seed, seed+1, ... (averaged)")
-	selfTrain := fs.Bool("self-train", false, "let confident documents teach the engine about the rest of the batch")
+	selfTrain := fs.Bool("self-train", engine.SelfTrainByDefault, "let confident documents teach the engine about the rest of the batch (--self-train=false: each file on its own)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	mapping := fs.String("map", "", "rename labels to rule types: label=type,label=type")
 	mode := fs.String("mode", "", "FAST or MULTIMODAL (default: the config's mode)")

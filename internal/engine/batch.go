@@ -8,9 +8,13 @@ import (
 )
 
 // SelfTrainByDefault says whether callers should self-train over a batch
-// when the user did not choose: measured on the dev corpus (see the eval
-// package), it did not help, so it is off.
-const SelfTrainByDefault = false
+// when the user did not choose. Measured on the dev corpus (classifyd eval
+// --self-train) it never lost accuracy and gained where the rules say little
+// (type names only: 99.2% -> 100%; one or two learned examples per type and
+// opaque rules: 77.3% -> 79.6%, 81.2% -> 85.5%), and it does not push
+// documents of types no rule covers into a type (self-taught examples never
+// accept a document on their own), so it is on.
+const SelfTrainByDefault = true
 
 // selfTrainMin is the confidence from which a document of a batch teaches
 // the engine about the rest of the batch.

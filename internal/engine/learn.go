@@ -261,9 +261,61 @@ func (lv learnedView) similarity(q map[uint32]float64, qc *[numCues]float32, ex 
 
 // neighbour is an example near the query.
 type neighbour struct {
-	ex  *example
-	sim float64
-	wt  float64
+	ex   *example
+	sim  float64
+	wt   float64
+	self bool // a self-taught example of the current batch
+}
+
+// typeEvidence is what a type's examples say about a document.
+type typeEvidence struct {
+	ok         bool    // the type has examples
+	n          float64 // how many
+	p, uniform float64 // softmax probability, and the share with no information
+}
+
+// softmaxEvidence: each type's evidence is the (weighted) mean similarity
+// of its k nearest examples (those keep admits). A softmax over the types
+// with examples, plus an "unrelated" competitor at simUnrelated, gives how
+// much more likely one type is than the others.
+func softmaxEvidence(perType [][]neighbour, keep func(neighbour) bool) []typeEvidence {
+	out := make([]typeEvidence, len(perType))
+	sims := make([]float64, len(perType))
+	with := 0
+	for i, all := range perType {
+		var nb []neighbour
+		for _, n := range all {
+			if keep(n) {
+				nb = append(nb, n)
+			}
+		}
+		if len(nb) == 0 {
+			continue
+		}
+		sort.Slice(nb, func(a, b int) bool { return nb[a].sim > nb[b].sim })
+		k := min(knnK, len(nb))
+		num, den := 0.0, 0.0
+		for _, n := range nb[:k] {
+			num += n.sim * n.wt
+			den += n.wt
+		}
+		sims[i] = num / den
+		out[i] = typeEvidence{ok: true, n: float64(len(nb))}
+		with++
+	}
+	z := 1.0
+	for i := range out {
+		if out[i].ok {
+			z += math.Exp((sims[i] - simUnrelated) / simTemperature)
+		}
+	}
+	for i := range out {
+		if out[i].ok {
+			out[i].p = math.Exp((sims[i]-simUnrelated)/simTemperature) / z
+			out[i].uniform = 1 / float64(with+1)
+		}
+	}
+	return out
 }
 
 // correction is a decision forced by a person's correction.
@@ -309,7 +361,6 @@ func applyLearned(di *docInfo, rs *ruleSet, scores []ruleScore, lv learnedView) 
 		}
 	}
 	perType := make([][]neighbour, len(scores))
-	var all []float64
 	for i := range scores {
 		typ := scores[i].rm.typ
 		for mi, m := range lv.mems {
@@ -326,48 +377,29 @@ func applyLearned(di *docInfo, rs *ruleSet, scores []ruleScore, lv learnedView) 
 								typ, s, ex.title, ex.from, typ)}
 					}
 				}
-				perType[i] = append(perType[i], neighbour{ex, s, wt})
-				all = append(all, s)
+				perType[i] = append(perType[i], neighbour{ex, s, wt, mi > 0})
 			}
 		}
 	}
-	if len(all) == 0 {
-		return nil
+
+	// The change to a type's score is its softmax probability minus the
+	// uniform share, so that examples of other types do not penalise a type
+	// that has none.
+	for _, nb := range perType {
+		sort.Slice(nb, func(a, b int) bool { return nb[a].sim > nb[b].sim })
 	}
-	// Each type's evidence is the (weighted) mean similarity of its k
-	// nearest examples. A softmax over the types with examples, plus an
-	// "unrelated" competitor at simUnrelated, gives how much more likely one
-	// type is than the others; the change to a type's score is that
-	// probability minus the uniform share, so that examples of other types
-	// do not penalise a type that has none.
-	sims := make([]float64, len(scores))
-	var with []int
-	for i := range scores {
-		nb := perType[i]
-		if len(nb) == 0 {
+	// Self-taught examples (a batch teaching itself) move scores but never
+	// accept a document on their own: acceptance (learnedP) comes from the
+	// examples people filed.
+	all := softmaxEvidence(perType, func(n neighbour) bool { return true })
+	own := softmaxEvidence(perType, func(n neighbour) bool { return !n.self })
+	for i, ev := range all {
+		if !ev.ok {
 			continue
 		}
-		sort.Slice(nb, func(a, b int) bool { return nb[a].sim > nb[b].sim })
-		k := min(knnK, len(nb))
-		num, den := 0.0, 0.0
-		for _, n := range nb[:k] {
-			num += n.sim * n.wt
-			den += n.wt
-		}
-		sims[i] = num / den
-		with = append(with, i)
-	}
-	z := math.Exp(0)
-	for _, i := range with {
-		z += math.Exp((sims[i] - simUnrelated) / simTemperature)
-	}
-	uniform := 1 / float64(len(with)+1)
-	for _, i := range with {
-		p := math.Exp((sims[i]-simUnrelated)/simTemperature) / z
-		n := float64(len(perType[i]))
-		delta := learnedWeight * n / (n + 1) * (p - uniform)
+		delta := learnedWeight * ev.n / (ev.n + 1) * (ev.p - ev.uniform)
 		scores[i].learned = delta
-		scores[i].learnedP = p
+		scores[i].learnedP = own[i].p
 		scores[i].total += delta
 		if delta > 0.02 {
 			nb := perType[i]

@@ -30,7 +30,7 @@ func holdOutRuns(t testing.TB, docs []Doc, rs ruleSet) []Prediction {
 				mine = append(mine, d)
 			}
 		}
-		preds = append(preds, Run(mine, Options{Rules: kept, TypeMap: rs.types}).Predictions...)
+		preds = append(preds, Run(mine, Options{Rules: kept, TypeMap: rs.types, SelfTrain: os.Getenv("CLASSIFYD_SELFTRAIN") != ""}).Predictions...)
 	}
 	return preds
 }

@@ -212,7 +212,7 @@ var aspectSpecs = []conceptSpec{
 			antragsteller=0.6; demande=0.4; aanvraag=0.6; solicitud=0.6; domanda=0.4; richiesta=0.4`},
 	{id: "seller", label: "seller details",
 		triggers: `seller=1; sellers=1; vendor=1; vendors=1; supplier=1; suppliers=1; merchant=0.8; provider=0.6;
-			service provider=0.8; issuer=0.6; company=0.4; business=0.3; lieferant=1; verkaufer=1; fournisseur=1;
+			service provider=0.8; issuer=0.6; company=0.4; lieferant=1; verkaufer=1; fournisseur=1;
 			vendeur=1; leverancier=1; verkoper=1; proveedor=1; vendedor=1; fornitore=1; venditore=1`,
 		terms: `supplier=0.5; vendor=0.5; seller=0.5; sold by=0.6; bill to=0.5; inc=0.2; ltd=0.3; llc=0.3; gmbh=0.4;
 			vat number=0.5; tax id=0.4; lieferant=0.5; fournisseur=0.5; leverancier=0.5; proveedor=0.5; fornitore=0.5`,

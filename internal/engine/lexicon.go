@@ -170,7 +170,14 @@ func compilePattern(s string) pattern {
 	if suffix && (prefix || len(toks) != 1) {
 		panic(fmt.Sprintf("engine: a suffix pattern is one word: %q", s))
 	}
-	return pattern{toks: toks, prefix: prefix, suffix: suffix, text: strings.TrimSpace(s)}
+	text := strings.TrimSpace(s)
+	if prefix {
+		text += "…"
+	}
+	if suffix {
+		text = "…" + text
+	}
+	return pattern{toks: toks, prefix: prefix, suffix: suffix, text: text}
 }
 
 // matchAt reports whether p matches tokens starting at i.

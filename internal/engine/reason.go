@@ -115,7 +115,7 @@ func whyLower(loser, winner *ruleScore) string {
 		lacks = append(lacks, "few "+g.act.c.label+" signs")
 	}
 	for _, a := range loser.aspects {
-		if a.s < 0.25 && a.act.idf > 0.3 && len(lacks) < 3 {
+		if a.s < 0.25 && a.act.idf > 0.3 && a.act.a >= 0.4 && len(lacks) < 3 {
 			lacks = append(lacks, "no "+a.act.c.label)
 		}
 	}

@@ -195,6 +195,21 @@ func crashLoop(t *testing.T, backend string, pl plan) {
 	for _, pr := range c.Problems(10) {
 		t.Error(pr)
 	}
+	// Evidence that the kills landed mid-work: what the restarts repaired.
+	evidence := map[string]int{}
+	for _, what := range []string{"repaired moves interrupted by a restart", "job unknown to the backend", "file left the inbox before it was filed"} {
+		for k := 0; k <= pl.kills; k++ {
+			name := fmt.Sprintf("run-%03d.log", k)
+			if k == pl.kills {
+				name = "once.log"
+			}
+			evidence[what] += len(harness.Grep(filepath.Join(logs, name), what))
+		}
+	}
+	// ("file left the inbox" after a restart is benign: the start-up rescan
+	// hashed a file just before the mover filed it, so a second record was
+	// made for a file already gone, and dropped.)
+	t.Logf("restarts: %v", evidence)
 	counts, err := harness.StateCounts(cfg.State)
 	if err != nil {
 		t.Fatal(err)

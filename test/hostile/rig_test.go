@@ -168,18 +168,33 @@ func (r *rig) waitFiled(want map[string]string, timeout time.Duration) {
 	}
 }
 
-// check compares the output with want and fails on any problem.
+// check compares the output with want and fails on any problem. A file's
+// journal line is written just after its move, so a problem is only taken
+// as one when it is still there a few seconds later.
 func (r *rig) check(want map[string]string, keep func(string) bool) *harness.Check {
 	r.t.Helper()
-	c, err := harness.CheckOutput(r.cfg.Inbox, r.cfg.Output, want, keep)
-	if err != nil {
-		r.t.Fatal(err)
-	}
+	c := r.settledCheck(want, keep)
 	r.t.Log(c.Summary())
 	for _, pr := range c.Problems(10) {
 		r.t.Error(pr)
 	}
 	return c
+}
+
+// settledCheck runs CheckOutput until it finds no problem, for up to 5 s.
+func (r *rig) settledCheck(want map[string]string, keep func(string) bool) *harness.Check {
+	r.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := harness.CheckOutput(r.cfg.Inbox, r.cfg.Output, want, keep)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		if len(c.Problems(1)) == 0 || time.Now().After(deadline) {
+			return c
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // settleRounds waits long enough for a few settle periods and rescans to

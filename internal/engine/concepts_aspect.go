@@ -187,12 +187,12 @@ var aspectSpecs = []conceptSpec{
 			felder=1; remplir=1; champs=1; invullen=1; velden=1; rellenar=1; campos=1; compilare=1; campi=1`,
 		terms: `fill in=0.6; fill out=0.6; please print=0.8; print name=0.6; enter=0.3; ausfullen=0.6; remplir=0.6;
 			invullen=0.6; rellenar=0.6; compilare=0.6`,
-		cues: `blank_fields=1; underscores=1; label_value=0.3`},
+		cues: `blank_fields=1; underscores=1; label_value=0.3; leaders=0.5; line_refs=0.5`},
 	{id: "checkboxes", label: "checkboxes",
 		triggers: `checkbox*=1; check box*=1; check-box*=1; boxes=0.8; box=0.6; tick=1; ticks=1; tick box*=1;
 			check mark*=1; checkmark*=1; multiple choice=1; options=0.4; kastchen=1; ankreuz*=1; cases a cocher=1;
 			cocher=1; hokjes=1; aankruis*=1; casillas=1; casella=1`,
-		terms: `check=0.3; tick=0.5; check one=0.8; check all that apply=1; if yes=0.6; if no=0.5; ankreuzen=0.6;
+		terms: `check=0.3; tick=0.5; check here=0.8; check one=0.8; check all that apply=1; if yes=0.6; if no=0.5; ankreuzen=0.6;
 			cocher=0.6; aankruisen=0.6; marque=0.2; barrare=0.5`,
 		cues: `checkboxes=1; yes_no=0.7`},
 	{id: "government", label: "official/government",

@@ -25,7 +25,8 @@ var genreSpecs = []conceptSpec{
 			vervaldatum=1.2; te betalen=1; betalingstermijn=1; btw-nummer=0.8; fattur*!=2; scadenza=0.8;
 			importe=0.4; vencimiento=0.8; fecha de vencimiento=1;
 			cashier=-1; come again=-1; change=-0.4; tender*=-0.6; rounding=-0.5; cash sale*=-0.6; cash bill=-0.6`,
-		cues: `price_lines=1; currency=0.6; total_line=0.8; tax_line=0.6; dates=0.3; label_value=0.3; qty_price=0.3; prose=-0.5`,
+		cues: `price_lines=1; currency=0.6; total_line=0.8; tax_line=0.6; dates=0.3; label_value=0.3; qty_price=0.3; prose=-0.5;
+			times=-0.3`,
 	},
 	{
 		id: "receipt", label: "receipt", genre: true,
@@ -65,7 +66,8 @@ var genreSpecs = []conceptSpec{
 			il est convenu=1; overeenkomst*!=1.5; *overeenkomst!=1.5; verhuurder=0.8; huurder=0.6;
 			werkgever=0.6; werknemer=0.6; partijen=1.2; opzegging=0.6; hierna=0.6; contrato*!=1.5;
 			las partes=1; clausula*=0.8; contratto*!=1.5; le parti=1; clausola=0.8`,
-		cues: `clauses=0.8; defined_terms=0.8; signature_block=0.5; long=0.3; prose=0.3`,
+		cues: `clauses=0.8; defined_terms=0.8; signature_block=0.5; long=0.3; prose=0.3; checkboxes=-0.3; yes_no=-0.4;
+			line_refs=-0.4`,
 	},
 	{
 		id: "resume", label: "résumé", genre: true,
@@ -82,7 +84,7 @@ var genreSpecs = []conceptSpec{
 			competences=0.6; werkervaring=1.5; opleiding=0.6; vaardigheden=0.6; persoonlijke gegevens=1;
 			experiencia laboral=1.5; experiencia profesional=1.5; habilidades=0.6; esperienza lavorativa=1.5;
 			competenze=0.6`,
-		cues: `resume_sections=1.5; date_ranges=1; bullets=0.3; contact_top=0.4`,
+		cues: `resume_sections=1.5; date_ranges=1; bullets=0.3; contact_top=0.4; reported_speech=-0.3`,
 	},
 	{
 		id: "email", label: "e-mail", genre: true,
@@ -135,7 +137,9 @@ var genreSpecs = []conceptSpec{
 			championship=0.3; coach=0.3; fans=0.2; album=0.3; box office=0.4; actor=0.2; actress=0.3; singer=0.3;
 			election*=0.2; campaign=0.2; mps=0.4; lawmakers=0.4; sagte=0.8; laut=0.3; erklarte=0.5; a declare=0.6;
 			selon=0.4; zei=0.8; volgens=0.4; dijo=0.8; segun=0.4; ha detto=0.6; secondo=0.3`,
-		cues: `reported_speech=1.2; quotes=0.6; dateline=1.2; byline=0.8; headline=0.3; prose=0.3; names=0.6`,
+		cues: `reported_speech=1.2; quotes=0.6; dateline=1.2; byline=0.8; headline=0.3; prose=0.3; names=0.6;
+			resume_sections=-0.8; mail_headers=-1; checkboxes=-0.5; blank_fields=-0.5; references_heading=-0.5;
+			citations=-0.5`,
 	},
 	{
 		id: "form", label: "form", genre: true,
@@ -147,11 +151,11 @@ var genreSpecs = []conceptSpec{
 			check=0.3; tick=0.5; if yes=0.8; if no=0.4; signature=0.5; date of birth=0.8; applicant=0.6;
 			for official use=1.2; office use only=1.5; official use only=1.5; omb=1; attach=0.5; enter=0.4;
 			instructions=0.6; social security number=0.8; ssn=0.6; zip code=0.4; do not write=1; block letters=1;
-			capital letters=0.8; see instructions=1; formular*!=1.5; *formular!=1.2; ausfullen=1; ankreuzen=1; unterschrift=0.5;
+			capital letters=0.8; see instructions=1; check here=1; check if=0.6; formular*!=1.5; *formular!=1.2; ausfullen=1; ankreuzen=1; unterschrift=0.5;
 			geburtsdatum=0.6; formulaire*!=1.5; cocher=1; remplir=1; date de naissance=0.6; formulier*!=1.5; *formulier!=1.2;
 			invullen=1; aankruisen=1; geboortedatum=0.6; formulario*!=1.5; rellenar=1; fecha de nacimiento=0.6;
 			modulo=1; compilare=1; data di nascita=0.6`,
-		cues: `blank_fields=1; underscores=1; checkboxes=1.2; yes_no=0.6; label_value=0.3`,
+		cues: `blank_fields=1; underscores=1; checkboxes=1.2; yes_no=0.6; label_value=0.3; leaders=0.6; line_refs=0.8`,
 	},
 	{
 		id: "letter", label: "letter", genre: true,

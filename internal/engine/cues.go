@@ -62,6 +62,8 @@ const (
 	cueFirstPerson               // "I", "my" per 1000 words
 	cueNames                     // share of capitalised names inside running sentences
 	cueShortList                 // a short document that is mostly amounts (a till slip)
+	cueLeaders                   // dot leaders ". . . . ." running to an entry
+	cueLineRefs                  // references to numbered lines ("line 5", "from line 3a")
 	numCues
 )
 
@@ -145,6 +147,8 @@ var cueDefs = [numCues]cueDef{
 	cueFirstPerson:  {"first_person", 8, false, "first person %.1f per 1000 words"},
 	cueNames:        {"names", 0.08, true, "%v%% capitalised names in sentences"},
 	cueShortList:    {"short_amounts", 0.5, false, "short list of amounts (%.2f)"},
+	cueLeaders:      {"leaders", 4, false, "%v dot-leader lines"},
+	cueLineRefs:     {"line_refs", 3, false, "%v references to numbered lines"},
 }
 
 // cueByName finds a cue by its name (used by the lexicon).

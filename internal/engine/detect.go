@@ -72,6 +72,9 @@ func measureCues(di *docInfo) {
 			c[cueClauses]++
 		}
 		c[cueUnderscores] += float64(countRuns(l, '_', 3))
+		if strings.Contains(l, ". . . .") || strings.Contains(l, ".....") {
+			c[cueLeaders]++
+		}
 		c[cueCheckboxes] += float64(countCheckboxes(l))
 		if isYesNo(fl) {
 			c[cueYesNo]++
@@ -152,6 +155,7 @@ func measureCues(di *docInfo) {
 	c[cueCiteAuthor] += float64(countPhrase(di.tokens, "et", "al"))
 	c[cueDOI] = float64(di.counts["doi"] + di.counts["arxiv"] + di.counts["issn"] + di.counts["isbn"])
 	c[cueFigTable] = float64(countFigTable(di.tokens))
+	c[cueLineRefs] = float64(countLineRefs(di.tokens))
 	c[cueDefinedTerms] = float64(strings.Count(di.text, "\")") + strings.Count(di.text, "”)"))
 	c[cueSignature] = float64(countSignature(di.lines, di.flines))
 	c[cueBullets] = float64(bullets) / float64(nonEmpty)

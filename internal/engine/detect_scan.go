@@ -292,6 +292,11 @@ func isClauseLine(l, fl string) bool {
 	if len(l) > 3 && l[0] == '(' && (l[2] == ')' || l[3] == ')') && l[1] >= 'a' && l[1] <= 'z' {
 		return true
 	}
+	// roman numbering: "IV. Party B promises ..."
+	if k := strings.IndexAny(l, ".)"); k > 0 && k <= 6 && len(l) > k+12 && l[k+1] == ' ' &&
+		strings.Trim(l[:k], "IVXLC") == "" {
+		return true
+	}
 	// 1.1 / 2.3.1 numbering followed by text
 	if len(l) > 6 && isDigit(l[0]) {
 		i := 0
@@ -357,4 +362,19 @@ func isUpperLine(l string) bool {
 		}
 	}
 	return letters >= 3 && upper == letters
+}
+
+// countLineRefs counts references to numbered lines of a form: "line 5",
+// "lines 3a", "zeile 12", "ligne 4", "regel 7", "linea 2".
+func countLineRefs(tokens []string) int {
+	n := 0
+	for i := 0; i+1 < len(tokens); i++ {
+		switch tokens[i] {
+		case "line", "lines", "zeile", "ligne", "regel", "linea", "rubrik", "box", "kennzahl", "case", "vak":
+			if w := tokens[i+1]; len(w) <= 3 && w[0] >= '0' && w[0] <= '9' {
+				n++
+			}
+		}
+	}
+	return n
 }

@@ -130,6 +130,8 @@ func TestDocumentCues(t *testing.T) {
 		{"dateline", "LONDON (Reuters) - Shares rose on Monday as investors welcomed the news from the central bank.", cueDateline, 1, 1},
 		{"byline", "Storm hits coast\nBy Jane Doe\nThe storm arrived early on Sunday morning.", cueByline, 1, 1},
 		{"clauses", "1.1 The Supplier shall deliver the goods to the premises of the Buyer on time.\nSection 2 Payment\n§ 3 Liability", cueClauses, 3, 3},
+		{"roman clauses", "I. Party A supports the project of Party B.\nII. Party B pays the fees on time.\nIV) Both parties sign.", cueClauses, 3, 3},
+		{"not roman", "I am here.\nCIVIC. centre", cueClauses, 0, 0},
 		{"checkboxes", "☐ single ☐ married ☐ divorced", cueCheckboxes, 3, 3},
 		{"signature block", strings.Repeat("text line\n", 10) + "Signature: ____________\nName: \nDate:", cueSignature, 2, 3},
 	}

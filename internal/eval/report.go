@@ -36,27 +36,27 @@ func (r Report) WriteText(w io.Writer, base string) error {
 			r.Threshold, 100*r.Coverage, 100*r.CovAccuracy)
 	}
 	bw.printf("\n")
+	width := len("(none)")
+	for _, t := range r.Types {
+		width = max(width, len(t))
+	}
 	tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "type\tprecision\trecall\tF1\tsupport\t\n")
+	fmt.Fprintf(tw, "%-*s\tprecision\trecall\tF1\tsupport\t\n", width, "type")
 	for _, s := range r.PerType {
-		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%d\t\n", name(s.Type), s.Precision, s.Recall, s.F1, s.Support)
+		fmt.Fprintf(tw, "%-*s\t%.3f\t%.3f\t%.3f\t%d\t\n", width, name(s.Type), s.Precision, s.Recall, s.F1, s.Support)
 	}
 	tw.Flush()
-	bw.printf("\nConfusion (rows: labelled, columns: predicted)\n")
+	bw.printf("\nConfusion (rows: labelled, columns: predicted, numbered as the rows)\n")
 	tw = tabwriter.NewWriter(bw, 0, 0, 1, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "\t")
+	fmt.Fprintf(tw, "%-*s\t", width+3, "")
 	for i := range r.Types {
 		fmt.Fprintf(tw, "%d\t", i+1)
 	}
 	fmt.Fprintf(tw, "\n")
 	for i, want := range r.Types {
-		row := r.Confusion[want]
-		if len(row) == 0 {
-			continue
-		}
-		fmt.Fprintf(tw, "%d %s\t", i+1, name(want))
+		fmt.Fprintf(tw, "%2d %-*s\t", i+1, width, name(want))
 		for _, got := range r.Types {
-			if n := row[got]; n > 0 {
+			if n := r.Confusion[want][got]; n > 0 {
 				fmt.Fprintf(tw, "%d\t", n)
 			} else {
 				fmt.Fprintf(tw, ".\t")

@@ -45,9 +45,9 @@ type Engine struct {
 // It is a property of the score scale, the same for every rule set.
 var MinEvidence = 0.14
 
-// A document is explained away by a kind of document no rule asks for when
-// that kind's evidence is at least explainMin and exceeds the winning
-// rule's own kind evidence by explainMargin.
+// A document is explained away by a kind of document no rule mentions (not
+// even in passing) when that kind's evidence is at least explainMin and
+// exceeds the winning rule's own kind evidence by explainMargin.
 var (
 	explainMin    = 0.45
 	explainMargin = 0.25
@@ -71,7 +71,7 @@ func explainedAway(sc *scorer, rs *ruleSet, best *ruleScore) (*concept, *concept
 			top, topHit = c, h
 		}
 	}
-	if top == nil || rs.asked[top] >= 0.5 || topHit.s < explainMin {
+	if top == nil || rs.asked[top] > 0 || topHit.s < explainMin {
 		return nil, nil
 	}
 	own := 0.0

@@ -109,6 +109,30 @@ func TestRuleWithoutConceptUsesTerms(t *testing.T) {
 	}
 }
 
+// TestUnaskedKindExplainsAway: a document that plainly is a kind of document
+// no rule mentions gets no type, but a rule that mentions the kind even in
+// passing keeps it.
+func TestUnaskedKindExplainsAway(t *testing.T) {
+	e := New()
+	var noInvoice []api.Rule
+	for _, r := range testRules {
+		if r.Type != "invoice" {
+			noInvoice = append(noInvoice, r)
+		}
+	}
+	r := e.Classify(readDoc(t, "testdata/docs/invoice_nl.txt"), noInvoice)
+	if r.Type != "" || !strings.Contains(r.Reasoning, "looks like an invoice") {
+		t.Errorf("an invoice without an invoice rule: %q %s", r.Type, r.Reasoning)
+	}
+	memo := []api.Rule{
+		{Type: "memo", Description: "an internal memo sent to staff"},
+		{Type: "invoice", Description: "an invoice with the amount due"},
+	}
+	if r := e.Classify(readDoc(t, "testdata/docs/email_headers.txt"), memo); r.Type != "memo" {
+		t.Errorf("an e-mail-like memo: %q %s", r.Type, r.Reasoning)
+	}
+}
+
 func TestNegatedTrigger(t *testing.T) {
 	rs := compileRules([]api.Rule{{Type: "letter", Description: "a letter that is not an invoice"}})
 	for _, a := range rs.rules[0].genres {

@@ -49,8 +49,16 @@ func reasonUnasked(c *concept, h *conceptHit, best *ruleScore) string {
 			ev = append(ev, fmt.Sprintf("%q", e.text))
 		}
 	}
-	return fmt.Sprintf("no rule matches: the document looks like a %s (%s), which no rule asks for; the best rule, %s, scores only %.2f",
-		c.label, strings.Join(ev, ", "), best.rm.typ, best.total)
+	return fmt.Sprintf("no rule matches: the document looks like %s (%s), which no rule asks for; the best rule, %s, scores only %.2f",
+		withArticle(c.label), strings.Join(ev, ", "), best.rm.typ, best.total)
+}
+
+// withArticle puts "a" or "an" before a noun phrase.
+func withArticle(s string) string {
+	if s != "" && strings.ContainsRune("aeiouAEIOU", rune(s[0])) {
+		return "an " + s
+	}
+	return "a " + s
 }
 
 // evidenceFor lists the strongest evidence behind a rule's score.

@@ -343,3 +343,24 @@ func FuzzClassify(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkClassifyWithExamples: 8 rules with 50 learned examples each.
+func BenchmarkClassifyWithExamples(b *testing.B) {
+	paths, _ := filepath.Glob("testdata/docs/*")
+	var docs []Doc
+	for _, p := range paths {
+		docs = append(docs, readDoc(b, p))
+	}
+	e := New()
+	for i := 0; i < 50; i++ {
+		for k, d := range docs {
+			e.Learn(testRules[k%len(testRules)].Type, Doc{Text: d.Text + strings.Repeat(" variant", i+1)})
+		}
+	}
+	e.Classify(docs[0], testRules)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e.Classify(docs[i%len(docs)], testRules)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
+}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Learning from labelled examples.
@@ -68,6 +69,14 @@ type memory struct {
 	df          map[uint32]int    // examples holding each hashed stem
 	n           int               // examples stored
 	seq         uint64
+	ver         uint64 // changes with every example added or removed
+
+	// IDF-weighted norms of the examples, computed lazily for one version
+	// of the IDF memory and of this memory (readers share the result).
+	normMu   sync.Mutex
+	norms    map[*example]float64
+	normFor  uint64
+	normSelf uint64
 }
 
 func newMemory() *memory {
@@ -175,6 +184,7 @@ func (m *memory) index(ex *example) {
 		m.df[k]++
 	}
 	m.n++
+	m.ver++
 }
 
 func (m *memory) unindex(ex *example) {
@@ -184,6 +194,7 @@ func (m *memory) unindex(ex *example) {
 		}
 	}
 	m.n--
+	m.ver++
 }
 
 // remove drops the document with hash h from typ ("" = every type) and
@@ -220,28 +231,48 @@ type learnedView struct {
 	skip uint64 // hash of the document itself (leave-one-out)
 }
 
+// idf weighs a hashed stem by how rare it is among the engine's examples
+// (self-taught examples of a batch do not change it).
 func (lv learnedView) idf(k uint32) float64 {
-	n, df := 0, 0
-	for _, m := range lv.mems {
-		n += m.n
-		df += m.df[k]
-	}
-	return math.Log(1 + float64(n+1)/float64(df+1))
+	m := lv.mems[0]
+	return math.Log(1 + float64(m.n+1)/float64(m.df[k]+1))
 }
 
-// similarity of the query (already IDF-weighted and normalised) to ex.
-func (lv learnedView) similarity(q map[uint32]float64, qc *[numCues]float32, ex *example) float64 {
-	dot, norm := 0.0, 0.0
+// normsOf returns the IDF-weighted norms of m's examples.
+func (lv learnedView) normsOf(m *memory) map[*example]float64 {
+	m.normMu.Lock()
+	defer m.normMu.Unlock()
+	key := lv.mems[0].ver
+	if m.norms != nil && m.normFor == key && m.normSelf == m.ver {
+		return m.norms
+	}
+	norms := make(map[*example]float64, m.n)
+	for _, list := range m.types {
+		for _, ex := range list {
+			s := 0.0
+			for i, k := range ex.vec.idx {
+				w := float64(ex.vec.val[i]) * lv.idf(k)
+				s += w * w
+			}
+			norms[ex] = math.Sqrt(s)
+		}
+	}
+	m.norms, m.normFor, m.normSelf = norms, key, m.ver
+	return norms
+}
+
+// similarity of the query (already IDF-weighted and normalised) to ex,
+// whose IDF-weighted norm is norm.
+func (lv learnedView) similarity(q map[uint32]float64, qc *[numCues]float32, ex *example, norm float64) float64 {
+	dot := 0.0
 	for i, k := range ex.vec.idx {
-		w := float64(ex.vec.val[i]) * lv.idf(k)
-		norm += w * w
 		if qv, ok := q[k]; ok {
-			dot += qv * w
+			dot += qv * float64(ex.vec.val[i]) * lv.idf(k)
 		}
 	}
 	ts := 0.0
 	if norm > 0 {
-		ts = dot / math.Sqrt(norm)
+		ts = dot / norm
 	}
 	cd, cn1, cn2 := 0.0, 0.0, 0.0
 	for i := range ex.cues {
@@ -361,6 +392,10 @@ func applyLearned(di *docInfo, rs *ruleSet, scores []ruleScore, lv learnedView) 
 		}
 	}
 	perType := make([][]neighbour, len(scores))
+	norms := make([]map[*example]float64, len(lv.mems))
+	for mi, m := range lv.mems {
+		norms[mi] = lv.normsOf(m)
+	}
 	for i := range scores {
 		typ := scores[i].rm.typ
 		for mi, m := range lv.mems {
@@ -368,7 +403,7 @@ func applyLearned(di *docInfo, rs *ruleSet, scores []ruleScore, lv learnedView) 
 				if ex.hash == h && (mi > 0 || lv.skip == h) {
 					continue
 				}
-				s := lv.similarity(q, &qex.cues, ex)
+				s := lv.similarity(q, &qex.cues, ex, norms[mi][ex])
 				wt := lv.wts[mi] * ex.weight
 				if ex.corrected {
 					if s >= correctionSim {

@@ -46,6 +46,14 @@ func TestKnownKinds(t *testing.T) {
 		"paper_short.txt":   "paper",
 		"news_fr.txt":       "news",
 		"form_en.txt":       "form",
+		"invoice_us.txt":    "invoice",
+		"receipt_fr.txt":    "receipt",
+		"contract_nda.txt":  "contract",
+		"resume_de.txt":     "resume",
+		"email_de.txt":      "email",
+		"paper_ieee.txt":    "paper",
+		"news_sports.txt":   "news",
+		"form_de.txt":       "form",
 	}
 	e := New()
 	for file, want := range tests {

@@ -35,6 +35,9 @@ Endpoints:
                                                  file_name, external_file_id)
   GET    /api/v1/beta/files/{id}                 file metadata
   DELETE /api/v1/beta/files/{id}                 delete a file and its bytes
+  GET    /api/v1/beta/files/{id}/content         {url, expires_at}: a signed download link
+                                                 (expires_at_seconds, default 3600), valid
+                                                 without a key until it expires or a restart
   POST   /api/v1/classifier/jobs                 create a job (JSON: file_ids, rules, mode,
                                                  parsing_configuration, webhook_configurations)
   GET    /api/v1/classifier/jobs                 list jobs, newest first

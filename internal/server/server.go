@@ -65,6 +65,7 @@ type Server struct {
 	b        *local.Backend
 	mux      *http.ServeMux
 	keys     [][32]byte // SHA-256 of each key, compared in constant time
+	linkKey  []byte     // signs download links
 	webhooks *webhooks
 }
 
@@ -79,7 +80,7 @@ func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{opts: opts, log: opts.Logger.With("component", "server"), b: opts.Backend}
+	s := &Server{opts: opts, log: opts.Logger.With("component", "server"), b: opts.Backend, linkKey: newLinkKey()}
 	for _, k := range opts.APIKeys {
 		if k = strings.TrimSpace(k); k != "" {
 			s.keys = append(s.keys, sha256.Sum256([]byte(k)))
@@ -92,6 +93,8 @@ func New(opts Options) *Server {
 	mux.HandleFunc("GET /api/v1/beta/files", s.auth(s.listFiles))
 	mux.HandleFunc("GET /api/v1/beta/files/{id}", s.auth(s.getFile))
 	mux.HandleFunc("DELETE /api/v1/beta/files/{id}", s.auth(s.deleteFile))
+	mux.HandleFunc("GET /api/v1/beta/files/{id}/content", s.auth(s.fileContent))
+	mux.HandleFunc("GET /api/v1/beta/files/{id}/download", s.fileDownload) // the signature is the credential
 	mux.HandleFunc("POST /api/v1/classifier/jobs", s.auth(s.createJob))
 	mux.HandleFunc("GET /api/v1/classifier/jobs", s.auth(s.listJobs))
 	mux.HandleFunc("GET /api/v1/classifier/jobs/{id}", s.auth(s.getJob))

@@ -30,9 +30,15 @@ type fixture struct {
 
 // newFixture starts a local backend and the server in front of it.
 func newFixture(t *testing.T, opts Options) *fixture {
+	return newFixtureAt(t, opts, "", true)
+}
+
+// newFixtureAt keeps the backend's data in dataDir ("" = memory) and runs
+// its workers if run.
+func newFixtureAt(t *testing.T, opts Options, dataDir string, run bool) *fixture {
 	t.Helper()
 	f := &fixture{}
-	b, err := local.New(local.Options{Classifier: local.KeywordClassifier{}, Workers: 2,
+	b, err := local.New(local.Options{Classifier: local.KeywordClassifier{}, Workers: 2, DataDir: dataDir,
 		OnJobDone: func(j api.ClassifyJob) { f.srv.JobDone(j) }})
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +49,9 @@ func newFixture(t *testing.T, opts Options) *fixture {
 	}
 	f.b, f.srv = b, New(opts)
 	f.ts = httptest.NewServer(f.srv)
-	go b.Run(context.Background())
+	if run {
+		go b.Run(context.Background())
+	}
 	t.Cleanup(func() {
 		f.ts.Close()
 		b.Close()
@@ -490,5 +498,89 @@ func TestPublicAddr(t *testing.T) {
 		if got := publicAddr(ip); got != want {
 			t.Errorf("publicAddr(%s) = %v, want %v", addr, got, want)
 		}
+	}
+}
+
+// TestRestart: a job created over HTTP before a stop (its workers never
+// ran) is finished by the next process on the same data directory, and its
+// uploaded file, job and results are all readable there.
+func TestRestart(t *testing.T) {
+	dir := t.TempDir()
+	f1 := newFixtureAt(t, Options{}, dir, false)
+	var ids []string
+	for _, d := range backendtest.Docs {
+		ids = append(ids, f1.upload(t, d.Name, d.Text).ID)
+	}
+	body := `{"file_ids":["` + strings.Join(ids, `","`) + `"],"rules":[{"type":"invoice","description":"a bill with an invoice number and a total amount due"},{"type":"resume","description":"a CV with work experience, skills and education"}]}`
+	a := f1.do(t, "POST", "/api/v1/classifier/jobs", "application/json", strings.NewReader(body), testKey)
+	var job api.ClassifyJob
+	a.json(t, &job)
+	if job.Status != api.StatusPending {
+		t.Fatalf("create: %d %s", a.status, a.body)
+	}
+	f1.ts.Close()
+	if err := f1.b.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	f2 := newFixtureAt(t, Options{}, dir, true)
+	deadline := time.Now().Add(20 * time.Second)
+	for job.Status == api.StatusPending {
+		if time.Now().After(deadline) {
+			t.Fatal("job still PENDING after restart")
+		}
+		time.Sleep(10 * time.Millisecond)
+		f2.do(t, "GET", "/api/v1/classifier/jobs/"+job.ID, "", nil, testKey).json(t, &job)
+	}
+	if job.Status != api.StatusSuccess {
+		t.Fatalf("status %s %v", job.Status, job.ErrorMessage)
+	}
+	var page api.Page[api.ResultItem]
+	f2.do(t, "GET", "/api/v1/classifier/jobs/"+job.ID+"/results", "", nil, testKey).json(t, &page)
+	var got []string
+	for _, it := range page.Items {
+		got = append(got, *it.FileID+"="+api.Deref(it.Result.Type))
+	}
+	if want := ids[0] + "=invoice " + ids[1] + "=resume " + ids[2] + "="; strings.Join(got, " ") != want {
+		t.Errorf("results %v, want %s", got, want)
+	}
+	if a := f2.do(t, "GET", "/api/v1/beta/files/"+ids[1], "", nil, testKey); a.status != 200 {
+		t.Errorf("file after restart: %d %s", a.status, a.body)
+	}
+}
+
+func TestDownloadLink(t *testing.T) {
+	f := newFixture(t, Options{})
+	file := f.upload(t, "notes.txt", "the bytes")
+	a := f.do(t, "GET", "/api/v1/beta/files/"+file.ID+"/content?expires_at_seconds=60", "", nil, testKey)
+	var link PresignedURL
+	a.json(t, &link)
+	if a.status != 200 || !strings.HasPrefix(link.URL, f.ts.URL+"/") || time.Until(link.ExpiresAt) > time.Minute {
+		t.Fatalf("content: %d %s", a.status, a.body)
+	}
+	get := func(u string) answer {
+		resp, err := f.ts.Client().Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return answer{resp.StatusCode, resp.Header, b}
+	}
+	if a := get(link.URL); a.status != 200 || string(a.body) != "the bytes" || !strings.Contains(a.header.Get("Content-Disposition"), "notes.txt") {
+		t.Errorf("download: %d %q %v", a.status, a.body, a.header)
+	}
+	for _, bad := range []string{
+		strings.Replace(link.URL, "signature=", "signature=00", 1),
+		strings.Replace(link.URL, "expires=", "expires=9", 1),
+		strings.Replace(link.URL, file.ID, "0190f000-0000-7000-8000-000000000000", 1),
+		f.ts.URL + "/api/v1/beta/files/" + file.ID + "/download",
+	} {
+		if a := get(bad); a.status != 403 {
+			t.Errorf("%s: %d, want 403", bad, a.status)
+		}
+	}
+	if a := f.do(t, "GET", "/api/v1/beta/files/"+file.ID+"/content", "", nil, ""); a.status != 401 {
+		t.Errorf("content without key: %d", a.status)
 	}
 }

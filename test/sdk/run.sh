@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the official LlamaCloud TypeScript SDK against `classifyd serve`:
 # builds classifyd, starts it on a free loopback port with a temporary data
-# directory and a random API key, runs sdk-test.mjs, and stops the server.
+# directory and a random API key (and --allow-private-webhooks, so that the
+# script's webhook receiver on loopback is reachable), runs sdk-test.mjs,
+# and stops the server.
 #
 #   test/sdk/run.sh            # from anywhere; needs go, node >= 18, npm
 #
@@ -37,7 +39,7 @@ echo "building classifyd..."
 
 key="sdk-test-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 mkdir "$tmp/data"
-CLASSIFYD_API_KEY="$key" "$tmp/classifyd" serve --listen 127.0.0.1:0 --data "$tmp/data" \
+CLASSIFYD_API_KEY="$key" "$tmp/classifyd" serve --listen 127.0.0.1:0 --data "$tmp/data" --allow-private-webhooks \
 	--log-format text --log-level warn 2>"$tmp/server.log" &
 server_pid=$!
 

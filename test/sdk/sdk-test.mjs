@@ -10,6 +10,7 @@ import LlamaCloud, {
   NotFoundError,
   UnprocessableEntityError,
 } from '@llamaindex/llama-cloud';
+import http from 'node:http';
 
 const baseURL = process.env.LLAMA_CLOUD_BASE_URL;
 if (!baseURL || !process.env.LLAMA_CLOUD_API_KEY) {
@@ -90,6 +91,16 @@ await check('files.list filters by file_ids and pages', async () => {
   return `${seen.length} files over pages of 2`;
 });
 
+await check('files.get gives a download URL of the bytes', async () => {
+  const link = await client.files.get(files[0].id, { expires_at_seconds: 120 });
+  assert(typeof link.url === 'string' && link.expires_at, `answer ${JSON.stringify(link)}`);
+  const resp = await fetch(link.url);
+  assert(resp.ok, `download answered ${resp.status}`);
+  const text = await resp.text();
+  assert(text === files[0].text, 'downloaded bytes differ from the upload');
+  return `${text.length} bytes`;
+});
+
 await check('classifier.jobs.create starts a PENDING job', async () => {
   job = await client.classifier.jobs.create({
     file_ids: files.map((f) => f.id),
@@ -165,6 +176,41 @@ await check('classifier.jobs.list pages with page_size over more jobs than a pag
   }
   assert(n === seen.length, `auto-pagination saw ${n} jobs, manual ${seen.length}`);
   return `${seen.length} jobs over ${pages} pages of 2`;
+});
+
+await check('webhook_configurations: the job is POSTed to the webhook when done', async () => {
+  let resolve;
+  const got = new Promise((r) => (resolve = r));
+  const hook = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      res.end('ok');
+      resolve({ headers: req.headers, body });
+    });
+  });
+  await new Promise((r) => hook.listen(0, '127.0.0.1', r));
+  try {
+    const j = await client.classifier.jobs.create({
+      file_ids: [files[1].id],
+      rules,
+      webhook_configurations: [
+        {
+          webhook_url: `http://127.0.0.1:${hook.address().port}/hook`,
+          webhook_headers: { 'X-Token': 'sdk-test' },
+          webhook_events: ['classify.success'],
+        },
+      ],
+    });
+    const timeout = new Promise((_, rej) => setTimeout(() => rej(new Error('no webhook in 20s')), 20_000));
+    const { headers, body } = await Promise.race([got, timeout]);
+    assert(headers['x-token'] === 'sdk-test', `headers ${JSON.stringify(headers)}`);
+    const sent = JSON.parse(body);
+    assert(sent.id === j.id && sent.status === 'SUCCESS', `body ${body}`);
+    return `${headers['x-classifyd-event']} for job ${j.id}`;
+  } finally {
+    hook.close();
+  }
 });
 
 await check('an unknown job is a 404 (NotFoundError)', async () => {

@@ -146,6 +146,21 @@ func (p *Pipeline) Correct(ctx context.Context, from, to, path string) error {
 	return nil
 }
 
+// Forget drops the file at path from the examples of typ ("" = every
+// type), and a correction that named it. It reports whether the engine knew
+// the file.
+func (p *Pipeline) Forget(ctx context.Context, typ, path string) (bool, error) {
+	doc, err := p.Doc(ctx, path, p.o.LearnOptions)
+	if err != nil {
+		return false, fmt.Errorf("forget %s: %w", path, err)
+	}
+	known := p.eng.Forget(typ, doc)
+	if known {
+		p.changed()
+	}
+	return known, nil
+}
+
 // LoadExamples learns every file in each rule's Examples folder (and its
 // subfolders; hidden files skipped). It returns how many files it learned;
 // files that cannot be read are skipped and reported in the joined error.

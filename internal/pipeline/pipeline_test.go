@@ -156,6 +156,10 @@ func TestLearnCorrectAndState(t *testing.T) {
 	if res.Type == nil || *res.Type != "beta" {
 		t.Fatalf("after correction: %+v", res)
 	}
+	// forgetting an example that was never learned changes nothing
+	if known, err := p.Forget(ctx, "alpha", writeFile(t, dir, "never.txt", "never learned text here")); err != nil || known {
+		t.Errorf("Forget of an unknown file: %v %v", known, err)
+	}
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -170,6 +174,14 @@ func TestLearnCorrectAndState(t *testing.T) {
 	}
 	if got := p2.Engine().Examples(); got["alpha"] != 1 || got["beta"] != 2 {
 		t.Errorf("examples after reload: %v", got)
+	}
+	// forgetting the correction gives the examples their say again
+	if known, err := p2.Forget(ctx, "", inv); err != nil || !known {
+		t.Fatalf("Forget: %v %v", known, err)
+	}
+	res, _ = p2.Classify(ctx, inv, opaque, api.ModeFast, api.ParsingConfiguration{})
+	if res.Type == nil || *res.Type != "alpha" {
+		t.Errorf("after Forget: %+v", res)
 	}
 	// a damaged state file is an error, a missing one is not
 	if err := os.WriteFile(state, []byte("garbage"), 0o644); err != nil {

@@ -88,7 +88,8 @@ func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	stateDir := filepath.Dir(cfg.State)
 	xc := extract.Config{Logger: log}
-	if st, err := os.Stat(stateDir); err == nil && st.IsDir() {
+	// reuse the daemon's PDFium cache if there is one; create nothing
+	if st, err := os.Stat(filepath.Join(stateDir, "pdfium-cache")); err == nil && st.IsDir() {
 		xc.CacheDir = filepath.Join(stateDir, "pdfium-cache")
 	}
 	ext, err := extract.New(xc)

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -18,7 +19,10 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/engine"
+	"github.com/classifyd/classifyd/internal/extract"
 	"github.com/classifyd/classifyd/internal/local"
+	"github.com/classifyd/classifyd/internal/pipeline"
 	"github.com/classifyd/classifyd/internal/server"
 )
 
@@ -89,8 +93,19 @@ Example session:
 
 // newClassifier builds the classifier behind serve. The seam lets the
 // integrator switch it to the real engine; dataDir may hold its caches.
-var newClassifier = func(dataDir string) (local.Classifier, error) {
-	return local.KeywordClassifier{}, nil
+// It is the embedded engine: text extraction (PDFium cache under dataDir)
+// and the zero-shot classifier; rules come with each job.
+var newClassifier = func(dataDir string, log *slog.Logger) (local.Classifier, func() error, error) {
+	xc := extract.Config{Logger: log}
+	if dataDir != "" {
+		xc.CacheDir = filepath.Join(dataDir, "pdfium-cache")
+	}
+	ext, err := extract.New(xc)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := pipeline.New(pipeline.Options{Extractor: ext, Engine: engine.New(), Logger: log})
+	return p, func() error { return errors.Join(p.Close(), ext.Close()) }, nil
 }
 
 // Timeouts of the HTTP server; variables so tests can shrink them.
@@ -153,10 +168,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log.Warn("serving a non-loopback address without an API key: anyone who can reach it can use it", "addr", ln.Addr().String())
 	}
 
-	cl, err := newClassifier(*dataDir)
+	cl, closeCl, err := newClassifier(*dataDir, log)
 	if err != nil {
 		return fmt.Errorf("serve: classifier: %w", err)
 	}
+	defer closeCl()
 	var srv *server.Server
 	b, err := local.New(local.Options{
 		Classifier:     cl,

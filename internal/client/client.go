@@ -207,6 +207,35 @@ func (c *Client) url(path string, q url.Values) string {
 // do sends a request with retries and decodes a JSON answer into out (if
 // non-nil). body is nil, []byte, or a retryablehttp.ReaderFunc.
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, contentType string, body any, out any) error {
+	// go-retryablehttp retries what fails before the answer's headers; an
+	// answer whose body is cut short or is not JSON is retried here, for
+	// reads only (a POST may have taken effect).
+	wait := c.opts.RetryWaitMin
+	for attempt := 0; ; attempt++ {
+		err := c.doOnce(ctx, method, path, q, contentType, body, out)
+		var be *bodyError
+		if err == nil || method != http.MethodGet || !errors.As(err, &be) || attempt >= c.opts.MaxRetries || ctx.Err() != nil {
+			return err
+		}
+		if c.opts.Logger != nil {
+			c.opts.Logger.Debug("retrying a read whose answer was broken", "path", path, "err", err)
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return err
+		}
+		wait = min(2*wait, c.opts.RetryWaitMax)
+	}
+}
+
+// bodyError is a 2xx answer whose body could not be read or decoded.
+type bodyError struct{ err error }
+
+func (e *bodyError) Error() string { return e.err.Error() }
+func (e *bodyError) Unwrap() error { return e.err }
+
+func (c *Client) doOnce(ctx context.Context, method, path string, q url.Values, contentType string, body any, out any) error {
 	ctx = context.WithValue(ctx, callKey{}, call{method, path})
 	req, err := retryablehttp.NewRequestWithContext(ctx, method, c.url(path, q), body)
 	if err != nil {
@@ -238,7 +267,7 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, cont
 	}
 	dec := json.NewDecoder(resp.Body)
 	if err := dec.Decode(out); err != nil {
-		return fmt.Errorf("decode answer of %s %s: %w", method, path, err)
+		return &bodyError{fmt.Errorf("decode answer of %s %s: %w", method, path, err)}
 	}
 	return nil
 }

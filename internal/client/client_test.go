@@ -546,3 +546,40 @@ func TestEnvDefaults(t *testing.T) {
 		t.Errorf("url %s", u)
 	}
 }
+
+func TestBrokenBodyOfReadRetried(t *testing.T) {
+	e := newEnv(t)
+	c := e.client(t, nil)
+	// Two answers of GET /jobs are cut short, then the real one goes through.
+	e.f.set(func(w http.ResponseWriter, r *http.Request, seen int) bool {
+		if r.Method == "GET" && strings.HasPrefix(r.URL.Path, "/api/v1/classifier/jobs") && seen < 2 {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(200)
+			w.Write([]byte(`{"items":[{"id":`))
+			return true
+		}
+		return false
+	})
+	var n int
+	if err := c.ListJobs(ctx(t), func(api.ClassifyJob) error { n++; return nil }); err != nil {
+		t.Fatalf("list after broken answers: %v", err)
+	}
+	if got := e.f.count("GET", "/api/v1/classifier/jobs"); got != 3 {
+		t.Fatalf("requests %d, want 3", got)
+	}
+	// A POST whose answer is broken is not retried: it may have taken effect.
+	e.f.set(func(w http.ResponseWriter, r *http.Request, seen int) bool {
+		if r.Method == "POST" && r.URL.Path == "/api/v1/classifier/jobs" {
+			w.WriteHeader(200)
+			w.Write([]byte(`{"id":`))
+			return true
+		}
+		return false
+	})
+	if _, err := c.CreateJob(ctx(t), api.CreateJobRequest{FileIDs: []string{"x"}, Rules: []api.Rule{{Type: "a", Description: "b"}}}); err == nil {
+		t.Fatal("broken create answer gave no error")
+	}
+	if got := e.f.count("POST", "/api/v1/classifier/jobs"); got != 1 {
+		t.Fatalf("create sent %d times", got)
+	}
+}

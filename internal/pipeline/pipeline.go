@@ -24,6 +24,7 @@ import (
 	"github.com/classifyd/classifyd/internal/config"
 	"github.com/classifyd/classifyd/internal/engine"
 	"github.com/classifyd/classifyd/internal/extract"
+	"github.com/classifyd/classifyd/internal/metrics"
 )
 
 // Options configure a Pipeline.
@@ -87,7 +88,13 @@ func ExtractOptions(mode api.Mode, pc api.ParsingConfiguration) extract.Options 
 
 // Doc extracts the file at path into the engine's input.
 func (p *Pipeline) Doc(ctx context.Context, path string, opts extract.Options) (engine.Doc, error) {
+	start := time.Now()
 	d, err := p.ext.Extract(ctx, path, opts)
+	format := d.Format
+	if format == "" {
+		format = "unknown"
+	}
+	metrics.ExtractSeconds.WithLabelValues(format).Observe(time.Since(start).Seconds())
 	if err != nil {
 		return engine.Doc{}, err
 	}

@@ -99,7 +99,8 @@ type Daemon struct {
 	submitting atomic.Int64
 	parked     sync.Map // once: records given up on (id → reason)
 	*Counters
-	dryPaths sync.Map // dry run: paths already reported
+	dryPaths  sync.Map // dry run: paths already reported
+	doneEarly sync.Map // job ids the backend finished before Submit recorded them
 
 	beats [4]atomic.Int64 // unix nanos of each loop's last turn: intake, submit, poll, move
 }

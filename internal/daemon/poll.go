@@ -247,7 +247,12 @@ func truncate(s string, n int) string {
 // in-process engine calls it), so its results are fetched at once instead of
 // at the next scheduled poll.
 func (d *Daemon) JobDone(id string) {
-	if err := d.st.Reschedule(id, time.Now()); err != nil && !errors.Is(err, state.ErrNotFound) {
+	err := d.st.Reschedule(id, time.Now())
+	switch {
+	case errors.Is(err, state.ErrNotFound):
+		// Finished before its submission was recorded: submitBatch looks here.
+		d.doneEarly.Store(id, true)
+	case err != nil:
 		d.log.Warn("reschedule finished job", "job", id, "err", err)
 	}
 	kick(d.kickPoll)

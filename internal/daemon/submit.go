@@ -227,6 +227,11 @@ func (d *Daemon) submitBatch(ctx context.Context, batch []state.File) (pause boo
 	if err != nil {
 		return false, fmt.Errorf("record job %s: %w", job.ID, err)
 	}
+	if _, early := d.doneEarly.LoadAndDelete(job.ID); early {
+		if err := d.st.Reschedule(job.ID, time.Now()); err != nil {
+			return false, err
+		}
+	}
 	metrics.JobsSubmitted.Inc()
 	d.log.Debug("job submitted", "job", job.ID, "files", len(ids))
 	kick(d.kickPoll)

@@ -15,8 +15,15 @@ func extractEML(in *input, s *sink, doc *Document) error {
 		enmime.DisableTextConversion(true), // HTML goes through our own converter
 		enmime.MaxStoredPartErrors(16),
 	)
-	env, err := p.ReadEnvelope(in.section())
-	if err != nil {
+	if err := checkMIMEDepth(s.ctx, in.section(), maxMIMEDepth); err != nil {
+		return err
+	}
+	g := &ctxEOFReader{ctx: s.ctx, r: in.section()}
+	env, err := p.ReadEnvelope(g)
+	switch {
+	case g.err != nil:
+		return g.err
+	case err != nil:
 		return fmt.Errorf("%w: mail: %v", ErrMalformed, err)
 	}
 	if env.Root == nil || len(env.GetHeaderKeys()) == 0 {

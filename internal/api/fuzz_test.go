@@ -64,6 +64,7 @@ func FuzzDecodeJob(f *testing.F) {
 	for _, s := range []string{refJob, refCreate,
 		`{"id":"j","status":"SUCCESS","error_message":null,"job_record_id":null,"rules":[]}`,
 		`{"id":"j","status":"PARTIAL_SUCCESS","created_at":"2024-02-29T23:59:59.999999999+14:00"}`,
+		`{"CreAted_At":"0000-01-01T0:00:00+24:00"}`, `{"updated_at":"2020-01-01T00:00:00-24:00"}`,
 		`{"file_ids":[],"rules":null,"parsing_configuration":{"target_pages":[-1,2147483648]}}`,
 		`{"webhook_configurations":[{"webhook_headers":{"a":[1,{"b":null}],"c":1e308}}]}`,
 		`{"status":"\u0000\ud800","rules":[{"type":"\xff","description":""}]}`,

@@ -2,6 +2,7 @@ package state
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -168,19 +169,31 @@ func TestDueOrder(t *testing.T) {
 	}
 }
 
+// BenchmarkTransitions moves files through the whole status machine, a
+// commit batch of files per transaction (the daemon commits a job's files
+// together), with and without fsync.
 func BenchmarkTransitions(b *testing.B) {
-	s, err := Open(filepath.Join(b.TempDir(), "s.db"), Options{})
+	for _, batch := range []int{1, 50} {
+		for _, fsync := range []bool{true, false} {
+			b.Run(fmt.Sprintf("batch=%d/fsync=%v", batch, fsync), func(b *testing.B) {
+				benchTransitions(b, batch, !fsync)
+			})
+		}
+	}
+}
+
+func benchTransitions(b *testing.B, batch int, noSync bool) {
+	s, err := Open(filepath.Join(b.TempDir(), "s.db"), Options{NoSync: noSync})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	const batch = 50
 	b.ResetTimer()
 	n := 0
 	for i := 0; i < b.N; i++ {
 		var sts []Stat
 		for k := 0; k < batch; k++ {
-			sts = append(sts, stat("/in/"+string(rune(i))+"-"+string(rune(k)), 1, ""))
+			sts = append(sts, stat(fmt.Sprintf("/in/%d-%d", i, k), 1, ""))
 		}
 		res, err := s.Enqueue(sts)
 		if err != nil {
@@ -195,7 +208,7 @@ func BenchmarkTransitions(b *testing.B) {
 			outs = append(outs, Outcome{FileID: r.File.ID, Kind: KindType, Type: "t"})
 			moves = append(moves, Move{FileID: r.File.ID, Dest: "/out/x"})
 		}
-		job := "job" + string(rune(i))
+		job := fmt.Sprintf("job%d", i)
 		if err := s.Submit(Job{ID: job, FileIDs: ids}, rids); err != nil {
 			b.Fatal(err)
 		}

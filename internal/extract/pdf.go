@@ -2,6 +2,7 @@ package extract
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -150,7 +151,7 @@ func (e *Extractor) extractPDF(ctx context.Context, in *input, opts Options, s *
 	if killed.Load() || ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
-	if r.rendered {
+	if r.rendered || r.badPages {
 		discard = true
 	}
 	if err != nil && !errors.Is(err, ErrNoText) && !errors.Is(err, ErrNoPages) && !errors.Is(err, errFull) {
@@ -170,6 +171,7 @@ type pdfRun struct {
 	s        *sink
 	doc      *Document
 	rendered bool // pages were rendered (memory grew)
+	badPages bool // a page failed to load: PDFium may have trapped
 
 	ocr     *ocrTool
 	ocrLang string
@@ -213,11 +215,19 @@ func (r *pdfRun) run(in *input) error {
 	r.doc.Pages = 0
 	r.ocrLeft = r.e.cfg.MaxOCRPages
 	withText, chars := 0, 0
+	var bad []string // pages PDFium cannot load: skipped, unless all are
+	var badErr error
 	for _, i := range pages {
 		if err := r.s.check(); err != nil {
 			return err
 		}
 		text, err := r.page(docRef, i)
+		if errors.Is(err, ErrMalformed) {
+			bad = append(bad, fmt.Sprint(i+1))
+			r.badPages = true
+			badErr = cmp.Or(badErr, err)
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -233,6 +243,12 @@ func (r *pdfRun) run(in *input) error {
 		if err := r.s.separator(); err != nil {
 			return err
 		}
+	}
+	if r.doc.Pages == 0 && badErr != nil {
+		return badErr
+	}
+	if len(bad) > 0 {
+		r.doc.Warnings = append(r.doc.Warnings, fmt.Sprintf("unreadable pages skipped: %s (%v)", strings.Join(bad, ", "), badErr))
 	}
 	if chars < minPageChars {
 		if !r.opts.Multimodal {

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -336,4 +337,35 @@ func everyNth(list []string, n int) []string {
 		out = append(out, list[i])
 	}
 	return out
+}
+
+// A page PDFium cannot load is skipped with a warning; the other pages
+// still count. Only when no page loads is the file malformed.
+func TestPDFBadPageSkipped(t *testing.T) {
+	e := sharedExtractor(t)
+	good := buildPDF(t, []pdfPage{
+		{lines: []string{"first page alpha words here and more"}},
+		{lines: []string{"second page beta words here and more"}},
+		{lines: []string{"third page gamma words here and more"}},
+	})
+	// Page objects are 6, 8 and 10: spoil the first one's /Type.
+	oneBad := bytes.Replace(good, []byte("/Type /Page /Parent"), []byte("/Type /Pagx /Parent"), 1)
+	if bytes.Equal(oneBad, good) {
+		t.Fatal("test PDF layout changed")
+	}
+	doc, err := e.Extract(context.Background(), writeFile(t, "one-bad.pdf", oneBad), Options{})
+	if err != nil {
+		t.Fatalf("one unreadable page of three: %v", err)
+	}
+	if doc.Pages != 2 || strings.Contains(doc.Text, "alpha") || !strings.Contains(doc.Text, "beta") || !strings.Contains(doc.Text, "gamma") {
+		t.Errorf("pages %d, text %q; want pages 2 and 3", doc.Pages, doc.Text)
+	}
+	if len(doc.Warnings) != 1 || !strings.Contains(doc.Warnings[0], "unreadable pages skipped: 1 ") {
+		t.Errorf("warnings %q; want one naming page 1", doc.Warnings)
+	}
+	allBad := bytes.ReplaceAll(good, []byte("/Type /Page /Parent"), []byte("/Type /Pagx /Parent"))
+	_, err = e.Extract(context.Background(), writeFile(t, "all-bad.pdf", allBad), Options{})
+	wantErr(t, err, ErrMalformed)
+	// The pool still works.
+	mustExtract(t, e, writeFile(t, "ok.pdf", good), Options{})
 }

@@ -98,6 +98,9 @@ func (p *Pipeline) Doc(ctx context.Context, path string, opts extract.Options) (
 	if err != nil {
 		return engine.Doc{}, err
 	}
+	for _, w := range d.Warnings {
+		p.log.Warn("extracted with a warning", "path", path, "warning", w)
+	}
 	return engine.Doc{Text: d.Text, Format: d.Format, Pages: d.Pages, Title: d.Title}, nil
 }
 

@@ -162,12 +162,8 @@ func latencyRun(ctx context.Context, e *env, corpus []corpusFile, settle, window
 	}
 	rss := d.vmHWM()
 	stopped = true
-	res, err := d.stop()
-	if err != nil {
+	if _, err := d.stop(); err != nil {
 		return nil, 0, err
-	}
-	if res.maxRSSKB > rss {
-		rss = res.maxRSSKB
 	}
 	if len(lat) == 0 {
 		return nil, 0, errors.New("no drops")

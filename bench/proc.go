@@ -18,12 +18,18 @@ import (
 
 // procResult is what one finished child process cost.
 type procResult struct {
-	wall      time.Duration
-	maxRSSKB  int64 // getrusage ru_maxrss of the child: its peak resident set
+	wall time.Duration
+	// maxRSSKB is the child's peak resident set: the last VmHWM read from
+	// /proc before it exited (a high-water mark, so only growth in the last
+	// sampling interval can be missed). Not getrusage's ru_maxrss: Go starts
+	// children with CLONE_VM, and Linux carries the parent's high-water mark
+	// into the child's ru_maxrss at exec, so a bench process that itself ran
+	// PDFium would show up as the child's peak.
+	maxRSSKB  int64
 	user, sys time.Duration
 	stdout    string
 	// Peaks of the parts of the resident set, sampled from /proc every
-	// 100 ms (kB): anonymous memory (the Go heap and stacks), mapped files
+	// 20 ms (kB): anonymous memory (the Go heap and stacks), mapped files
 	// (the bbolt state file, the binary) and mapped shared memory (a state
 	// file on tmpfs).
 	peakAnon, peakFile, peakShmem int64
@@ -58,10 +64,11 @@ func runChild(ctx context.Context, bin string, args []string, logPath string, ex
 		sampled := make(chan struct{})
 		go func() {
 			defer close(sampled)
-			t := time.NewTicker(100 * time.Millisecond)
+			t := time.NewTicker(20 * time.Millisecond)
 			defer t.Stop()
 			for {
 				m := procStatus(cmd.Process.Pid)
+				res.maxRSSKB = max(res.maxRSSKB, m["VmHWM"])
 				res.peakAnon = max(res.peakAnon, m["RssAnon"])
 				res.peakFile = max(res.peakFile, m["RssFile"])
 				res.peakShmem = max(res.peakShmem, m["RssShmem"])
@@ -80,7 +87,6 @@ func runChild(ctx context.Context, bin string, args []string, logPath string, ex
 	res.stdout = out.String()
 	if ps := cmd.ProcessState; ps != nil {
 		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-			res.maxRSSKB = ru.Maxrss
 			res.user = time.Duration(ru.Utime.Nano())
 			res.sys = time.Duration(ru.Stime.Nano())
 		}
@@ -203,7 +209,7 @@ func procStatus(pid int) map[string]int64 {
 }
 
 // stop sends SIGTERM, waits up to 30 s (then kills) and returns the
-// child's rusage.
+// child's CPU time (its peak RSS is d.vmHWM() read before stopping).
 func (d *daemon) stop() (procResult, error) {
 	var res procResult
 	d.cmd.Process.Signal(syscall.SIGTERM)
@@ -216,7 +222,6 @@ func (d *daemon) stop() (procResult, error) {
 	}
 	if ps := d.cmd.ProcessState; ps != nil {
 		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-			res.maxRSSKB = ru.Maxrss
 			res.user = time.Duration(ru.Utime.Nano())
 			res.sys = time.Duration(ru.Stime.Nano())
 		}

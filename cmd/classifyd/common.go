@@ -101,6 +101,15 @@ type backend struct {
 	jobDone atomic.Pointer[func(id string)]
 }
 
+// ReleaseJob passes the daemon's release of a finished job on to a backend
+// that holds jobs for it (the embedded engine); others need nothing.
+func (b *backend) ReleaseJob(ctx context.Context, id string) error {
+	if r, ok := b.Backend.(api.JobReleaser); ok {
+		return r.ReleaseJob(ctx, id)
+	}
+	return nil
+}
+
 // newLocalClassifier builds the embedded engine's classifier. stateDir holds
 // its caches and what it has learned.
 var newLocalClassifier = func(ctx context.Context, cfg *config.Config, stateDir string, log *slog.Logger) (local.Classifier, func() error, error) {

@@ -188,6 +188,16 @@ type Backend interface {
 	Results(ctx context.Context, jobID string, each func(ResultItem) error) error
 }
 
+// JobReleaser is a backend that keeps finished jobs and their files until
+// the caller says it is done with them: the in-process engine, which would
+// otherwise hold every job of a long-running daemon in memory. The daemon
+// releases a job once its outcome is recorded in the state.
+type JobReleaser interface {
+	// ReleaseJob forgets a terminal job and the files it named (the caller
+	// has no other job naming them). A job still running is an error.
+	ReleaseJob(ctx context.Context, jobID string) error
+}
+
 // ErrNotFound is returned (wrapped) when a job or file is unknown.
 var ErrNotFound = errors.New("not found")
 

@@ -378,15 +378,9 @@ func (d *Daemon) waitIdle(ctx context.Context) error {
 		if !d.intakeDone.Load() || d.submitting.Load() > 0 {
 			continue
 		}
-		counts, err := d.st.Counts()
+		active, err := d.st.Active()
 		if err != nil {
 			return err
-		}
-		active := 0
-		for s, n := range counts {
-			if !s.Terminal() {
-				active += n
-			}
 		}
 		parked := 0
 		d.parked.Range(func(_, _ any) bool { parked++; return true })

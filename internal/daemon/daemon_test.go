@@ -121,12 +121,22 @@ func TestOnceFilesByType(t *testing.T) {
 	e.write("e.txt", "vehicle with engine")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	got, err := e.run(ctx, e.localBackend(ctx), nil)
+	be := e.localBackend(ctx)
+	got, err := e.run(ctx, be, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 5 {
 		t.Fatalf("reported %d files, want 5: %+v", len(got), got)
+	}
+	// Every job was released once its outcome was recorded: the in-process
+	// engine holds nothing for a daemon that runs for months.
+	lb := be.(*local.Backend)
+	if jobs, err := lb.ListJobsPage(ctx, api.PageRequest{}); err != nil || len(jobs.Items) != 0 {
+		t.Errorf("backend still holds %d jobs (%v)", len(jobs.Items), err)
+	}
+	if fs, err := lb.ListFilesPage(ctx, local.FileQuery{}, api.PageRequest{}); err != nil || len(fs.Items) != 0 {
+		t.Errorf("backend still holds %d files (%v)", len(fs.Items), err)
 	}
 	out := files(t, e.out)
 	for rel, want := range map[string]string{

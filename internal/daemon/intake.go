@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 
@@ -107,6 +108,9 @@ func (d *Daemon) intake(ctx context.Context, events <-chan watch.Event) error {
 
 // statAndHash reads a regular file (never following a symlink, never opening
 // a fifo for a blocking read) and returns its identity.
+// hashBufs are the read buffers of statAndHash, reused across files.
+var hashBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+
 func statAndHash(path string) (state.Stat, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
@@ -121,7 +125,10 @@ func statAndHash(path string) (state.Stat, error) {
 		return state.Stat{}, fmt.Errorf("%s: not a regular file", path)
 	}
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	buf := hashBufs.Get().(*[]byte)
+	defer hashBufs.Put(buf)
+	// The struct hides f's WriteTo, which would allocate a buffer per file.
+	if _, err := io.CopyBuffer(h, struct{ io.Reader }{f}, *buf); err != nil {
 		return state.Stat{}, fmt.Errorf("hash %s: %w", path, err)
 	}
 	return state.Stat{Path: path, Size: fi.Size(), ModTime: fi.ModTime(), SHA256: hex.EncodeToString(h.Sum(nil))}, nil
@@ -150,7 +157,12 @@ func (d *Daemon) enqueue(ctx context.Context, chunk []state.Stat) error {
 			if o.Kind == state.KindDuplicate || o.Kind == state.KindFailed {
 				o.Kind = state.KindDuplicate
 			}
-			o.Reasoning = "duplicate of " + orig.Dest + ": " + orig.Reasoning
+			// The original's reasoning is in the journal; its record keeps it
+			// only until the journal line is written.
+			o.Reasoning = "duplicate of " + orig.Dest
+			if orig.Reasoning != "" {
+				o.Reasoning += ": " + orig.Reasoning
+			}
 		}
 		metrics.Duplicates.Inc()
 		if err := d.st.Classify([]state.Outcome{o}, orig.ID); err != nil {

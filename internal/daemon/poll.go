@@ -174,6 +174,12 @@ func (d *Daemon) finish(j state.Job, results map[string]api.ResultItem, reason s
 		}
 		return fmt.Errorf("record results of job %s: %w", j.ID, err)
 	}
+	if r, ok := d.be.(api.JobReleaser); ok && !lost {
+		// The outcome is recorded: the backend may forget the job.
+		if err := r.ReleaseJob(context.Background(), j.ID); err != nil && !errors.Is(err, api.ErrNotFound) {
+			d.log.Debug("release finished job", "job", j.ID, "err", err)
+		}
+	}
 	// Re-queued files wait before they go round again.
 	var again []uint64
 	for _, o := range outs {

@@ -23,7 +23,7 @@ type sink struct {
 }
 
 func newSink(ctx context.Context, max int) *sink {
-	return &sink{ctx: ctx, max: max, b: make([]byte, 0, min(max, 64<<10))}
+	return &sink{ctx: ctx, max: max, b: make([]byte, 0, min(max, 4<<10))}
 }
 
 // check returns the context's cause when it is done, errFull when full.

@@ -397,6 +397,37 @@ func (b *Backend) GetJob(ctx context.Context, id string) (api.ClassifyJob, error
 	return rec.Job, err
 }
 
+// ReleaseJob forgets a terminal job, its results and the files it named
+// (removing the bytes of uploaded ones). The daemon calls it once it has
+// recorded a job's outcome, so that memory does not grow with every job a
+// long-running daemon has ever submitted. A job still running is refused.
+func (b *Backend) ReleaseJob(ctx context.Context, id string) error {
+	if err := b.checkOpen(); err != nil {
+		return err
+	}
+	if !validID(id) {
+		return fmt.Errorf("job %s: %w", id, api.ErrNotFound)
+	}
+	rec, err := b.store.getJob(id)
+	if err != nil {
+		return err
+	}
+	if !rec.Job.Status.Terminal() {
+		return fmt.Errorf("job %s is %s: only a finished job can be released", id, rec.Job.Status)
+	}
+	fileIDs, err := b.store.deleteJob(id)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, fid := range fileIDs {
+		if err := b.DeleteFile(ctx, fid); err != nil && !errors.Is(err, api.ErrNotFound) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // JobWebhooks returns the webhook configurations a job was created with.
 func (b *Backend) JobWebhooks(ctx context.Context, id string) ([]api.WebhookConfiguration, error) {
 	if err := b.checkOpen(); err != nil {

@@ -250,6 +250,30 @@ func (s *boltStore) createJob(rec jobRec, fileIDs []string) error {
 	})
 }
 
+func (s *boltStore) deleteJob(id string) (fileIDs []string, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		key := []byte(id)
+		if tx.Bucket(bJobs).Get(key) == nil {
+			return fmt.Errorf("job %s: %w", id, api.ErrNotFound)
+		}
+		if _, err := getJSON(tx.Bucket(bJobFiles), id, &fileIDs); err != nil {
+			return err
+		}
+		for _, name := range [][]byte{bJobs, bJobFiles, bProgress, bPending} {
+			if err := tx.Bucket(name).Delete(key); err != nil {
+				return err
+			}
+		}
+		for _, name := range [][]byte{bResults, bFailures} {
+			if err := tx.Bucket(name).DeleteBucket(key); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
+	return fileIDs, err
+}
+
 func (s *boltStore) getJob(id string) (rec jobRec, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
 		ok, err := getJSON(tx.Bucket(bJobs), id, &rec)

@@ -485,3 +485,109 @@ func TestClassifierAnswerChecked(t *testing.T) {
 		t.Errorf("results %+v: want one, confidence clamped to 1", page.Items)
 	}
 }
+
+// TestReleaseJob checks that a released job and its files are gone (the
+// uploaded bytes too), that a running job cannot be released, and that the
+// other jobs are untouched.
+func TestReleaseJob(t *testing.T) {
+	for _, kind := range []string{"memory", "bolt"} {
+		t.Run(kind, func(t *testing.T) {
+			dir := t.TempDir()
+			g := &gate{entered: make(chan string, 4), release: make(chan struct{})}
+			opts := Options{Classifier: g, Workers: 1}
+			if kind == "bolt" {
+				opts.DataDir = dir
+			}
+			b := start(t, opts)
+			c := ctx(t)
+			rules := []api.Rule{{Type: "invoice", Description: "an invoice with a total amount due"}}
+			reg, err := b.Upload(c, textFile(t, "a.txt", "invoice total amount due"), api.UploadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			job, err := b.CreateJob(c, api.CreateJobRequest{FileIDs: []string{reg.ID}, Rules: rules})
+			if err != nil {
+				t.Fatal(err)
+			}
+			<-g.entered
+			if err := b.ReleaseJob(c, job.ID); err == nil || errors.Is(err, api.ErrNotFound) {
+				t.Fatalf("releasing a running job: err = %v, want a refusal", err)
+			}
+			close(g.release)
+			waitTerminal(t, b, job.ID)
+
+			other, err := b.Upload(c, textFile(t, "b.txt", "invoice"), api.UploadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			otherJob, err := b.CreateJob(c, api.CreateJobRequest{FileIDs: []string{other.ID}, Rules: rules})
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitTerminal(t, b, otherJob.ID)
+
+			if err := b.ReleaseJob(c, job.ID); err != nil {
+				t.Fatalf("ReleaseJob: %v", err)
+			}
+			if _, err := b.GetJob(c, job.ID); !errors.Is(err, api.ErrNotFound) {
+				t.Errorf("GetJob after release = %v, want not found", err)
+			}
+			if err := b.Results(c, job.ID, func(api.ResultItem) error { return nil }); !errors.Is(err, api.ErrNotFound) {
+				t.Errorf("Results after release = %v, want not found", err)
+			}
+			if _, err := b.GetFile(c, reg.ID); !errors.Is(err, api.ErrNotFound) {
+				t.Errorf("GetFile after release = %v, want not found", err)
+			}
+			if err := b.ReleaseJob(c, job.ID); !errors.Is(err, api.ErrNotFound) {
+				t.Errorf("second release = %v, want not found", err)
+			}
+			// The other job is untouched.
+			n := 0
+			if err := b.Results(c, otherJob.ID, func(it api.ResultItem) error { n++; return nil }); err != nil || n != 1 {
+				t.Errorf("other job's results: %d, %v", n, err)
+			}
+			if _, err := b.GetFile(c, other.ID); err != nil {
+				t.Errorf("other job's file: %v", err)
+			}
+		})
+	}
+	t.Run("uploaded bytes are removed", func(t *testing.T) {
+		dir := t.TempDir()
+		b := start(t, Options{DataDir: dir, Workers: 1})
+		c := ctx(t)
+		f, err := b.AddUpload(c, "inv.txt", strings.NewReader("invoice total"), api.UploadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		job, err := b.CreateJob(c, api.CreateJobRequest{FileIDs: []string{f.ID}, Rules: []api.Rule{{Type: "invoice", Description: "an invoice"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitTerminal(t, b, job.ID)
+		if err := b.ReleaseJob(c, job.ID); err != nil {
+			t.Fatal(err)
+		}
+		entries, err := os.ReadDir(filepath.Join(dir, "files"))
+		if err != nil || len(entries) != 0 {
+			t.Errorf("files left after release: %v (%v)", entries, err)
+		}
+	})
+}
+
+func waitTerminal(t *testing.T, b *Backend, id string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		j, err := b.GetJob(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.Status.Terminal() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s still %s", id, j.Status)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

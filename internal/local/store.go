@@ -85,6 +85,8 @@ type store interface {
 	// results returns up to n result items of a job in file order, after
 	// file index after (-1 = from the start).
 	results(jobID string, after, n int) (items []api.ResultItem, last int, more bool, total int, err error)
+	// deleteJob removes a job with its results and returns its file IDs.
+	deleteJob(id string) ([]string, error)
 	// unfinished returns every job that is not terminal, oldest first.
 	unfinished() ([]pendingJob, error)
 	close() error
@@ -271,6 +273,20 @@ func (m *memStore) createJob(rec jobRec, fileIDs []string) error {
 	}
 	m.jobIDs = insertSorted(m.jobIDs, rec.Job.ID)
 	return nil
+}
+
+func (m *memStore) deleteJob(id string) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	j, ok := m.jobs[id]
+	if !ok {
+		return nil, fmt.Errorf("job %s: %w", id, api.ErrNotFound)
+	}
+	delete(m.jobs, id)
+	if i, found := slices.BinarySearch(m.jobIDs, id); found {
+		m.jobIDs = slices.Delete(m.jobIDs, i, i+1)
+	}
+	return j.fileIDs, nil
 }
 
 func (m *memStore) getJob(id string) (jobRec, error) {

@@ -152,6 +152,9 @@ var (
 	schemaVer = []byte("1")
 )
 
+// filesFill is the fill percent of the files bucket's pages.
+const filesFill = 0.9
+
 // Store is the bbolt state file. Safe for concurrent use.
 type Store struct {
 	db  *bolt.DB
@@ -249,7 +252,11 @@ func (s *Store) putFile(tx *bolt.Tx, old *File, f *File) error {
 	if err != nil {
 		return err
 	}
-	if err := tx.Bucket(bFiles).Put(u64(f.ID), v); err != nil {
+	b := tx.Bucket(bFiles)
+	// Record IDs only grow, so new records are appended at the right edge of
+	// the tree: fill pages nearly full instead of splitting them in half.
+	b.FillPercent = filesFill
+	if err := b.Put(u64(f.ID), v); err != nil {
 		return err
 	}
 	st, paths := tx.Bucket(bStatus), tx.Bucket(bPaths)
@@ -357,15 +364,24 @@ func (s *Store) Counts() (map[Status]int, error) {
 	return out, err
 }
 
-// Active is the number of records not yet in a terminal status.
+// Active is the number of records not yet in a terminal status. It reads
+// only those statuses' index entries, so it costs what is in flight, not
+// what has been filed.
 func (s *Store) Active() (int, error) {
-	c, err := s.Counts()
 	n := 0
-	for st, k := range c {
-		if !st.Terminal() {
-			n += k
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bStatus).Cursor()
+		for _, st := range AllStatuses {
+			if st.Terminal() {
+				continue
+			}
+			prefix := append([]byte(st), 0)
+			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+				n++
+			}
 		}
-	}
+		return nil
+	})
 	return n, err
 }
 
@@ -786,11 +802,17 @@ func (s *Store) DropJob(jobID string) error {
 	})
 }
 
-// SetJournaled marks records whose journal line is written.
+// SetJournaled marks records whose journal line is written and drops their
+// reasoning (the journal holds it).
 func (s *Store) SetJournaled(ids []uint64) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		for _, id := range ids {
-			err := s.updateFile(tx, id, func(f *File) error { f.Journaled = true; return nil })
+			err := s.updateFile(tx, id, func(f *File) error {
+				// The reasoning now lives in the journal; the record, kept for
+				// duplicates, undo and status, need not carry it.
+				f.Journaled, f.Reasoning = true, ""
+				return nil
+			})
 			if err != nil && !errors.Is(err, ErrNotFound) {
 				return err
 			}

@@ -82,6 +82,9 @@ func TestLifecycle(t *testing.T) {
 	if counts[Filed] != 1 || counts[Queued] != 2 {
 		t.Fatalf("counts %v", counts)
 	}
+	if n, err := s.Active(); n != 2 || err != nil {
+		t.Fatalf("active = %d, %v; want the 2 queued records", n, err)
+	}
 }
 
 func TestChangedFileIgnoresStaleAnswer(t *testing.T) {

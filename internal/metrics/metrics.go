@@ -39,10 +39,10 @@ var (
 		Buckets: prometheus.ExponentialBuckets(0.05, 2, 14)})
 	Confidence = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "classifyd_classification_confidence", Help: "Confidence of classification results.",
-		Buckets: prometheus.LinearBuckets(0.1, 0.1, 10)})
+		Buckets: []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1}})
 	ExtractSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "classifyd_extract_seconds", Help: "Text extraction time by format.",
-		Buckets: prometheus.ExponentialBuckets(0.001, 3, 12)}, []string{"format"})
+		Buckets: []float64{0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 300}}, []string{"format"})
 	// Rescans reads the watcher's counter through RescanCount.
 	Rescans = prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "classifyd_rescans_total", Help: "Full rescans of the inbox."}, func() float64 {

@@ -220,7 +220,7 @@ func TestUndoFoundBack(t *testing.T) {
 	if len(rep.Actions) != 1 || !rep.Actions[0].Done || rep.Actions[0].Error != "" {
 		t.Fatalf("%+v", rep.Actions)
 	}
-	if n, _ := st.Active(); n != 0 {
+	if n, _ := st.Active(0); n != 0 {
 		t.Fatal(n)
 	}
 	if c, _ := st.Counts(); c[state.Filed] != 0 {

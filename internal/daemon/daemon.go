@@ -378,12 +378,13 @@ func (d *Daemon) waitIdle(ctx context.Context) error {
 		if !d.intakeDone.Load() || d.submitting.Load() > 0 {
 			continue
 		}
-		active, err := d.st.Active()
+		parked := 0
+		d.parked.Range(func(_, _ any) bool { parked++; return true })
+		// Count no further than needed: the queue may hold the whole backlog.
+		active, err := d.st.Active(parked + 1)
 		if err != nil {
 			return err
 		}
-		parked := 0
-		d.parked.Range(func(_, _ any) bool { parked++; return true })
 		if active-parked <= 0 {
 			return nil
 		}

@@ -108,14 +108,16 @@ var stemmers = map[string]func(*snowball.Env) bool{
 	"no": norwegian.Stem,
 }
 
-// stemCache memoises stems per language; bounded so that a stream of
-// garbage tokens cannot grow it without end.
+// stemCache memoises stems per language. It is bounded: when it is full it
+// starts again empty, so a daemon that reads millions of documents (each with
+// its own names, numbers and misspellings) keeps the words it meets often and
+// never holds more than stemCacheMax of them.
 type stemCache struct {
 	m    sync.Map // lang+"\x00"+word -> stem
 	size atomic.Int64
 }
 
-const stemCacheMax = 400_000
+const stemCacheMax = 1 << 15
 
 var stems stemCache
 
@@ -136,10 +138,11 @@ func stem(lang, w string) string {
 	if s == "" {
 		s = w
 	}
-	if stems.size.Load() < stemCacheMax {
-		if _, loaded := stems.m.LoadOrStore(key, s); !loaded {
-			stems.size.Add(1)
-		}
+	// Words are slices of their document's folded text: the cache keeps a
+	// copy, never a reference that would pin the whole document.
+	if _, loaded := stems.m.LoadOrStore(key, strings.Clone(s)); !loaded && stems.size.Add(1) > stemCacheMax {
+		stems.m.Clear()
+		stems.size.Store(0)
 	}
 	return s
 }

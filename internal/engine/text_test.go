@@ -2,6 +2,7 @@ package engine
 
 import (
 	"reflect"
+	"strconv"
 	"testing"
 )
 
@@ -122,5 +123,28 @@ func TestLexiconPatterns(t *testing.T) {
 				t.Errorf("%q in %q: got %v, want %v", tc.pat, toks, got, tc.want)
 			}
 		})
+	}
+}
+
+// A stream of distinct words (names, references, misspellings: every
+// document brings its own) never grows the stem cache past its bound, and
+// stems stay right across the resets.
+func TestStemCacheBounded(t *testing.T) {
+	for i := range 3 * stemCacheMax {
+		w := "zqx" + strconv.Itoa(i) + "ings"
+		if got := stem("en", w); got != "zqx"+strconv.Itoa(i)+"ing" && got != w {
+			t.Fatalf("stem(%q) = %q", w, got)
+		}
+		if n := stems.size.Load(); n > stemCacheMax {
+			t.Fatalf("after %d words the cache holds %d stems, more than %d", i+1, n, stemCacheMax)
+		}
+	}
+	n := 0
+	stems.m.Range(func(_, _ any) bool { n++; return true })
+	if n > stemCacheMax {
+		t.Fatalf("cache holds %d entries, more than %d", n, stemCacheMax)
+	}
+	if a, b := stem("en", "invoices"), stem("en", "invoice"); a != b {
+		t.Fatalf("after resets: stem(invoices) = %q, stem(invoice) = %q", a, b)
 	}
 }

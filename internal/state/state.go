@@ -364,10 +364,11 @@ func (s *Store) Counts() (map[Status]int, error) {
 	return out, err
 }
 
-// Active is the number of records not yet in a terminal status. It reads
-// only those statuses' index entries, so it costs what is in flight, not
-// what has been filed.
-func (s *Store) Active() (int, error) {
+// Active is the number of records not yet in a terminal status, counted up
+// to limit (limit <= 0: all of them). It reads only those statuses' index
+// entries, so it costs what is in flight, not what has been filed; a limit
+// makes "is anything left?" cost one key however long the queue.
+func (s *Store) Active(limit int) (int, error) {
 	n := 0
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bStatus).Cursor()
@@ -378,6 +379,9 @@ func (s *Store) Active() (int, error) {
 			prefix := append([]byte(st), 0)
 			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 				n++
+				if limit > 0 && n >= limit {
+					return nil
+				}
 			}
 		}
 		return nil

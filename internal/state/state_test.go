@@ -82,8 +82,11 @@ func TestLifecycle(t *testing.T) {
 	if counts[Filed] != 1 || counts[Queued] != 2 {
 		t.Fatalf("counts %v", counts)
 	}
-	if n, err := s.Active(); n != 2 || err != nil {
+	if n, err := s.Active(0); n != 2 || err != nil {
 		t.Fatalf("active = %d, %v; want the 2 queued records", n, err)
+	}
+	if n, err := s.Active(1); n != 1 || err != nil {
+		t.Fatalf("active(1) = %d, %v; want the count to stop at 1", n, err)
 	}
 }
 

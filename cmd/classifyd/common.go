@@ -110,6 +110,14 @@ func (b *backend) ReleaseJob(ctx context.Context, id string) error {
 	return nil
 }
 
+// Prefetch passes the daemon's read-ahead hint on to a backend that can use
+// it (the embedded engine); others ignore it.
+func (b *backend) Prefetch(path string, mode api.Mode, pc api.ParsingConfiguration) {
+	if p, ok := b.Backend.(api.Prefetcher); ok {
+		p.Prefetch(path, mode, pc)
+	}
+}
+
 // newLocalClassifier builds the embedded engine's classifier. stateDir holds
 // its caches and what it has learned.
 var newLocalClassifier = func(ctx context.Context, cfg *config.Config, stateDir string, log *slog.Logger) (local.Classifier, func() error, error) {

@@ -198,6 +198,14 @@ type JobReleaser interface {
 	ReleaseJob(ctx context.Context, jobID string) error
 }
 
+// Prefetcher is a backend that can start on a file before its job exists:
+// the in-process engine reads the file while the batch window is still open,
+// so the job finds its text ready. A hint only: it may be ignored, and a job
+// never depends on it.
+type Prefetcher interface {
+	Prefetch(path string, mode Mode, pc ParsingConfiguration)
+}
+
 // ErrNotFound is returned (wrapped) when a job or file is unknown.
 var ErrNotFound = errors.New("not found")
 

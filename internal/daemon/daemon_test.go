@@ -346,3 +346,47 @@ func keys[V any](m map[string]V) []string {
 }
 
 var _ = json.Marshal
+
+// hinting records the read-ahead hints the daemon gives its backend.
+type hinting struct {
+	api.Backend
+	mu    sync.Mutex
+	hints map[string]int
+	mode  api.Mode
+}
+
+func (h *hinting) Prefetch(path string, mode api.Mode, pc api.ParsingConfiguration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.hints[path]++
+	h.mode = mode
+}
+
+// Each file queued for classification is announced to a backend that can
+// read ahead, once, with the configured mode; a duplicate of a filed file,
+// which is never classified, is not.
+func TestPrefetchHints(t *testing.T) {
+	e := newEnv(t, "")
+	a := e.write("a.txt", "apple orchard")
+	b := e.write("sub/b.txt", "car engine and wheels")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h := &hinting{Backend: e.localBackend(ctx), hints: map[string]int{}}
+	if _, err := e.run(ctx, h, nil); err != nil {
+		t.Fatal(err)
+	}
+	h.mu.Lock()
+	if len(h.hints) != 2 || h.hints[a] != 1 || h.hints[b] != 1 || h.mode != e.cfg.Mode {
+		t.Fatalf("hints %v (mode %q), want one for each of %s and %s (mode %q)", h.hints, h.mode, a, b, e.cfg.Mode)
+	}
+	h.mu.Unlock()
+	dup := e.write("copy.txt", "apple orchard")
+	if _, err := e.run(ctx, h, nil); err != nil {
+		t.Fatal(err)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.hints[dup] != 0 {
+		t.Fatalf("a duplicate was announced for classification: %v", h.hints)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/classifyd/classifyd/internal/api"
 	"github.com/classifyd/classifyd/internal/config"
 	"github.com/classifyd/classifyd/internal/metrics"
 	"github.com/classifyd/classifyd/internal/state"
@@ -147,6 +148,7 @@ func (d *Daemon) enqueue(ctx context.Context, chunk []state.Stat) error {
 		d.seen.Add(1)
 		metrics.FilesSeen.Inc()
 		if r.DuplicateOf == nil {
+			d.prefetch(r.File.Path)
 			continue
 		}
 		orig := r.DuplicateOf
@@ -172,4 +174,12 @@ func (d *Daemon) enqueue(ctx context.Context, chunk []state.Stat) error {
 	}
 	kick(d.kickSubmit)
 	return nil
+}
+
+// prefetch tells a backend that can read ahead (the embedded engine) about a
+// file that waits for its batch, so its text is ready when the job starts.
+func (d *Daemon) prefetch(path string) {
+	if pf, ok := d.o.Backend.(api.Prefetcher); ok {
+		pf.Prefetch(path, d.cfg.Mode, d.cfg.ParsingConfiguration())
+	}
 }

@@ -220,6 +220,17 @@ func (b *Backend) checkOpen() error {
 	return nil
 }
 
+// Prefetch passes a hint that the file at path will soon be part of a job
+// on to a Classifier that can read ahead (api.Prefetcher), but only while no
+// file waits for a worker: reading ahead must never delay a job.
+func (b *Backend) Prefetch(path string, mode api.Mode, pc api.ParsingConfiguration) {
+	pf, ok := b.opts.Classifier.(api.Prefetcher)
+	if !ok || b.queue.len() > 0 || b.checkOpen() != nil {
+		return
+	}
+	pf.Prefetch(path, mode, pc)
+}
+
 // Queued is the number of files waiting for a worker.
 func (b *Backend) Queued() int { return b.queue.len() }
 

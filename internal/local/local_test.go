@@ -591,3 +591,47 @@ func waitTerminal(t *testing.T, b *Backend, id string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// readAhead records the read-ahead hints it gets.
+type readAhead struct {
+	KeywordClassifier
+	hints atomic.Int32
+}
+
+func (r *readAhead) Prefetch(path string, mode api.Mode, pc api.ParsingConfiguration) { r.hints.Add(1) }
+
+// The backend passes read-ahead hints on only while no file waits for a
+// worker (and never after Close): reading ahead must not delay a job.
+func TestPrefetchOnlyWhenIdle(t *testing.T) {
+	cl := &readAhead{}
+	b, err := New(Options{Classifier: cl, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ctx(t)
+	path := textFile(t, "a.txt", "Invoice number 7, total amount due 12.00")
+	b.Prefetch(path, api.ModeFast, api.ParsingConfiguration{})
+	if got := cl.hints.Load(); got != 1 {
+		t.Fatalf("idle backend passed %d hints on, want 1", got)
+	}
+	// Not running yet: the job's file waits in the queue.
+	f, err := b.Upload(c, path, api.UploadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := []api.Rule{{Type: "invoice", Description: "an invoice"}, {Type: "letter", Description: "a letter"}}
+	if _, err := b.CreateJob(c, api.CreateJobRequest{FileIDs: []string{f.ID}, Rules: rules}); err != nil {
+		t.Fatal(err)
+	}
+	b.Prefetch(path, api.ModeFast, api.ParsingConfiguration{})
+	if got := cl.hints.Load(); got != 1 {
+		t.Fatalf("with a file waiting for a worker the backend passed a hint on (%d hints)", got)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b.Prefetch(path, api.ModeFast, api.ParsingConfiguration{})
+	if got := cl.hints.Load(); got != 1 {
+		t.Fatalf("a closed backend passed a hint on (%d hints)", got)
+	}
+}

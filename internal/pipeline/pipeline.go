@@ -56,6 +56,8 @@ type Pipeline struct {
 	saveMu   sync.Mutex
 	dirty    bool
 	lastSave time.Time
+
+	pf prefetcher
 }
 
 // New returns a Pipeline.
@@ -66,8 +68,11 @@ func New(o Options) *Pipeline {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Pipeline{ext: o.Extractor, eng: o.Engine, log: o.Logger.With("component", "pipeline"), o: o,
+	p := &Pipeline{ext: o.Extractor, eng: o.Engine, log: o.Logger.With("component", "pipeline"), o: o,
 		lastSave: time.Now()}
+	p.pf.entries = map[prefetchKey]*prefetched{}
+	p.pf.ctx, p.pf.stop = context.WithCancel(context.Background())
+	return p
 }
 
 // Engine returns the pipeline's engine.
@@ -107,7 +112,11 @@ func (p *Pipeline) Doc(ctx context.Context, path string, opts extract.Options) (
 // Classify extracts the file at path and classifies it against rules. It
 // implements the local backend's Classifier. Type is nil when no rule fits.
 func (p *Pipeline) Classify(ctx context.Context, path string, rules []api.Rule, mode api.Mode, pc api.ParsingConfiguration) (api.ItemResult, error) {
-	doc, err := p.Doc(ctx, path, ExtractOptions(mode, pc))
+	opts := ExtractOptions(mode, pc)
+	doc, err, ok := p.take(ctx, path, opts)
+	if !ok {
+		doc, err = p.Doc(ctx, path, opts)
+	}
 	if err != nil {
 		return api.ItemResult{}, err
 	}
@@ -298,6 +307,7 @@ func (p *Pipeline) changed() {
 // Close saves unsaved learning. It does not close the Extractor, which the
 // caller owns.
 func (p *Pipeline) Close() error {
+	p.closePrefetch()
 	p.saveMu.Lock()
 	defer p.saveMu.Unlock()
 	if p.dirty && p.o.StatePath != "" && !p.o.ReadOnly {

@@ -1,11 +1,15 @@
 package state
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func open(t *testing.T) *Store {
@@ -230,4 +234,116 @@ func benchTransitions(b *testing.B, batch int, noSync bool) {
 		n += 5 * batch
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "transitions/s")
+}
+
+// The reasoning lives beside the record until the journal has it; a record
+// written by an older classifyd (reasoning inside it) still reads whole.
+func TestReasoningBesideRecord(t *testing.T) {
+	s := open(t)
+	res, err := s.Enqueue([]Stat{stat("/in/a.pdf", 10, "aa")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res[0].File.ID
+	now := time.Now()
+	if err := s.Submit(Job{ID: "j1", FileIDs: []uint64{id}, Submitted: now, NextPoll: now}, []string{"ra"}); err != nil {
+		t.Fatal(err)
+	}
+	why := "invoice number, line items and a total amount due"
+	if err := s.Finish("j1", []Outcome{{FileID: id, Kind: KindType, Type: "invoice", Confidence: 0.9, Reasoning: why}}); err != nil {
+		t.Fatal(err)
+	}
+	raw := func() (rec string, reason []byte) {
+		s.db.View(func(tx *bolt.Tx) error {
+			rec = string(tx.Bucket(bFiles).Get(u64(id)))
+			reason = append([]byte(nil), tx.Bucket(bReasons).Get(u64(id))...)
+			return nil
+		})
+		return
+	}
+	if rec, reason := raw(); strings.Contains(rec, "line items") || string(reason) != why {
+		t.Fatalf("record %s, reasons entry %q: want the reasoning beside the record", rec, reason)
+	}
+	if f, _ := s.Get(id); f.Reasoning != why {
+		t.Fatalf("Get: reasoning %q, want %q", f.Reasoning, why)
+	}
+	if err := s.BeginMove([]Move{{FileID: id, Dest: "/out/invoice/a.pdf"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishMove([]uint64{id}); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := s.Get(id); f.Reasoning != why || f.Status != Filed {
+		t.Fatalf("filed, not journaled: %+v; want the reasoning kept", f)
+	}
+	if err := s.SetJournaled([]uint64{id}); err != nil {
+		t.Fatal(err)
+	}
+	if _, reason := raw(); reason != nil {
+		t.Fatalf("journaled: reasons entry %q left behind", reason)
+	}
+	if f, _ := s.Get(id); f.Reasoning != "" || !f.Journaled {
+		t.Fatalf("journaled: %+v", f)
+	}
+
+	// An older record with the reasoning inside it.
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		f, err := getFile(tx, id)
+		if err != nil {
+			return err
+		}
+		f.Reasoning, f.Journaled = "old style", false
+		v, _ := json.Marshal(f)
+		return tx.Bucket(bFiles).Put(u64(id), v)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := s.Get(id); f.Reasoning != "old style" {
+		t.Fatalf("older record: reasoning %q", f.Reasoning)
+	}
+	if err := s.Forget(id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(id); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("forgotten record: %v", err)
+	}
+
+	// An older classified record carries its reasoning inside: the next
+	// transition moves it out, and it is not lost.
+	res, err = s.Enqueue([]Stat{stat("/in/b.pdf", 20, "bb")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := res[0].File.ID
+	if err := s.Submit(Job{ID: "j2", FileIDs: []uint64{b}, Submitted: now, NextPoll: now}, []string{"rb"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Finish("j2", []Outcome{{FileID: b, Kind: KindType, Type: "invoice", Confidence: 0.8, Reasoning: "old style"}}); err != nil {
+		t.Fatal(err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		f, err := getFile(tx, b)
+		if err != nil {
+			return err
+		}
+		v, _ := json.Marshal(f)
+		if err := tx.Bucket(bReasons).Delete(u64(b)); err != nil {
+			return err
+		}
+		return tx.Bucket(bFiles).Put(u64(b), v)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.BeginMove([]Move{{FileID: b, Dest: "/out/invoice/b.pdf"}}); err != nil {
+		t.Fatal(err)
+	}
+	id = b
+	if rec, reason := raw(); strings.Contains(rec, "old style") || string(reason) != "old style" {
+		t.Fatalf("older record after a transition: record %s, reasons entry %q", rec, reason)
+	}
+	if f, _ := s.Get(b); f.Reasoning != "old style" {
+		t.Fatalf("older record after a transition: reasoning %q", f.Reasoning)
+	}
 }

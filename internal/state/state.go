@@ -46,6 +46,8 @@
 //	  <sha256 hex>       <id u64 BE>        the first filed record with this content
 //	dests/
 //	  <output path>      <id u64 BE>        where each terminal record's file was put
+//	unjournaled/
+//	  <id u64 BE>        (empty)            terminal records whose journal line may be missing
 //	jobs/
 //	  <job id>           JSON Job
 //	due/
@@ -152,6 +154,7 @@ var (
 	bDue      = []byte("due")
 	bDests    = []byte("dests")
 	bReasons  = []byte("reasons")
+	bUnjourn  = []byte("unjournaled")
 	schemaVer = []byte("1")
 )
 
@@ -202,6 +205,11 @@ func Open(path string, opts Options) (*Store, error) {
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bMeta, bFiles, bPaths, bStatus, bHashes, bJobs, bDue, bDests, bReasons} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		if tx.Bucket(bUnjourn) == nil {
+			if err := indexUnjournaled(tx); err != nil {
 				return err
 			}
 		}
@@ -261,9 +269,12 @@ func getFile(tx *bolt.Tx, id uint64) (File, error) {
 	return f, nil
 }
 
-// deleteFile deletes the record id and its reasoning.
+// deleteFile deletes the record id, its reasoning and its journal mark.
 func deleteFile(tx *bolt.Tx, id uint64) error {
 	if err := tx.Bucket(bReasons).Delete(u64(id)); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bUnjourn).Delete(u64(id)); err != nil {
 		return err
 	}
 	return tx.Bucket(bFiles).Delete(u64(id))
@@ -294,6 +305,19 @@ func (s *Store) putFile(tx *bolt.Tx, old *File, f *File) error {
 		}
 	case old != nil && old.Reasoning != "":
 		if err := reasons.Delete(u64(f.ID)); err != nil {
+			return err
+		}
+	}
+	// The unjournaled index: terminal and not yet in the journal.
+	want := f.Status.Terminal() && !f.Journaled
+	had := old != nil && old.Status.Terminal() && !old.Journaled
+	switch uj := tx.Bucket(bUnjourn); {
+	case want && !had:
+		if err := uj.Put(u64(f.ID), nil); err != nil {
+			return err
+		}
+	case had && !want:
+		if err := uj.Delete(u64(f.ID)); err != nil {
 			return err
 		}
 	}
@@ -870,21 +894,51 @@ func (s *Store) SetJournaled(ids []uint64) error {
 	})
 }
 
-// Unjournaled returns terminal records whose journal line may be missing.
+// Unjournaled returns terminal records whose journal line may be missing. It
+// reads the unjournaled index, so it costs what is missing, not the history.
 func (s *Store) Unjournaled() ([]File, error) {
 	var out []File
-	for _, st := range []Status{Filed, Failed, Duplicate} {
-		err := s.Each(st, 0, func(f File) error {
-			if !f.Journaled {
-				out = append(out, f)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bUnjourn)
+		if b == nil { // a read-only open of a file no writer has indexed yet
+			return nil
+		}
+		return b.ForEach(func(k, _ []byte) error {
+			f, err := getFile(tx, binary.BigEndian.Uint64(k))
+			if err != nil {
+				return err
 			}
+			out = append(out, f)
 			return nil
 		})
-		if err != nil {
-			return nil, err
+	})
+	return out, err
+}
+
+// indexUnjournaled builds the unjournaled index of a state file written
+// before it existed: one pass over the terminal records, once.
+func indexUnjournaled(tx *bolt.Tx) error {
+	uj, err := tx.CreateBucket(bUnjourn)
+	if err != nil {
+		return err
+	}
+	c := tx.Bucket(bStatus).Cursor()
+	for _, st := range []Status{Filed, Failed, Duplicate} {
+		prefix := append([]byte(st), 0)
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			id := binary.BigEndian.Uint64(k[len(prefix):])
+			f, err := getFile(tx, id)
+			if err != nil {
+				return err
+			}
+			if !f.Journaled {
+				if err := uj.Put(u64(id), nil); err != nil {
+					return err
+				}
+			}
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // Forget deletes a terminal record (retry and undo put its file back into

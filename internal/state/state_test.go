@@ -347,3 +347,76 @@ func TestReasoningBesideRecord(t *testing.T) {
 		t.Fatalf("older record after a transition: reasoning %q", f.Reasoning)
 	}
 }
+
+// Unjournaled reads an index of what is missing from the journal; a state
+// file written before the index existed gets it built on the first open.
+func TestUnjournaledIndex(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []uint64
+	for i, name := range []string{"a", "b", "c"} {
+		res, err := s.Enqueue([]Stat{stat("/in/"+name+".pdf", int64(10+i), name+name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := res[0].File.ID
+		ids = append(ids, id)
+		now := time.Now()
+		if err := s.Submit(Job{ID: "j" + name, FileIDs: []uint64{id}, Submitted: now, NextPoll: now}, []string{"r" + name}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Finish("j"+name, []Outcome{{FileID: id, Kind: KindType, Type: "invoice", Confidence: 0.9}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.BeginMove([]Move{{FileID: id, Dest: "/out/invoice/" + name + ".pdf"}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.FinishMove([]uint64{id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	unj := func(s *Store) []uint64 {
+		t.Helper()
+		fs, err := s.Unjournaled()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []uint64
+		for _, f := range fs {
+			if f.Status != Filed || f.Journaled {
+				t.Fatalf("unjournaled returned %+v", f)
+			}
+			out = append(out, f.ID)
+		}
+		return out
+	}
+	if got := unj(s); fmt.Sprint(got) != fmt.Sprint(ids) {
+		t.Fatalf("unjournaled %v, want all filed %v", got, ids)
+	}
+	if err := s.SetJournaled(ids[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Forget(ids[2]); err != nil {
+		t.Fatal(err)
+	}
+	if got := unj(s); fmt.Sprint(got) != fmt.Sprint(ids[1:2]) {
+		t.Fatalf("after journaling %d and forgetting %d: unjournaled %v, want [%d]", ids[0], ids[2], got, ids[1])
+	}
+
+	// As written by an older classifyd: no index.
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bUnjourn) }); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := unj(s); fmt.Sprint(got) != fmt.Sprint(ids[1:2]) {
+		t.Fatalf("index rebuilt on open: unjournaled %v, want [%d]", got, ids[1])
+	}
+}

@@ -7,10 +7,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/classifyd/classifyd/internal/state"
+	"github.com/classifyd/classifyd/internal/watch"
 )
 
 // learnLoop scans the type folders at start and every LearnInterval. A file
@@ -35,40 +37,59 @@ func (d *Daemon) learnLoop(ctx context.Context) error {
 	}
 }
 
+// learnSlack is how far before the start of the last complete scan a file's
+// change time may lie and the file still be looked at again: it covers
+// filesystem timestamps behind our clock (a file server's clock on NFS/SMB).
+const learnSlack = 2 * time.Minute
+
+// learnFullEvery is how often a scan looks at every file whatever its change
+// time (a clock far off, a file the cutoff missed).
+const learnFullEvery = 24 * time.Hour
+
+// Meta keys of the learn scans: where the next scan starts looking
+// (unix nanos of a change time) and when the last full scan began.
+const (
+	metaLearnSince = "learn:since"
+	metaLearnFull  = "learn:full"
+)
+
+// learnScan looks at the files of every type folder changed since the last
+// complete scan (a moved or copied file's change time is the time it
+// arrived), so a scan costs what changed, not what was ever filed; the
+// folders are read a batch of entries at a time. A scan that could not
+// learn from a file does not move the cutoff, so the file is tried again.
 func (d *Daemon) learnScan(ctx context.Context) error {
-	var learned, corrected int
+	start := time.Now()
+	since, full := d.learnCutoff(start)
+	var learned, corrected, failed int
+	ignore := []string{".*", "*.error.txt"}
 	for _, r := range d.cfg.Rules {
 		dir := d.sorter.Dir("type", r.Type)
-		err := filepath.WalkDir(dir, func(p string, de fs.DirEntry, err error) error {
+		// A type folder nested inside another (Finance/Invoices under
+		// Finance) belongs to its own rule.
+		var nested []string
+		for _, o := range d.cfg.Rules {
+			if od := d.sorter.Dir("type", o.Type); od != dir && strings.HasPrefix(od, dir+string(filepath.Separator)) {
+				nested = append(nested, od)
+			}
+		}
+		err := watch.Walk(ctx, dir, true, ignore, nested, func(ev watch.Event) error {
+			n, c, err := d.learnFile(ctx, r.Type, ev.Path, since)
 			if err != nil {
-				if errors.Is(err, fs.ErrNotExist) {
-					return nil
+				if ctx.Err() != nil {
+					return ctx.Err()
 				}
-				return err
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if de.IsDir() {
-				// A type folder nested inside another (Finance/Invoices under
-				// Finance) belongs to its own rule.
-				if p != dir && d.isTypeDir(p) {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if !de.Type().IsRegular() || strings.HasPrefix(de.Name(), ".") || strings.HasSuffix(de.Name(), ".error.txt") {
-				return nil
-			}
-			n, c, err := d.learnFile(ctx, r.Type, p)
-			if err != nil {
-				d.log.Warn("learn from file", "path", p, "err", err)
+				failed++
+				d.log.Warn("learn from file", "path", ev.Path, "err", err)
 				return nil
 			}
 			learned += n
 			corrected += c
 			return nil
 		})
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // no file of this type filed yet
+		}
 		if err != nil {
 			return err
 		}
@@ -76,24 +97,52 @@ func (d *Daemon) learnScan(ctx context.Context) error {
 	if learned+corrected > 0 {
 		d.log.Info("learned from the type folders", "examples", learned, "corrections", corrected)
 	}
-	return nil
-}
-
-func (d *Daemon) isTypeDir(p string) bool {
-	for _, r := range d.cfg.Rules {
-		if d.sorter.Dir("type", r.Type) == p {
-			return true
+	if failed > 0 {
+		return nil // the same cutoff next time: those files are tried again
+	}
+	if full {
+		if err := d.st.SetMeta(metaLearnFull, []byte(strconv.FormatInt(start.UnixNano(), 10))); err != nil {
+			return err
 		}
 	}
-	return false
+	return d.st.SetMeta(metaLearnSince, []byte(strconv.FormatInt(start.Add(-learnSlack).UnixNano(), 10)))
+}
+
+// learnCutoff returns the change time before which files are skipped (zero:
+// look at every file) and whether this is a full scan.
+func (d *Daemon) learnCutoff(now time.Time) (time.Time, bool) {
+	read := func(key string) (time.Time, bool) {
+		v, err := d.st.Meta(key)
+		if err != nil || v == nil {
+			return time.Time{}, false
+		}
+		n, err := strconv.ParseInt(string(v), 10, 64)
+		if err != nil {
+			return time.Time{}, false
+		}
+		return time.Unix(0, n), true
+	}
+	since, ok := read(metaLearnSince)
+	last, okFull := read(metaLearnFull)
+	if !ok || !okFull || now.Sub(last) >= learnFullEvery || last.After(now) {
+		return time.Time{}, true
+	}
+	return since, false
 }
 
 // learnFile learns from one file in the folder of typ; it returns 1,0 for an
-// example, 0,1 for a correction, 0,0 when there is nothing new.
-func (d *Daemon) learnFile(ctx context.Context, typ, p string) (int, int, error) {
+// example, 0,1 for a correction, 0,0 when there is nothing new (or the file
+// has not changed since since).
+func (d *Daemon) learnFile(ctx context.Context, typ, p string, since time.Time) (int, int, error) {
 	fi, err := os.Lstat(p)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return 0, 0, nil // moved on since the folder was read
+		}
 		return 0, 0, err
+	}
+	if ct, ok := changeTime(fi); ok && !since.IsZero() && ct.Before(since) {
+		return 0, 0, nil // unchanged since a complete scan looked at it
 	}
 	if rec, ok, err := d.st.ByDest(p); err != nil {
 		return 0, 0, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -79,5 +80,75 @@ func TestLearnFromFoldersAndCorrections(t *testing.T) {
 	}
 	if len(l.calls) != 0 {
 		t.Fatalf("second scan: %v", l.calls)
+	}
+}
+
+// A learn scan looks only at files changed since the last complete scan
+// (less a slack), and at every file once a day.
+func TestLearnScanCutoff(t *testing.T) {
+	e := newEnv(t, "")
+	e.write("b.txt", "banana fruit")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := e.run(ctx, e.localBackend(ctx), nil); err != nil {
+		t.Fatal(err)
+	}
+	st, err := state.Open(e.state, state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	l := &recLearner{}
+	d, err := New(Options{Config: e.cfg, Backend: newRemote(), Store: st, Learner: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fruit := filepath.Join(e.out, "fruit")
+	add := func(name string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(fruit, name), []byte("pears and plums "+name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setMeta := func(key string, at time.Time) {
+		t.Helper()
+		if err := st.SetMeta(key, []byte(strconv.FormatInt(at.UnixNano(), 10))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scan := func() []string {
+		t.Helper()
+		l.calls = nil
+		if err := d.learnScan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return l.calls
+	}
+	add("one.txt")
+	if got := scan(); len(got) != 1 || got[0] != "learn fruit one.txt" {
+		t.Fatalf("first scan: %v", got)
+	}
+	// A file arriving after a complete scan is learned by the next one.
+	add("two.txt")
+	if got := scan(); len(got) != 1 || got[0] != "learn fruit two.txt" {
+		t.Fatalf("scan after a new file: %v", got)
+	}
+	// Files changed before the cutoff are not looked at, however new to the
+	// learner: the cutoff is what makes a scan cost what changed.
+	now := time.Now()
+	add("three.txt")
+	setMeta(metaLearnSince, now.Add(time.Hour))
+	setMeta(metaLearnFull, now)
+	if got := scan(); len(got) != 0 {
+		t.Fatalf("files before the cutoff were looked at: %v", got)
+	}
+	// Once a day a scan looks at everything.
+	setMeta(metaLearnSince, now.Add(time.Hour))
+	setMeta(metaLearnFull, now.Add(-25*time.Hour))
+	if got := scan(); len(got) != 1 || got[0] != "learn fruit three.txt" {
+		t.Fatalf("daily full scan: %v", got)
+	}
+	if v, _ := st.Meta(metaLearnFull); string(v) == strconv.FormatInt(now.Add(-25*time.Hour).UnixNano(), 10) {
+		t.Fatal("the full scan was not recorded")
 	}
 }

@@ -42,16 +42,26 @@
 //	  <inbox path>       <id u64 BE>        active records only
 //	status/
 //	  <status>\x00<id u64 BE>   (empty)     one entry per record: FIFO per status
-//	hashes/
-//	  <sha256 hex>       <id u64 BE>        the first filed record with this content
+//	hashlog/
+//	  <id u64 BE>        <key u64 BE>       filed records by content: the key is FNV-64a of
+//	                                        the hex SHA-256 (see hashindex.go; state files
+//	                                        with the older hashes/<sha256 hex> → id bucket
+//	                                        are converted on first open)
 //	dests/
 //	  <output path>      <id u64 BE>        where each terminal record's file was put
 //	unjournaled/
 //	  <id u64 BE>        (empty)            terminal records whose journal line may be missing
+//	counts/
+//	  <status>           <n u64 BE>         records in each status (kept with status/)
 //	jobs/
 //	  <job id>           JSON Job
 //	due/
 //	  <unix nanos u64 BE><job id>  (empty)  when each job is next polled; a cursor Seek finds what is due
+//
+// Nothing is read in proportion to the files ever filed except at a first
+// open of an older file: counts are kept, the duplicate index lives in memory
+// (built from hashlog), and the pages of the file the process has read are
+// dropped from its mapping as they accumulate (trim.go).
 //
 // The package owns the bbolt file and nothing else: it never touches the
 // inbox, the output or the network.
@@ -155,6 +165,8 @@ var (
 	bDests    = []byte("dests")
 	bReasons  = []byte("reasons")
 	bUnjourn  = []byte("unjournaled")
+	bHashLog  = []byte("hashlog")
+	bCounts   = []byte("counts")
 	schemaVer = []byte("1")
 )
 
@@ -171,8 +183,10 @@ const (
 
 // Store is the bbolt state file. Safe for concurrent use.
 type Store struct {
-	db  *bolt.DB
-	now func() time.Time
+	db     *bolt.DB
+	now    func() time.Time
+	trim   trimmer
+	hashes hashIndex
 }
 
 // Options configure Open.
@@ -191,25 +205,38 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.Timeout == 0 {
 		opts.Timeout = time.Second
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, FreelistType: bolt.FreelistMapType, NoFreelistSync: true})
+	// The free list is written with each commit (NoFreelistSync off): without
+	// it bbolt rebuilds the list at open by reading every page of the file,
+	// which maps the whole state into the process at each start.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
 		}
 		return nil, fmt.Errorf("open state %s: %w", path, err)
 	}
-	s := &Store{db: db, now: time.Now}
+	s := &Store{db: db, now: time.Now, trim: trimmer{base: -1}}
 	if opts.ReadOnly {
 		return s, nil
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bFiles, bPaths, bStatus, bHashes, bJobs, bDue, bDests, bReasons} {
+		for _, b := range [][]byte{bMeta, bFiles, bPaths, bStatus, bJobs, bDue, bDests, bReasons} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
 		if tx.Bucket(bUnjourn) == nil {
-			if err := indexUnjournaled(tx); err != nil {
+			if err := s.indexUnjournaled(tx); err != nil {
+				return err
+			}
+		}
+		if tx.Bucket(bCounts) == nil {
+			if err := s.countStatuses(tx); err != nil {
+				return err
+			}
+		}
+		if tx.Bucket(bHashLog) == nil {
+			if err := s.migrateHashes(tx); err != nil {
 				return err
 			}
 		}
@@ -226,6 +253,7 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("init state %s: %w", path, err)
 	}
+	s.trimNow()
 	return s, nil
 }
 
@@ -326,15 +354,14 @@ func (s *Store) putFile(tx *bolt.Tx, old *File, f *File) error {
 	if err := b.Put(u64(f.ID), v); err != nil {
 		return err
 	}
-	st, paths := tx.Bucket(bStatus), tx.Bucket(bPaths)
-	st.FillPercent = statusFill
+	paths := tx.Bucket(bPaths)
 	if old != nil && old.Status != f.Status {
-		if err := st.Delete(statusKey(old.Status, f.ID)); err != nil {
+		if err := delStatus(tx, old.Status, f.ID); err != nil {
 			return err
 		}
 	}
 	if old == nil || old.Status != f.Status {
-		if err := st.Put(statusKey(f.Status, f.ID), nil); err != nil {
+		if err := addStatus(tx, f.Status, f.ID); err != nil {
 			return err
 		}
 	}
@@ -363,7 +390,7 @@ func (s *Store) updateFile(tx *bolt.Tx, id uint64, fn func(f *File) error) error
 // Get returns the record id.
 func (s *Store) Get(id uint64) (File, error) {
 	var f File
-	err := s.db.View(func(tx *bolt.Tx) (err error) {
+	err := s.view(func(tx *bolt.Tx) (err error) {
 		f, err = getFile(tx, id)
 		return err
 	})
@@ -374,7 +401,7 @@ func (s *Store) Get(id uint64) (File, error) {
 func (s *Store) ByPath(path string) (File, bool, error) {
 	var f File
 	var ok bool
-	err := s.db.View(func(tx *bolt.Tx) (err error) {
+	err := s.view(func(tx *bolt.Tx) (err error) {
 		v := tx.Bucket(bPaths).Get([]byte(path))
 		if v == nil {
 			return nil
@@ -389,7 +416,7 @@ func (s *Store) ByPath(path string) (File, bool, error) {
 // Each calls fn for the records in a status, oldest first, up to limit (0 = all).
 // fn must not call the store.
 func (s *Store) Each(st Status, limit int, fn func(File) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bStatus).Cursor()
 		prefix := append([]byte(st), 0)
 		n := 0
@@ -402,6 +429,7 @@ func (s *Store) Each(st Status, limit int, fn func(File) error) error {
 				return err
 			}
 			n++
+			s.scanned(tx, n)
 			if limit > 0 && n >= limit {
 				break
 			}
@@ -419,14 +447,9 @@ func (s *Store) List(st Status, limit int) ([]File, error) {
 
 // Counts returns the number of records in each status.
 func (s *Store) Counts() (map[Status]int, error) {
-	out := map[Status]int{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bStatus).Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			if i := bytes.IndexByte(k, 0); i > 0 {
-				out[Status(k[:i])]++
-			}
-		}
+	var out map[Status]int
+	err := s.view(func(tx *bolt.Tx) error {
+		out = readCounts(tx)
 		return nil
 	})
 	return out, err
@@ -438,7 +461,7 @@ func (s *Store) Counts() (map[Status]int, error) {
 // makes "is anything left?" cost one key however long the queue.
 func (s *Store) Active(limit int) (int, error) {
 	n := 0
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bStatus).Cursor()
 		for _, st := range AllStatuses {
 			if st.Terminal() {
@@ -460,12 +483,12 @@ func (s *Store) Active(limit int) (int, error) {
 // Remove deletes the path of a vanished file's active record (the file was
 // deleted from the inbox before it was filed).
 func (s *Store) Remove(id uint64) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		f, err := getFile(tx, id)
 		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(bStatus).Delete(statusKey(f.Status, id)); err != nil {
+		if err := delStatus(tx, f.Status, id); err != nil {
 			return err
 		}
 		if cur := tx.Bucket(bPaths).Get([]byte(f.Path)); cur != nil && binary.BigEndian.Uint64(cur) == id {
@@ -500,7 +523,7 @@ type EnqueueResult struct {
 // goes back to queued (any answer for the old content is then ignored).
 func (s *Store) Enqueue(files []Stat) ([]EnqueueResult, error) {
 	out := make([]EnqueueResult, len(files))
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		for i, st := range files {
 			now := s.now()
 			var res EnqueueResult
@@ -538,10 +561,12 @@ func (s *Store) Enqueue(files []Stat) ([]EnqueueResult, error) {
 				res = EnqueueResult{File: f, New: true}
 			}
 			if st.SHA256 != "" {
-				if v := tx.Bucket(bHashes).Get([]byte(st.SHA256)); v != nil {
-					if orig, err := getFile(tx, binary.BigEndian.Uint64(v)); err == nil && orig.ID != res.File.ID {
-						res.DuplicateOf = &orig
-					}
+				orig, ok, err := s.lookupHash(tx, st.SHA256)
+				if err != nil {
+					return err
+				}
+				if ok && orig.ID != res.File.ID {
+					res.DuplicateOf = &orig
 				}
 			}
 			out[i] = res
@@ -555,7 +580,7 @@ func (s *Store) Enqueue(files []Stat) ([]EnqueueResult, error) {
 // transaction. remoteIDs[i] is the backend's id of ids[i]. Files that are no
 // longer queued (changed, removed) are left out of the job record.
 func (s *Store) Submit(job Job, remoteIDs []string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		kept := job.FileIDs[:0:0]
 		for i, id := range job.FileIDs {
 			err := s.updateFile(tx, id, func(f *File) error {
@@ -608,7 +633,7 @@ func getJob(tx *bolt.Tx, id string) (Job, error) {
 // Jobs returns every submitted job.
 func (s *Store) Jobs() ([]Job, error) {
 	var out []Job
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bJobs).ForEach(func(k, v []byte) error {
 			var j Job
 			if err := json.Unmarshal(v, &j); err != nil {
@@ -626,7 +651,7 @@ func (s *Store) Jobs() ([]Job, error) {
 func (s *Store) DueJobs(now time.Time, limit int) ([]Job, time.Time, error) {
 	var out []Job
 	var next time.Time
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bDue).Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			t := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])))
@@ -647,7 +672,7 @@ func (s *Store) DueJobs(now time.Time, limit int) ([]Job, time.Time, error) {
 
 // Reschedule sets a job's next poll.
 func (s *Store) Reschedule(jobID string, next time.Time) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		old, err := getJob(tx, jobID)
 		if err != nil {
 			return err
@@ -676,7 +701,7 @@ type Outcome struct {
 // file changed and was re-queued) are ignored. Files of the job without an
 // outcome are re-queued with attempts+1.
 func (s *Store) Finish(jobID string, outcomes []Outcome) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		job, err := getJob(tx, jobID)
 		if err != nil {
 			return err
@@ -729,7 +754,7 @@ func (s *Store) Finish(jobID string, outcomes []Outcome) error {
 // Classify sets outcomes for queued files directly (duplicates filed without
 // classifying). Only queued records change.
 func (s *Store) Classify(outcomes []Outcome, duplicateOf uint64) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		for _, o := range outcomes {
 			err := s.updateFile(tx, o.FileID, func(f *File) error {
 				if f.Status != Queued {
@@ -757,7 +782,7 @@ type Move struct {
 // BeginMove records the destinations of classified files (→ moving), in one
 // transaction, before any rename happens.
 func (s *Store) BeginMove(moves []Move) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		for _, m := range moves {
 			err := s.updateFile(tx, m.FileID, func(f *File) error {
 				if f.Status != Classified {
@@ -778,7 +803,7 @@ func (s *Store) BeginMove(moves []Move) error {
 // duplicate, by kind), in one transaction; filed content is indexed for
 // duplicate detection.
 func (s *Store) FinishMove(ids []uint64) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		for _, id := range ids {
 			err := s.updateFile(tx, id, func(f *File) error {
 				if f.Status != Moving {
@@ -797,8 +822,8 @@ func (s *Store) FinishMove(ids []uint64) error {
 						return err
 					}
 				}
-				if f.Status == Filed && f.SHA256 != "" && tx.Bucket(bHashes).Get([]byte(f.SHA256)) == nil {
-					return tx.Bucket(bHashes).Put([]byte(f.SHA256), u64(f.ID))
+				if f.Status == Filed && f.SHA256 != "" {
+					return s.indexHash(tx, f)
 				}
 				return nil
 			})
@@ -813,7 +838,7 @@ func (s *Store) FinishMove(ids []uint64) error {
 // AbortMove sends moving files back to classified (the rename did not
 // happen), to be tried again after notBefore.
 func (s *Store) AbortMove(ids []uint64, reason string, notBefore time.Time) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		for _, id := range ids {
 			err := s.updateFile(tx, id, func(f *File) error {
 				if f.Status != Moving {
@@ -837,7 +862,7 @@ func (s *Store) AbortMove(ids []uint64, reason string, notBefore time.Time) erro
 
 // Requeue sends active files back to queued (a lost job, a changed file).
 func (s *Store) Requeue(ids []uint64, reason string, countAttempt bool) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		for _, id := range ids {
 			err := s.updateFile(tx, id, func(f *File) error {
 				if f.Status.Terminal() || f.Status == Moving {
@@ -860,7 +885,7 @@ func (s *Store) Requeue(ids []uint64, reason string, countAttempt bool) error {
 
 // DropJob deletes a job record (its files were re-queued or failed).
 func (s *Store) DropJob(jobID string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		j, err := getJob(tx, jobID)
 		if errors.Is(err, ErrNotFound) {
 			return nil
@@ -878,7 +903,7 @@ func (s *Store) DropJob(jobID string) error {
 // SetJournaled marks records whose journal line is written and drops their
 // reasoning (the journal holds it).
 func (s *Store) SetJournaled(ids []uint64) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		for _, id := range ids {
 			err := s.updateFile(tx, id, func(f *File) error {
 				// The reasoning now lives in the journal; the record, kept for
@@ -898,12 +923,15 @@ func (s *Store) SetJournaled(ids []uint64) error {
 // reads the unjournaled index, so it costs what is missing, not the history.
 func (s *Store) Unjournaled() ([]File, error) {
 	var out []File
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bUnjourn)
 		if b == nil { // a read-only open of a file no writer has indexed yet
 			return nil
 		}
+		n := 0
 		return b.ForEach(func(k, _ []byte) error {
+			n++
+			s.scanned(tx, n)
 			f, err := getFile(tx, binary.BigEndian.Uint64(k))
 			if err != nil {
 				return err
@@ -917,15 +945,18 @@ func (s *Store) Unjournaled() ([]File, error) {
 
 // indexUnjournaled builds the unjournaled index of a state file written
 // before it existed: one pass over the terminal records, once.
-func indexUnjournaled(tx *bolt.Tx) error {
+func (s *Store) indexUnjournaled(tx *bolt.Tx) error {
 	uj, err := tx.CreateBucket(bUnjourn)
 	if err != nil {
 		return err
 	}
+	n := 0
 	c := tx.Bucket(bStatus).Cursor()
 	for _, st := range []Status{Filed, Failed, Duplicate} {
 		prefix := append([]byte(st), 0)
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			n++
+			s.scanned(tx, n)
 			id := binary.BigEndian.Uint64(k[len(prefix):])
 			f, err := getFile(tx, id)
 			if err != nil {
@@ -944,7 +975,7 @@ func indexUnjournaled(tx *bolt.Tx) error {
 // Forget deletes a terminal record (retry and undo put its file back into
 // the inbox, where it starts anew).
 func (s *Store) Forget(id uint64) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		old, err := getFile(tx, id)
 		if err != nil {
 			return err
@@ -952,7 +983,7 @@ func (s *Store) Forget(id uint64) error {
 		if !old.Status.Terminal() {
 			return fmt.Errorf("forget file %d: status %s is not terminal", id, old.Status)
 		}
-		if err := tx.Bucket(bStatus).Delete(statusKey(old.Status, id)); err != nil {
+		if err := delStatus(tx, old.Status, id); err != nil {
 			return err
 		}
 		if d := tx.Bucket(bDests).Get([]byte(old.Dest)); d != nil && binary.BigEndian.Uint64(d) == id {
@@ -960,8 +991,8 @@ func (s *Store) Forget(id uint64) error {
 				return err
 			}
 		}
-		if h := tx.Bucket(bHashes).Get([]byte(old.SHA256)); h != nil && binary.BigEndian.Uint64(h) == id {
-			if err := tx.Bucket(bHashes).Delete([]byte(old.SHA256)); err != nil {
+		if old.SHA256 != "" {
+			if err := s.unindexHash(tx, &old); err != nil {
 				return err
 			}
 		}
@@ -973,13 +1004,8 @@ func (s *Store) Forget(id uint64) error {
 func (s *Store) ByHash(sum string) (File, bool, error) {
 	var f File
 	var ok bool
-	err := s.db.View(func(tx *bolt.Tx) (err error) {
-		v := tx.Bucket(bHashes).Get([]byte(sum))
-		if v == nil {
-			return nil
-		}
-		ok = true
-		f, err = getFile(tx, binary.BigEndian.Uint64(v))
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		f, ok, err = s.lookupHash(tx, sum)
 		return err
 	})
 	return f, ok, err
@@ -990,7 +1016,7 @@ func (s *Store) Sync() error { return s.db.Sync() }
 
 // Delay makes queued files wait until notBefore before they are batched again.
 func (s *Store) Delay(ids []uint64, notBefore time.Time) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		for _, id := range ids {
 			err := s.updateFile(tx, id, func(f *File) error {
 				if f.Status != Queued {
@@ -1011,7 +1037,7 @@ func (s *Store) Delay(ids []uint64, notBefore time.Time) error {
 func (s *Store) ByDest(path string) (File, bool, error) {
 	var f File
 	var ok bool
-	err := s.db.View(func(tx *bolt.Tx) (err error) {
+	err := s.view(func(tx *bolt.Tx) (err error) {
 		v := tx.Bucket(bDests).Get([]byte(path))
 		if v == nil {
 			return nil
@@ -1026,7 +1052,7 @@ func (s *Store) ByDest(path string) (File, bool, error) {
 // Meta reads a value of the meta bucket (nil if unset).
 func (s *Store) Meta(key string) ([]byte, error) {
 	var out []byte
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bMeta).Get([]byte(key)); v != nil {
 			out = append([]byte(nil), v...)
 		}
@@ -1037,5 +1063,5 @@ func (s *Store) Meta(key string) ([]byte, error) {
 
 // SetMeta writes a value of the meta bucket.
 func (s *Store) SetMeta(key string, value []byte) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put([]byte(key), value) })
+	return s.update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put([]byte(key), value) })
 }

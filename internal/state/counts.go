@@ -1,0 +1,100 @@
+package state
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Status counts: counts/<status> = the number of records in it (u64 BE),
+// kept in the same transaction as the status index, so Counts and Active
+// read a handful of keys instead of one index entry per file ever seen
+// (the systemd status line and the admin endpoint ask every few seconds).
+
+// addStatus adds the status index entry of record id and counts it.
+func addStatus(tx *bolt.Tx, st Status, id uint64) error {
+	b := tx.Bucket(bStatus)
+	b.FillPercent = statusFill
+	if err := b.Put(statusKey(st, id), nil); err != nil {
+		return err
+	}
+	return addCount(tx, st, 1)
+}
+
+// delStatus removes the status index entry of record id and uncounts it.
+func delStatus(tx *bolt.Tx, st Status, id uint64) error {
+	b := tx.Bucket(bStatus)
+	k := statusKey(st, id)
+	if b.Get(k) == nil {
+		return nil
+	}
+	if err := b.Delete(k); err != nil {
+		return err
+	}
+	return addCount(tx, st, -1)
+}
+
+func addCount(tx *bolt.Tx, st Status, d int64) error {
+	b := tx.Bucket(bCounts)
+	var n int64
+	if v := b.Get([]byte(st)); len(v) == 8 {
+		n = int64(binary.BigEndian.Uint64(v))
+	}
+	n += d
+	if n < 0 {
+		return fmt.Errorf("status count of %s below zero", st)
+	}
+	return b.Put([]byte(st), u64(uint64(n)))
+}
+
+// countStatuses builds the counts of a state file written before they
+// existed: one pass over the status index, once.
+func (s *Store) countStatuses(tx *bolt.Tx) error {
+	b, err := tx.CreateBucket(bCounts)
+	if err != nil {
+		return err
+	}
+	n := map[Status]uint64{}
+	c := tx.Bucket(bStatus).Cursor()
+	i := 0
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if j := bytes.IndexByte(k, 0); j > 0 {
+			n[Status(k[:j])]++
+		}
+		i++
+		s.scanned(tx, i)
+	}
+	for st, v := range n {
+		if err := b.Put([]byte(st), u64(v)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readCounts returns the counts (nil bucket: a read-only open of a file no
+// writer has counted yet; the index is counted then).
+func readCounts(tx *bolt.Tx) map[Status]int {
+	out := map[Status]int{}
+	b := tx.Bucket(bCounts)
+	if b == nil {
+		c := tx.Bucket(bStatus).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			if i := bytes.IndexByte(k, 0); i > 0 {
+				out[Status(k[:i])]++
+			}
+		}
+		return out
+	}
+	b.ForEach(func(k, v []byte) error {
+		if len(v) == 8 {
+			if n := binary.BigEndian.Uint64(v); n > 0 {
+				out[Status(k)] = int(n)
+			}
+		}
+		return nil
+	})
+	return out
+}

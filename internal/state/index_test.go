@@ -1,0 +1,366 @@
+package state
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/rand"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// fileAll takes queued records through to filed (type invoice).
+func fileAll(t *testing.T, s *Store, job string, ids []uint64) {
+	t.Helper()
+	now := time.Now()
+	remote := make([]string, len(ids))
+	if err := s.Submit(Job{ID: job, FileIDs: ids, Submitted: now, NextPoll: now}, remote); err != nil {
+		t.Fatal(err)
+	}
+	var outs []Outcome
+	var moves []Move
+	for _, id := range ids {
+		outs = append(outs, Outcome{FileID: id, Kind: KindType, Type: "invoice", Confidence: 0.9})
+		moves = append(moves, Move{FileID: id, Dest: fmt.Sprintf("/out/invoice/%d.pdf", id)})
+	}
+	if err := s.Finish(job, outs); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.BeginMove(moves); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishMove(ids); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// scanCounts counts the status index itself.
+func scanCounts(t *testing.T, s *Store) map[Status]int {
+	t.Helper()
+	out := map[Status]int{}
+	for _, st := range AllStatuses {
+		l, err := s.List(st, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(l) > 0 {
+			out[st] = len(l)
+		}
+	}
+	return out
+}
+
+func sameCounts(a, b map[Status]int) bool {
+	for _, st := range AllStatuses {
+		if a[st] != b[st] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestDuplicateIndex(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Enqueue([]Stat{stat("/in/a.pdf", 1, "sum-a"), stat("/in/b.pdf", 2, "sum-b")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := res[0].File.ID, res[1].File.ID
+	// Not filed yet: no duplicate of a queued record.
+	dup, _ := s.Enqueue([]Stat{stat("/in/a2.pdf", 1, "sum-a")})
+	if dup[0].DuplicateOf != nil {
+		t.Fatalf("a queued record counted as filed content: %+v", dup[0].DuplicateOf)
+	}
+	if err := s.Remove(dup[0].File.ID); err != nil {
+		t.Fatal(err)
+	}
+	fileAll(t, s, "j1", []uint64{a, b})
+	dup, _ = s.Enqueue([]Stat{stat("/in/a3.pdf", 1, "sum-a"), stat("/in/c.pdf", 3, "sum-c")})
+	if dup[0].DuplicateOf == nil || dup[0].DuplicateOf.ID != a {
+		t.Fatalf("same content as a filed file: duplicate of %+v, want record %d", dup[0].DuplicateOf, a)
+	}
+	if dup[1].DuplicateOf != nil {
+		t.Fatalf("new content taken for a duplicate of %d", dup[1].DuplicateOf.ID)
+	}
+	// The index is rebuilt from the state file after a restart.
+	s.Close()
+	if s, err = Open(path, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if f, ok, err := s.ByHash("sum-b"); err != nil || !ok || f.ID != b {
+		t.Fatalf("after reopen: ByHash(sum-b) = %d %v %v, want record %d", f.ID, ok, err, b)
+	}
+	// A forgotten record (undo, retry) is no longer the original.
+	if err := s.Forget(b); err != nil {
+		t.Fatal(err)
+	}
+	if f, ok, _ := s.ByHash("sum-b"); ok {
+		t.Fatalf("forgotten record %d still found by content", f.ID)
+	}
+	// The first filed record with a content stays the original.
+	res, _ = s.Enqueue([]Stat{stat("/in/a4.pdf", 1, "sum-a")})
+	fileAll(t, s, "j2", []uint64{res[0].File.ID})
+	if f, _, _ := s.ByHash("sum-a"); f.ID != a {
+		t.Fatalf("ByHash(sum-a) = %d, want the first filed record %d", f.ID, a)
+	}
+}
+
+// A hash key shared by two contents never makes one a duplicate of the other.
+func TestDuplicateIndexKeyClash(t *testing.T) {
+	s := open(t)
+	res, _ := s.Enqueue([]Stat{stat("/in/a.pdf", 1, "sum-a")})
+	fileAll(t, s, "j1", []uint64{res[0].File.ID})
+	// Point the key of another content at a's record, as a clash would.
+	s.hashes.mu.Lock()
+	s.hashes.ids[hashKey("sum-z")] = res[0].File.ID
+	s.hashes.mu.Unlock()
+	if f, ok, _ := s.ByHash("sum-z"); ok {
+		t.Fatalf("content sum-z found as record %d (whose content is %s)", f.ID, f.SHA256)
+	}
+	got, _ := s.Enqueue([]Stat{stat("/in/z.pdf", 9, "sum-z")})
+	if got[0].DuplicateOf != nil {
+		t.Fatal("a clashing key made a duplicate")
+	}
+}
+
+// State files from before the hash log and the counts are converted on open.
+func TestOpenConvertsOlderFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _ := s.Enqueue([]Stat{stat("/in/a.pdf", 1, "sum-a"), stat("/in/b.pdf", 2, "sum-b"), stat("/in/c.pdf", 3, "sum-c")})
+	fileAll(t, s, "j1", []uint64{res[0].File.ID, res[1].File.ID})
+	want := scanCounts(t, s)
+	s.Close()
+	// Make it look like an older file: hashes/<hex> → id, no log, no counts.
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket(bHashLog); err != nil {
+			return err
+		}
+		if err := tx.DeleteBucket(bCounts); err != nil {
+			return err
+		}
+		h, err := tx.CreateBucket(bHashes)
+		if err != nil {
+			return err
+		}
+		for _, r := range res[:2] {
+			if err := h.Put([]byte(r.File.SHA256), u64(r.File.ID)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A read-only open of the old file still finds content and counts.
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, ok, _ := ro.ByHash("sum-b"); !ok || f.ID != res[1].File.ID {
+		t.Fatalf("read-only, older file: ByHash(sum-b) = %d %v", f.ID, ok)
+	}
+	if c, _ := ro.Counts(); !sameCounts(c, want) {
+		t.Fatalf("read-only, older file: counts %v, want %v", c, want)
+	}
+	ro.Close()
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if c, _ := s.Counts(); !sameCounts(c, want) {
+		t.Fatalf("counts %v, want %v", c, want)
+	}
+	if f, ok, _ := s.ByHash("sum-a"); !ok || f.ID != res[0].File.ID {
+		t.Fatalf("converted: ByHash(sum-a) = %d %v", f.ID, ok)
+	}
+	s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bHashes) != nil {
+			t.Error("the old hashes bucket is still there")
+		}
+		n := 0
+		tx.Bucket(bHashLog).ForEach(func(k, v []byte) error {
+			if binary.BigEndian.Uint64(v) != hashKey("sum-a") && binary.BigEndian.Uint64(v) != hashKey("sum-b") {
+				t.Errorf("log entry %x: key %x is neither content's", k, v)
+			}
+			n++
+			return nil
+		})
+		if n != 2 {
+			t.Errorf("hash log has %d entries, want 2", n)
+		}
+		return nil
+	})
+}
+
+// The status counts follow every kind of transition.
+func TestCountsFollowTransitions(t *testing.T) {
+	s := open(t)
+	rng := rand.New(rand.NewSource(7))
+	var queued []uint64
+	for i := range 300 {
+		sum := fmt.Sprintf("sum-%d", rng.Intn(200)) // some contents twice
+		res, err := s.Enqueue([]Stat{stat(fmt.Sprintf("/in/%d.pdf", i), int64(i), sum)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		queued = append(queued, res[0].File.ID)
+		if len(queued) < 10 {
+			continue
+		}
+		switch rng.Intn(5) {
+		case 0: // filed
+			fileAll(t, s, fmt.Sprintf("j%d", i), queued)
+		case 1: // submitted, then lost and re-queued
+			now := time.Now()
+			job := fmt.Sprintf("j%d", i)
+			if err := s.Submit(Job{ID: job, FileIDs: queued, Submitted: now, NextPoll: now}, make([]string, len(queued))); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Requeue(queued[:5], "lost", true); err != nil {
+				t.Fatal(err)
+			}
+		case 2: // vanished from the inbox
+			for _, id := range queued[:3] {
+				if err := s.Remove(id); err != nil {
+					t.Fatal(err)
+				}
+			}
+		case 3: // filed, then undone
+			fileAll(t, s, fmt.Sprintf("j%d", i), queued)
+			if err := s.Forget(queued[0]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		queued = nil
+		if c, want := mustCounts(t, s), scanCounts(t, s); !sameCounts(c, want) {
+			t.Fatalf("after step %d: counts %v, index %v", i, c, want)
+		}
+	}
+	if c := mustCounts(t, s); c[Filed] == 0 || c[Queued] == 0 {
+		t.Fatalf("the walk did not reach both queued and filed: %v", c)
+	}
+}
+
+func mustCounts(t *testing.T, s *Store) map[Status]int {
+	t.Helper()
+	c, err := s.Counts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Scans and transactions over a state file much larger than the trim budget
+// leave at most about the budget of its pages mapped into the process, and
+// every record reads back whole after the trims.
+func TestTrimBoundsMappedState(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the trimmer works on Linux")
+	}
+	if testing.Short() {
+		t.Skip("writes a 50 MB state file")
+	}
+	path := filepath.Join(t.TempDir(), "s.db")
+	s, err := Open(path, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 6000
+	pad := string(make([]byte, 600))
+	for i := 0; i < n; i += 1000 {
+		var batch []Stat
+		for j := i; j < i+1000; j++ {
+			batch = append(batch, stat(fmt.Sprintf("/in/%06d-%s.pdf", j, pad[:0]), int64(j), fmt.Sprintf("sum-%d", j)))
+		}
+		if _, err := s.Enqueue(batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Give every record a long reason so the file is large.
+	if err := s.Requeue(allIDs(n), "reason "+strings.Repeat("x", 8000), false); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if fi, err := s.db.Begin(false); err == nil {
+		size := fi.Size()
+		fi.Rollback()
+		if size < 10*trimBudget {
+			t.Fatalf("state file %d bytes: too small to show the trims", size)
+		}
+	}
+	before, ok := residentFileBytes()
+	if !ok {
+		t.Skip("no /proc/self/statm")
+	}
+	trims := s.Trims()
+	peak := before
+	seen := 0
+	err = s.Each(Queued, 0, func(f File) error {
+		if f.Size != int64(seen) || len(f.Reason) != len("reason ")+8000 {
+			return fmt.Errorf("record %d read back as size %d, reason of %d bytes", seen, f.Size, len(f.Reason))
+		}
+		seen++
+		if seen%500 == 0 {
+			if r, _ := residentFileBytes(); r > peak {
+				peak = r
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen != n {
+		t.Fatalf("read %d records, want %d", seen, n)
+	}
+	if s.Trims() <= trims {
+		t.Fatal("a scan of the whole file never trimmed")
+	}
+	// The scan read ~50 MB of records; what stays mapped is about the budget
+	// (plus what the kernel maps around each page between two looks).
+	if grown := peak - before; grown > 3*trimBudget {
+		t.Fatalf("the scan grew the mapped pages by %d MB (budget %d MB)", grown>>20, trimBudget>>20)
+	}
+	// Point reads spread over the file after the scan: bounded too.
+	for i := range 5000 {
+		if _, err := s.Get(uint64(1 + (i*7919)%n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r, _ := residentFileBytes(); r-before > 3*trimBudget {
+		t.Fatalf("point reads grew the mapped pages by %d MB", (r-before)>>20)
+	}
+}
+
+func allIDs(n int) []uint64 {
+	ids := make([]uint64, n)
+	for i := range ids {
+		ids[i] = uint64(i + 1)
+	}
+	return ids
+}

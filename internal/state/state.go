@@ -215,7 +215,7 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open state %s: %w", path, err)
 	}
-	s := &Store{db: db, now: time.Now, trim: trimmer{base: -1}}
+	s := &Store{db: db, now: time.Now, trim: trimmer{base: -1, budget: trimBudget}}
 	if opts.ReadOnly {
 		return s, nil
 	}

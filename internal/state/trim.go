@@ -25,19 +25,23 @@ import (
 // the mapping cannot be replaced (remapped to a larger size) under it.
 
 // trimBudget is how far the resident file-backed pages may grow between
-// trims, in bytes.
-const trimBudget = 4 << 20
+// trims, in bytes. Each trim also drops the pages in use (the upper levels of
+// the trees, the records in flight), which the next transactions map again;
+// measured over 100,000 files, a 4 MB budget cost 40 % more CPU in page
+// faults, 8 MB 30 %, 16 MB 6 %.
+const trimBudget = 16 << 20
 
 // trimEvery is how many transactions pass between looks at the resident set
 // (a look reads /proc/self/statm: a few microseconds).
 const trimEvery = 2
 
 type trimmer struct {
-	ops   atomic.Int64
-	mu    sync.Mutex
-	base  int64 // resident file-backed bytes after the last trim; -1 before the first look
-	trims int
-	off   bool // unsupported here
+	ops    atomic.Int64
+	mu     sync.Mutex
+	base   int64 // resident file-backed bytes after the last trim; -1 before the first look
+	budget int64 // trimBudget (tests shrink it)
+	trims  int
+	off    bool // unsupported here
 }
 
 // afterTx is called after each transaction.
@@ -56,7 +60,7 @@ func (s *Store) afterTx() {
 		t.off = true
 		return
 	}
-	if t.base >= 0 && res-t.base < trimBudget {
+	if t.base >= 0 && res-t.base < t.budget {
 		return
 	}
 	s.trimLocked(nil)
@@ -101,7 +105,7 @@ func (s *Store) scanned(tx *bolt.Tx, n int) {
 	if t.off {
 		return
 	}
-	if res, ok := residentFileBytes(); ok && (t.base < 0 || res-t.base >= trimBudget) {
+	if res, ok := residentFileBytes(); ok && (t.base < 0 || res-t.base >= t.budget) {
 		s.trimLocked(tx)
 	}
 }

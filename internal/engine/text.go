@@ -1,8 +1,8 @@
 package engine
 
 import (
+	"hash/maphash"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
@@ -108,18 +108,24 @@ var stemmers = map[string]func(*snowball.Env) bool{
 	"no": norwegian.Stem,
 }
 
-// stemCache memoises stems per language. It is bounded: when it is full it
-// starts again empty, so a daemon that reads millions of documents (each with
-// its own names, numbers and misspellings) keeps the words it meets often and
-// never holds more than stemCacheMax of them.
+// stemCache memoises stems: a direct-mapped table of stemSlots entries, each
+// slot holding the last word stemmed whose hash falls in it. Its size is
+// fixed (a few hundred kB when full), so a daemon that reads millions of
+// documents, each with its own names, numbers and misspellings, holds no more
+// than a process that read a hundred; the words met often stay in it because
+// they come back before another word takes their slot. Reads take no lock.
 type stemCache struct {
-	m    sync.Map // lang+"\x00"+word -> stem
-	size atomic.Int64
+	seed  maphash.Seed
+	slots [stemSlots]atomic.Pointer[stemEntry]
 }
 
-const stemCacheMax = 1 << 15
+type stemEntry struct {
+	lang, word, stem string
+}
 
-var stems stemCache
+const stemSlots = 1 << 13
+
+var stems = stemCache{seed: maphash.MakeSeed()}
 
 // stem returns the stem of a folded word in lang; numbers and words the
 // stemmer does not know are returned as they are.
@@ -128,23 +134,23 @@ func stem(lang, w string) string {
 	if !ok || len(w) < 3 || isNumeric(w) {
 		return w
 	}
-	key := lang + "\x00" + w
-	if v, ok := stems.m.Load(key); ok {
-		return v.(string)
+	slot := &stems.slots[maphash.String(stems.seed, w)&(stemSlots-1)]
+	if e := slot.Load(); e != nil && e.word == w && e.lang == lang {
+		return e.stem
 	}
 	env := snowball.NewEnv(w)
 	fn(env)
 	s := env.Current()
-	if s == "" {
-		s = w
-	}
 	// Words are slices of their document's folded text: the cache keeps a
 	// copy, never a reference that would pin the whole document.
-	if _, loaded := stems.m.LoadOrStore(key, strings.Clone(s)); !loaded && stems.size.Add(1) > stemCacheMax {
-		stems.m.Clear()
-		stems.size.Store(0)
+	e := &stemEntry{lang: lang, word: strings.Clone(w)}
+	if s == "" || s == w {
+		e.stem = e.word
+	} else {
+		e.stem = strings.Clone(s)
 	}
-	return s
+	slot.Store(e)
+	return e.stem
 }
 
 // detectLanguage guesses the language of folded tokens by counting stop

@@ -2,6 +2,7 @@ package state
 
 import (
 	"encoding/binary"
+	"errors"
 	"hash/fnv"
 	"sync"
 
@@ -15,16 +16,15 @@ import (
 // different page of it, and the whole index (10 MB at 64-byte hex keys) was
 // soon mapped into the process. Instead the state file keeps a log keyed by
 // record id (hashlog/<id> = an 8-byte key of the hash), appended in the order
-// files are filed, and the process keeps key → id in memory (16 bytes a
-// filed file), built from the log the first time it is needed. A hit is
-// checked against the record's full hash, so two contents that share a key
-// are never taken for each other (the later one is then not indexed: its
-// duplicates get classified instead of filed as duplicates).
+// files are filed, and the process keeps key → id in memory (an idTable: 10
+// to 13 bytes a filed file), built from the log the first time it is needed.
+// A key may lead to several records; each is checked against its full hash,
+// so two contents that share a key are never taken for each other.
 
 type hashIndex struct {
 	mu     sync.Mutex
 	loaded bool
-	ids    map[uint64]uint64 // hash key → record id
+	ids    idTable // hash key → record ids
 }
 
 // hashKey is the index key of a content hash (stable across processes).
@@ -41,16 +41,13 @@ func (x *hashIndex) load(tx *bolt.Tx, scanned func(*bolt.Tx, int)) error {
 	if x.loaded {
 		return nil
 	}
-	x.ids = map[uint64]uint64{}
+	x.ids = idTable{}
 	n := 0
 	if b := tx.Bucket(bHashLog); b != nil {
 		err := b.ForEach(func(k, v []byte) error {
 			n++
 			scanned(tx, n)
-			key := binary.BigEndian.Uint64(v)
-			if _, ok := x.ids[key]; !ok {
-				x.ids[key] = binary.BigEndian.Uint64(k)
-			}
+			x.ids.add(binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(k))
 			return nil
 		})
 		if err != nil {
@@ -60,7 +57,7 @@ func (x *hashIndex) load(tx *bolt.Tx, scanned func(*bolt.Tx, int)) error {
 		err := b.ForEach(func(k, v []byte) error {
 			n++
 			scanned(tx, n)
-			x.ids[hashKey(string(k))] = binary.BigEndian.Uint64(v)
+			x.ids.add(hashKey(string(k)), binary.BigEndian.Uint64(v))
 			return nil
 		})
 		if err != nil {
@@ -71,30 +68,45 @@ func (x *hashIndex) load(tx *bolt.Tx, scanned func(*bolt.Tx, int)) error {
 	return nil
 }
 
-// lookup returns the filed record with content sum, if any.
+// lookupHash returns the filed record with content sum, if any (the first
+// filed, when several are: the one with the lowest id).
 func (s *Store) lookupHash(tx *bolt.Tx, sum string) (File, bool, error) {
 	x := &s.hashes
 	x.mu.Lock()
+	defer x.mu.Unlock()
 	if err := x.load(tx, s.scanned); err != nil {
-		x.mu.Unlock()
 		return File{}, false, err
 	}
-	id, ok := x.ids[hashKey(sum)]
-	x.mu.Unlock()
-	if !ok {
-		return File{}, false, nil
-	}
-	f, err := getFile(tx, id)
-	if err != nil || f.SHA256 != sum || f.Status != Filed {
-		return File{}, false, nil // the key of another content, or a record gone
-	}
-	return f, true, nil
+	return x.filed(tx, hashKey(sum), sum)
 }
 
-// indexHash records that the filed record f holds its content, unless another
-// record does already. The in-memory entry is made at once: a transaction
-// that then fails to commit leaves an entry whose record is not filed, which
-// lookups see through (they check the record).
+// filed is the filed record of lowest id with content sum among key's
+// candidates. Called with mu held.
+func (x *hashIndex) filed(tx *bolt.Tx, key uint64, sum string) (File, bool, error) {
+	var best File
+	var err error
+	x.ids.each(key, func(id uint64) bool {
+		if best.ID != 0 && id > best.ID {
+			return true
+		}
+		var f File
+		f, err = getFile(tx, id)
+		if errors.Is(err, ErrNotFound) {
+			err = nil // a record gone in a transaction that did not commit
+			return true
+		}
+		if err == nil && f.SHA256 == sum && f.Status == Filed {
+			best = f
+		}
+		return err == nil
+	})
+	return best, best.ID != 0, err
+}
+
+// indexHash records that the filed record f holds its content. The in-memory
+// entry is made at once: a transaction that then fails to commit leaves an
+// entry whose record is not filed, which lookups see through (they check the
+// record).
 func (s *Store) indexHash(tx *bolt.Tx, f *File) error {
 	x := &s.hashes
 	x.mu.Lock()
@@ -103,16 +115,11 @@ func (s *Store) indexHash(tx *bolt.Tx, f *File) error {
 		return err
 	}
 	key := hashKey(f.SHA256)
-	if id, ok := x.ids[key]; ok && id != f.ID {
-		if orig, err := getFile(tx, id); err == nil && orig.Status == Filed {
-			return nil // the first filed record with this content stays
-		}
-	}
-	x.ids[key] = f.ID
+	x.ids.add(key, f.ID)
 	return tx.Bucket(bHashLog).Put(u64(f.ID), u64(key))
 }
 
-// unindexHash forgets record f's content, if f is the record it points to.
+// unindexHash forgets that record f holds its content.
 func (s *Store) unindexHash(tx *bolt.Tx, f *File) error {
 	x := &s.hashes
 	x.mu.Lock()
@@ -120,9 +127,7 @@ func (s *Store) unindexHash(tx *bolt.Tx, f *File) error {
 	if err := x.load(tx, s.scanned); err != nil {
 		return err
 	}
-	if key := hashKey(f.SHA256); x.ids[key] == f.ID {
-		delete(x.ids, key)
-	}
+	x.ids.remove(hashKey(f.SHA256), f.ID)
 	return tx.Bucket(bHashLog).Delete(u64(f.ID))
 }
 

@@ -114,14 +114,16 @@ func TestDuplicateIndex(t *testing.T) {
 	}
 }
 
-// A hash key shared by two contents never makes one a duplicate of the other.
+// A hash key shared by two contents never makes one a duplicate of the
+// other, and both stay found.
 func TestDuplicateIndexKeyClash(t *testing.T) {
 	s := open(t)
 	res, _ := s.Enqueue([]Stat{stat("/in/a.pdf", 1, "sum-a")})
-	fileAll(t, s, "j1", []uint64{res[0].File.ID})
-	// Point the key of another content at a's record, as a clash would.
+	a := res[0].File.ID
+	fileAll(t, s, "j1", []uint64{a})
+	// Put a's record under the key of another content, as a clash would.
 	s.hashes.mu.Lock()
-	s.hashes.ids[hashKey("sum-z")] = res[0].File.ID
+	s.hashes.ids.add(hashKey("sum-z"), a)
 	s.hashes.mu.Unlock()
 	if f, ok, _ := s.ByHash("sum-z"); ok {
 		t.Fatalf("content sum-z found as record %d (whose content is %s)", f.ID, f.SHA256)
@@ -129,6 +131,14 @@ func TestDuplicateIndexKeyClash(t *testing.T) {
 	got, _ := s.Enqueue([]Stat{stat("/in/z.pdf", 9, "sum-z")})
 	if got[0].DuplicateOf != nil {
 		t.Fatal("a clashing key made a duplicate")
+	}
+	z := got[0].File.ID
+	fileAll(t, s, "j2", []uint64{z})
+	if f, ok, _ := s.ByHash("sum-z"); !ok || f.ID != z {
+		t.Fatalf("ByHash(sum-z) = %d %v, want record %d", f.ID, ok, z)
+	}
+	if f, ok, _ := s.ByHash("sum-a"); !ok || f.ID != a {
+		t.Fatalf("ByHash(sum-a) = %d %v, want record %d", f.ID, ok, a)
 	}
 }
 

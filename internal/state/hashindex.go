@@ -41,7 +41,7 @@ func (x *hashIndex) load(tx *bolt.Tx, scanned func(*bolt.Tx, int)) error {
 	if x.loaded {
 		return nil
 	}
-	x.ids = idTable{}
+	x.ids.free() // what a load that failed half way left
 	n := 0
 	if b := tx.Bucket(bHashLog); b != nil {
 		err := b.ForEach(func(k, v []byte) error {

@@ -7,6 +7,12 @@ package state
 // the same takes 20 to 25). A key may map to several ids, and ids of other
 // keys with the same tag come along: the caller checks each candidate against
 // the record.
+//
+// The slots live outside the Go heap where the system allows (an anonymous
+// mapping, see slots_linux.go): the collector lets the heap grow to twice
+// what is live before it runs, so a table on the heap would cost twice its
+// size in resident memory; outside it, it costs its size, and the old slots
+// are returned at once when the table grows.
 type idTable struct {
 	slots []uint64
 	n     int
@@ -85,12 +91,19 @@ func (t *idTable) put(v uint64) {
 
 func (t *idTable) grow() {
 	old := t.slots
-	t.slots = make([]uint64, max(tableMin, 2*len(old)))
+	t.slots = newSlots(max(tableMin, 2*len(old)))
 	for _, v := range old {
 		if v != 0 {
 			t.put(v)
 		}
 	}
+	freeSlots(old)
+}
+
+// free returns the slots; the table is empty after.
+func (t *idTable) free() {
+	freeSlots(t.slots)
+	t.slots, t.n = nil, 0
 }
 
 // remove takes (key, id) out of the table, if it is there.

@@ -68,16 +68,25 @@ func (x *hashIndex) load(tx *bolt.Tx, scanned func(*bolt.Tx, int)) error {
 	return nil
 }
 
-// lookupHash returns the filed record with content sum, if any (the first
-// filed, when several are: the one with the lowest id).
-func (s *Store) lookupHash(tx *bolt.Tx, sum string) (File, bool, error) {
+// withIndex runs fn with the index loaded and its lock held, inside tx.
+func (s *Store) withIndex(tx *bolt.Tx, fn func(x *hashIndex) error) error {
 	x := &s.hashes
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if err := x.load(tx, s.scanned); err != nil {
-		return File{}, false, err
+		return err
 	}
-	return x.filed(tx, hashKey(sum), sum)
+	return fn(x)
+}
+
+// lookupHash returns the filed record with content sum, if any (the first
+// filed, when several are: the one with the lowest id).
+func (s *Store) lookupHash(tx *bolt.Tx, sum string) (f File, ok bool, err error) {
+	err = s.withIndex(tx, func(x *hashIndex) error {
+		f, ok, err = x.filed(tx, hashKey(sum), sum)
+		return err
+	})
+	return f, ok, err
 }
 
 // filed is the filed record of lowest id with content sum among key's
@@ -108,27 +117,26 @@ func (x *hashIndex) filed(tx *bolt.Tx, key uint64, sum string) (File, bool, erro
 // entry whose record is not filed, which lookups see through (they check the
 // record).
 func (s *Store) indexHash(tx *bolt.Tx, f *File) error {
-	x := &s.hashes
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if err := x.load(tx, s.scanned); err != nil {
-		return err
-	}
-	key := hashKey(f.SHA256)
-	x.ids.add(key, f.ID)
-	return tx.Bucket(bHashLog).Put(u64(f.ID), u64(key))
+	return s.withIndex(tx, func(x *hashIndex) error {
+		key := hashKey(f.SHA256)
+		x.ids.add(key, f.ID)
+		return tx.Bucket(bHashLog).Put(u64(f.ID), u64(key))
+	})
 }
 
-// unindexHash forgets that record f holds its content.
+// unindexHash forgets that record f holds its content. The in-memory entry
+// goes when the transaction commits: one that does not leaves the record
+// filed, and findable.
 func (s *Store) unindexHash(tx *bolt.Tx, f *File) error {
-	x := &s.hashes
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if err := x.load(tx, s.scanned); err != nil {
-		return err
-	}
-	x.ids.remove(hashKey(f.SHA256), f.ID)
-	return tx.Bucket(bHashLog).Delete(u64(f.ID))
+	return s.withIndex(tx, func(x *hashIndex) error {
+		key, id := hashKey(f.SHA256), f.ID
+		tx.OnCommit(func() {
+			x.mu.Lock()
+			defer x.mu.Unlock()
+			x.ids.remove(key, id)
+		})
+		return tx.Bucket(bHashLog).Delete(u64(id))
+	})
 }
 
 // migrateHashes replaces the hashes bucket of a state file written before the

@@ -2,6 +2,7 @@ package state
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/rand"
 	"path/filepath"
@@ -139,6 +140,38 @@ func TestDuplicateIndexKeyClash(t *testing.T) {
 	}
 	if f, ok, _ := s.ByHash("sum-a"); !ok || f.ID != a {
 		t.Fatalf("ByHash(sum-a) = %d %v, want record %d", f.ID, ok, a)
+	}
+}
+
+// A forget whose transaction does not commit leaves the record found by its
+// content; one that commits does not.
+func TestUnindexFollowsCommit(t *testing.T) {
+	s := open(t)
+	res, _ := s.Enqueue([]Stat{stat("/in/a.pdf", 1, "sum-a")})
+	a := res[0].File.ID
+	fileAll(t, s, "j1", []uint64{a})
+	f, ok, err := s.ByHash("sum-a")
+	if err != nil || !ok {
+		t.Fatalf("ByHash(sum-a) = %v %v before the forget", ok, err)
+	}
+	errAbort := errors.New("abort")
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if err := s.unindexHash(tx, &f); err != nil {
+			return err
+		}
+		return errAbort
+	})
+	if !errors.Is(err, errAbort) {
+		t.Fatalf("update: %v", err)
+	}
+	if got, ok, _ := s.ByHash("sum-a"); !ok || got.ID != a {
+		t.Fatalf("after a rolled-back forget: ByHash(sum-a) = %d %v, want record %d", got.ID, ok, a)
+	}
+	if err := s.Forget(a); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, _ := s.ByHash("sum-a"); ok {
+		t.Fatalf("after the forget: ByHash(sum-a) = %d", got.ID)
 	}
 }
 

@@ -56,38 +56,39 @@ func (s *Store) countStatuses(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	n := map[Status]uint64{}
-	c := tx.Bucket(bStatus).Cursor()
-	i := 0
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		if j := bytes.IndexByte(k, 0); j > 0 {
-			n[Status(k[:j])]++
-		}
-		i++
-		s.scanned(tx, i)
-	}
-	for st, v := range n {
-		if err := b.Put([]byte(st), u64(v)); err != nil {
+	for st, v := range countIndex(tx, s.scanned) {
+		if err := b.Put([]byte(st), u64(uint64(v))); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// countIndex counts the entries of the status index, calling scanned (if not
+// nil) for each.
+func countIndex(tx *bolt.Tx, scanned func(*bolt.Tx, int)) map[Status]int {
+	n := map[Status]int{}
+	c := tx.Bucket(bStatus).Cursor()
+	i := 0
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if j := bytes.IndexByte(k, 0); j > 0 {
+			n[Status(k[:j])]++
+		}
+		if i++; scanned != nil {
+			scanned(tx, i)
+		}
+	}
+	return n
+}
+
 // readCounts returns the counts (nil bucket: a read-only open of a file no
 // writer has counted yet; the index is counted then).
 func readCounts(tx *bolt.Tx) map[Status]int {
-	out := map[Status]int{}
 	b := tx.Bucket(bCounts)
 	if b == nil {
-		c := tx.Bucket(bStatus).Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			if i := bytes.IndexByte(k, 0); i > 0 {
-				out[Status(k[:i])]++
-			}
-		}
-		return out
+		return countIndex(tx, nil)
 	}
+	out := map[Status]int{}
 	b.ForEach(func(k, v []byte) error {
 		if len(v) == 8 {
 			if n := binary.BigEndian.Uint64(v); n > 0 {

@@ -2,7 +2,6 @@ package state
 
 import (
 	"sync"
-	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -14,7 +13,7 @@ import (
 // replaced. Over a long run that is most of the file: a daemon that has
 // filed 100,000 files carried ~100 MB of state pages in its resident set
 // though it works on a few hundred records at a time. The trimmer bounds
-// that: every trimEvery transactions it reads the process's resident
+// that: after every transaction it reads the process's resident
 // file-backed pages and, once they have grown by trimBudget since the last
 // trim, drops the process's page-table entries for the state file
 // (madvise MADV_DONTNEED). The pages stay in the kernel's page cache, so the
@@ -33,13 +32,7 @@ import (
 // this machine but many more trims (1,700 against 250).
 const trimBudget = 8 << 20
 
-// trimEvery is how many transactions pass between looks at the resident set
-// (a look reads /proc/self/statm: a few microseconds; looking after every
-// transaction keeps the overshoot past the budget under 1.5 MB).
-const trimEvery = 1
-
 type trimmer struct {
-	ops    atomic.Int64
 	mu     sync.Mutex
 	base   int64 // resident file-backed bytes after the last trim; -1 before the first look
 	budget int64 // trimBudget (tests shrink it)
@@ -47,12 +40,11 @@ type trimmer struct {
 	off    bool // unsupported here
 }
 
-// afterTx is called after each transaction.
+// afterTx is called after each transaction. A look at the resident set reads
+// /proc/self/statm (a few microseconds); looking after every transaction
+// keeps the overshoot past the budget under 1.5 MB.
 func (s *Store) afterTx() {
 	t := &s.trim
-	if t.ops.Add(1)%trimEvery != 0 {
-		return
-	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.off {

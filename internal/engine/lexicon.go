@@ -1,10 +1,14 @@
 package engine
 
 import (
+	_ "embed"
+	"errors"
 	"fmt"
 	"math"
-	"strconv"
+	"regexp"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // A concept is a piece of general knowledge about documents: a kind of
@@ -45,21 +49,24 @@ type termRef struct {
 
 func (p pattern) String() string { return p.text }
 
-// conceptSpec is the source form of a concept (see concepts_*.go):
-// triggers and terms are "phrase=weight; phrase=weight", a trailing '*'
-// on a phrase matches a word prefix, a leading '*' on a single word matches
-// a word ending (compounds: "*vertrag" matches "Mietvertrag"), a trailing
-// '!' on a term marks the
-// name of the kind (counted fully only near the top of a document), a
-// negative weight is evidence against the concept; cues are
-// "cue_name=weight; ...".
+// conceptSpec is the source form of a concept, as read from lexicon.yaml
+// (the format is described at the top of that file): phrases and cue
+// names with their weights, in the file's order. A trigger or term phrase
+// may carry the markers '*' (a trailing '*' matches a word prefix, a
+// leading '*' on a single word a word ending) and, on a term, a trailing
+// '!' (the name of the kind).
 type conceptSpec struct {
 	id, label       string
 	genre, weak     bool
-	triggers, terms string
-	cues            string
+	triggers, terms []weighted[string]
+	cues            []weighted[string]
 	scale           float64
 }
+
+// lexiconYAML is the genre lexicon.
+//
+//go:embed lexicon.yaml
+var lexiconYAML []byte
 
 // lexTerm is one distinct vocabulary pattern shared by all concepts; its
 // count in a document is computed once.
@@ -75,6 +82,16 @@ var (
 )
 
 func init() {
+	specs, err := parseLexicon(lexiconYAML)
+	if err != nil {
+		panic("engine: lexicon.yaml: " + err.Error())
+	}
+	buildLexicon(specs)
+}
+
+// buildLexicon compiles checked concept specs into concepts and the
+// shared term table.
+func buildLexicon(specs []conceptSpec) {
 	lexFirst = map[string][]int{}
 	lexPrefix = map[string][]int{}
 	lexSuffix = map[string][]int{}
@@ -82,7 +99,7 @@ func init() {
 	conceptByID = map[string]*concept{}
 	termIndex := map[string]int{}
 	lens := map[int]bool{}
-	for _, spec := range append(genreSpecs, aspectSpecs...) {
+	for _, spec := range specs {
 		c := &concept{id: spec.id, label: spec.label, genre: spec.genre, weak: spec.weak, scale: spec.scale}
 		if c.scale == 0 {
 			c.scale = 1.5
@@ -90,15 +107,12 @@ func init() {
 				c.scale = 4
 			}
 		}
-		for _, wp := range parseWeighted(spec.triggers) {
+		for _, wp := range spec.triggers {
 			c.triggers = append(c.triggers, weighted[pattern]{compilePattern(wp.v), wp.w})
 		}
-		for _, wp := range parseWeighted(spec.terms) {
+		for _, wp := range spec.terms {
 			name := strings.HasSuffix(wp.v, "!")
 			p := compilePattern(strings.TrimSuffix(wp.v, "!"))
-			if len(p.toks) == 0 {
-				continue
-			}
 			key := strings.TrimSuffix(strings.TrimSpace(wp.v), "!") // markers included: "vertrag*" is not "*vertrag"
 			idx, ok := termIndex[key]
 			if !ok {
@@ -118,15 +132,9 @@ func init() {
 			}
 			c.terms = append(c.terms, termRef{idx, wp.w, name})
 		}
-		for _, wc := range parseWeighted(spec.cues) {
-			id, ok := cueByName(wc.v)
-			if !ok {
-				panic(fmt.Sprintf("engine: concept %s: unknown cue %q", spec.id, wc.v))
-			}
+		for _, wc := range spec.cues {
+			id, _ := cueByName(wc.v)
 			c.cues = append(c.cues, weighted[cueID]{id, wc.w})
-		}
-		if conceptByID[c.id] != nil {
-			panic("engine: duplicate concept " + c.id)
 		}
 		conceptByID[c.id] = c
 		concepts = append(concepts, c)
@@ -139,28 +147,210 @@ func init() {
 	}
 }
 
-func parseWeighted(s string) []weighted[string] {
-	var out []weighted[string]
-	for _, item := range strings.Split(s, ";") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		w := 1.0
-		if k := strings.LastIndexByte(item, '='); k > 0 {
-			f, err := strconv.ParseFloat(strings.TrimSpace(item[k+1:]), 64)
-			if err != nil {
-				panic(fmt.Sprintf("engine: bad weight in %q", item))
-			}
-			w = f
-			item = strings.TrimSpace(item[:k])
-		}
-		out = append(out, weighted[string]{item, w})
+// maxWeight bounds the weight of a trigger, term or cue.
+const maxWeight = 3
+
+var conceptIDPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// parseLexicon reads and checks a lexicon file: only the sections genres
+// and aspects, only known keys, unique ids, known cue names, weights in
+// [-maxWeight, maxWeight], well-formed phrases. Errors name the concept
+// and the line.
+func parseLexicon(data []byte) ([]conceptSpec, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, err
 	}
-	return out
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, errors.New("want a mapping with the sections genres and aspects")
+	}
+	root := doc.Content[0]
+	var specs []conceptSpec
+	ids := map[string]int{} // id -> line
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		genre := k.Value == "genres"
+		if !genre && k.Value != "aspects" {
+			return nil, fmt.Errorf("line %d: unknown section %q (want genres or aspects)", k.Line, k.Value)
+		}
+		if seen[k.Value] {
+			return nil, fmt.Errorf("line %d: section %s given twice", k.Line, k.Value)
+		}
+		seen[k.Value] = true
+		if v.Kind != yaml.SequenceNode {
+			return nil, fmt.Errorf("line %d: %s: want a list of concepts (\"- id: ...\")", v.Line, k.Value)
+		}
+		for _, n := range v.Content {
+			spec, err := parseConcept(n, genre)
+			if err != nil {
+				return nil, err
+			}
+			if l, dup := ids[spec.id]; dup {
+				return nil, fmt.Errorf("concept %s (line %d): duplicate id, first at line %d", spec.id, n.Line, l)
+			}
+			ids[spec.id] = n.Line
+			specs = append(specs, spec)
+		}
+	}
+	if len(specs) == 0 {
+		return nil, errors.New("no concepts")
+	}
+	return specs, nil
 }
 
+// parseConcept reads and checks one concept mapping.
+func parseConcept(n *yaml.Node, genre bool) (conceptSpec, error) {
+	spec := conceptSpec{genre: genre}
+	if n.Kind != yaml.MappingNode {
+		return spec, fmt.Errorf("line %d: a concept is a mapping (\"id: ...\", \"label: ...\")", n.Line)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k, v := n.Content[i], n.Content[i+1]; k.Value == "id" && v.Kind == yaml.ScalarNode {
+			spec.id = v.Value
+		}
+	}
+	if spec.id == "" {
+		return spec, fmt.Errorf("concept at line %d: no id", n.Line)
+	}
+	fail := func(line int, format string, args ...any) (conceptSpec, error) {
+		return spec, fmt.Errorf("concept %s (line %d): %s", spec.id, line, fmt.Sprintf(format, args...))
+	}
+	if !conceptIDPattern.MatchString(spec.id) {
+		return fail(n.Line, "id: want lower case letters, digits and _")
+	}
+	keys := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if keys[k.Value] {
+			return fail(k.Line, "%s given twice", k.Value)
+		}
+		keys[k.Value] = true
+		var err error
+		switch k.Value {
+		case "id":
+		case "label":
+			if v.Kind != yaml.ScalarNode || strings.TrimSpace(v.Value) == "" {
+				return fail(v.Line, "label: want a text")
+			}
+			spec.label = v.Value
+		case "weak":
+			err = v.Decode(&spec.weak)
+		case "scale":
+			err = v.Decode(&spec.scale)
+			if err == nil && !(spec.scale > 0 && spec.scale <= 100) {
+				return fail(v.Line, "scale %v: want a number above 0 (at most 100)", spec.scale)
+			}
+		case "triggers":
+			spec.triggers, err = parseWeights(v, func(s string) error { return checkPhrase(s, false) })
+		case "terms":
+			spec.terms, err = parseWeights(v, func(s string) error { return checkPhrase(s, true) })
+		case "cues":
+			spec.cues, err = parseWeights(v, checkCue)
+		default:
+			return fail(k.Line, "unknown key %q (want id, label, weak, triggers, terms, cues, scale)", k.Value)
+		}
+		if err != nil {
+			return fail(k.Line, "%s: %v", k.Value, err)
+		}
+	}
+	if spec.label == "" {
+		return fail(n.Line, "no label")
+	}
+	return spec, nil
+}
+
+// parseWeights reads {phrase: weight, ...}, or a list of such mappings,
+// in order. A phrase may be given once per mapping.
+func parseWeights(n *yaml.Node, check func(string) error) ([]weighted[string], error) {
+	groups := []*yaml.Node{n}
+	if n.Kind == yaml.SequenceNode {
+		groups = n.Content
+	}
+	var out []weighted[string]
+	for _, g := range groups {
+		if g.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("line %d: want {phrase: weight, ...}", g.Line)
+		}
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(g.Content); i += 2 {
+			k, v := g.Content[i], g.Content[i+1]
+			if k.Kind != yaml.ScalarNode {
+				return nil, fmt.Errorf("line %d: want a phrase", k.Line)
+			}
+			if seen[k.Value] {
+				return nil, fmt.Errorf("line %d: %q given twice in one mapping", k.Line, k.Value)
+			}
+			seen[k.Value] = true
+			if err := check(k.Value); err != nil {
+				return nil, fmt.Errorf("line %d: %q: %v", k.Line, k.Value, err)
+			}
+			var w float64
+			if v.Kind != yaml.ScalarNode || (v.Tag != "!!int" && v.Tag != "!!float") || v.Decode(&w) != nil {
+				return nil, fmt.Errorf("line %d: %q: weight %q is not a number", v.Line, k.Value, v.Value)
+			}
+			if !(w >= -maxWeight && w <= maxWeight) {
+				return nil, fmt.Errorf("line %d: %q: weight %v outside [-%d, %d]", v.Line, k.Value, w, maxWeight, maxWeight)
+			}
+			out = append(out, weighted[string]{k.Value, w})
+		}
+	}
+	return out, nil
+}
+
+// checkPhrase checks the markers and words of a trigger or term phrase.
+func checkPhrase(s string, term bool) error {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return errors.New("empty phrase")
+	}
+	if strings.HasSuffix(s, "!") {
+		if !term {
+			return errors.New("'!' (the name of the kind) is for terms, not triggers")
+		}
+		s = strings.TrimSuffix(s, "!")
+	}
+	inner := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(s), "*"), "*")
+	if strings.Contains(inner, "*") {
+		return errors.New("'*' may only start a single word or end a phrase")
+	}
+	if strings.Contains(inner, "!") {
+		return errors.New("'!' may only end a term")
+	}
+	p, err := parsePattern(s)
+	if err != nil {
+		return err
+	}
+	if len(p.toks) == 0 {
+		return errors.New("no words in phrase")
+	}
+	return nil
+}
+
+// checkCue checks a cue name.
+func checkCue(name string) error {
+	if _, ok := cueByName(name); ok {
+		return nil
+	}
+	names := make([]string, len(cueDefs))
+	for i, c := range cueDefs {
+		names[i] = c.name
+	}
+	return fmt.Errorf("unknown cue (known: %s)", strings.Join(names, ", "))
+}
+
+// compilePattern compiles a checked phrase (see parsePattern).
 func compilePattern(s string) pattern {
+	p, err := parsePattern(s)
+	if err != nil {
+		panic("engine: " + err.Error())
+	}
+	return p
+}
+
+// parsePattern compiles a phrase: a leading '*' makes a single word a
+// suffix, a trailing '*' makes the last word a prefix.
+func parsePattern(s string) (pattern, error) {
 	s = strings.TrimSpace(s)
 	suffix := strings.HasPrefix(s, "*")
 	s = strings.TrimPrefix(s, "*")
@@ -168,7 +358,7 @@ func compilePattern(s string) pattern {
 	s = strings.TrimSuffix(s, "*")
 	toks := tokenize(fold(s), 0)
 	if suffix && (prefix || len(toks) != 1) {
-		panic(fmt.Sprintf("engine: a suffix pattern is one word: %q", s))
+		return pattern{}, fmt.Errorf("a suffix pattern ('*' first) is one word with no '*' after it: %q", s)
 	}
 	text := strings.TrimSpace(s)
 	if prefix {
@@ -177,7 +367,7 @@ func compilePattern(s string) pattern {
 	if suffix {
 		text = "…" + text
 	}
-	return pattern{toks: toks, prefix: prefix, suffix: suffix, text: text}
+	return pattern{toks: toks, prefix: prefix, suffix: suffix, text: text}, nil
 }
 
 // matchAt reports whether p matches tokens starting at i.

@@ -54,6 +54,14 @@ func (m Mode) Valid() bool { return m == "" || m == ModeFast || m == ModeMultimo
 type Rule struct {
 	Type        string `json:"type"`
 	Description string `json:"description"`
+	// classifyd extensions, understood by the embedded engine (and by
+	// classifyd serve); omitted when unset, so LlamaCloud never sees them.
+	//
+	// Fallback marks the rule that takes the files no other rule fits.
+	Fallback bool `json:"fallback,omitempty"`
+	// Knowledge false keeps the engine's built-in knowledge of document
+	// kinds out of the rule: only its own words count.
+	Knowledge *bool `json:"knowledge,omitempty"`
 }
 
 // ParsingConfiguration is the parsing configuration of a job.

@@ -7,56 +7,25 @@ import (
 	"github.com/classifyd/classifyd/internal/api"
 )
 
-// SelfTrainByDefault says whether callers should self-train over a batch
-// when the user did not choose. Measured on the dev corpus (classifyd eval
-// --self-train) it never lost accuracy and gained where the rules say little
-// (type names only: 99.2% -> 100%; one or two learned examples per type and
-// opaque rules: 77.3% -> 79.6%, 81.2% -> 85.5%), and it does not push
-// documents of types no rule covers into a type (self-taught examples never
-// accept a document on their own), so it is on.
+// SelfTrainByDefault says whether callers should classify a set of files
+// as one batch (the documents weigh each other through the population, as
+// a daemon's inbox does over time) when the user did not choose.
 const SelfTrainByDefault = true
 
-// selfTrainMin is the confidence from which a document of a batch teaches
-// the engine about the rest of the batch.
-var selfTrainMin = 0.9
-
-// ClassifyBatch classifies many documents at once. With selfTrain, the
-// documents classified confidently in a first pass become (temporary,
-// leave-one-out) examples of their type for a second pass: a backlog
-// teaches the engine its own vocabulary. Nothing is remembered after the
-// call.
-func (e *Engine) ClassifyBatch(docs []Doc, rules []api.Rule, selfTrain bool) []Result {
+// ClassifyBatch classifies many documents. With together, they are one
+// batch: they join the population at once and beliefs spread between
+// them, so the answers do not depend on their order. Without, they are
+// classified one after the other in the order given, each joining the
+// population before the next (what a daemon does with files arriving one
+// by one).
+func (e *Engine) ClassifyBatch(docs []Doc, rules []api.Rule, together bool) []Result {
+	if together {
+		return e.classify(docs, rules)
+	}
 	out := make([]Result, len(docs))
-	if len(rules) == 0 {
-		for i := range out {
-			out[i] = Result{Reasoning: "no rules"}
-		}
-		return out
+	for i, d := range docs {
+		out[i] = e.classify([]Doc{d}, rules)[0]
 	}
-	rs := e.ruleSet(rules)
-	infos := make([]*docInfo, len(docs))
-	parallel(len(docs), func(i int) { infos[i] = analyze(docs[i]) })
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	base := learnedView{mems: []*memory{e.mem}, wts: []float64{1}}
-	parallel(len(docs), func(i int) { out[i] = e.decide(infos[i], rs, base) })
-	if !selfTrain {
-		return out
-	}
-	overlay := newMemory()
-	for i, r := range out {
-		if r.Type != "" && r.Confidence >= selfTrainMin {
-			ex := vectorize(infos[i])
-			overlay.add(r.Type, ex)
-		}
-	}
-	if overlay.n == 0 {
-		return out
-	}
-	parallel(len(docs), func(i int) {
-		lv := learnedView{mems: []*memory{e.mem, overlay}, wts: []float64{1, selfTaughtWt}, skip: docHash(infos[i])}
-		out[i] = e.decide(infos[i], rs, lv)
-	})
 	return out
 }
 

@@ -2,45 +2,70 @@ package engine
 
 import "math"
 
-// Calibration maps a decision's score features to the probability that it
-// is right. It is a logistic function of the winner's score and of its
-// margin over the runner-up: generic properties of the scores, fitted on
-// labelled data with cross-validation (internal/eval's TestFitCalibration
-// refits it and reports the expected calibration error).
+// Calibration maps a decision's features to the probability that it is
+// right: a logistic function of the winner's belief, its margin over the
+// runner-up, how far its evidence stands out from the population (z) and
+// how much absolute evidence it has. It is fitted on labelled data with
+// whole types left out (internal/eval's TestFitCalibration refits it on
+// both development corpora and reports the cross-validated expected
+// calibration error), so that a decision resting on a few rule words is
+// not 0.99 and min_confidence sends uncertain files to review.
 type Calibration struct {
-	Margin float64 // weight of score - runner-up score
-	Score  float64 // weight of the winner's score
-	Bias   float64
+	Margin   float64 // weight of belief - runner-up belief
+	Score    float64 // weight of the winner's belief
+	Z        float64 // weight of the winner's standardised evidence (clamped to -2..6, /4)
+	Evidence float64 // weight of the winner's absolute evidence (in threshold units, capped at 4, /4)
+	Bias     float64
 	// For "no type" answers: probability that nothing fits, a logistic
-	// function of how far the best score stays below MinEvidence.
+	// function of how far the best rule's evidence stays below the
+	// threshold (in threshold units).
 	NoneScale float64
 	NoneBias  float64
 }
 
-// DefaultCalibration is fitted on the dev corpus (see TestFitCalibration).
-var DefaultCalibration = Calibration{Margin: 5.411, Score: 3.076, Bias: 0.296, NoneScale: -1.246, NoneBias: 2.118}
+// CalFeatures are what a typed decision's confidence is computed from.
+type CalFeatures struct {
+	F1, F2 float64 // the winner's and the runner-up's belief
+	Z      float64 // the winner's standardised evidence
+	E      float64 // the winner's absolute evidence, in threshold units
+}
+
+func (f CalFeatures) vector() []float64 {
+	return []float64{f.F1 - f.F2, f.F1, max(-2, min(6, f.Z)) / 4, min(4, f.E) / 4, 1}
+}
+
+// DefaultCalibration is fitted on both development corpora (see
+// TestFitCalibration).
+var DefaultCalibration = Calibration{Margin: 3, Score: 2, Z: 1, Evidence: 1, Bias: -1.5, NoneScale: -1.246, NoneBias: 2.118}
 
 // maxConfidence caps what the engine claims: there is always a chance the
 // document is not what its words suggest.
 const maxConfidence = 0.99
 
-// P is the probability that a winner with score s1, runner-up s2, is right.
-func (c Calibration) P(s1, s2 float64) float64 {
-	return min(maxConfidence, sigmoid(c.Margin*(s1-s2)+c.Score*s1+c.Bias))
+// P is the probability that a typed decision with features f is right.
+func (c Calibration) P(f CalFeatures) float64 {
+	x := f.vector()
+	w := []float64{c.Margin, c.Score, c.Z, c.Evidence, c.Bias}
+	z := 0.0
+	for i := range x {
+		z += w[i] * x[i]
+	}
+	return min(maxConfidence, sigmoid(z))
 }
 
-// PNone is the probability that "no type" is right when the best score is s1.
-func (c Calibration) PNone(s1 float64) float64 {
-	return min(maxConfidence, sigmoid(c.NoneScale*(MinEvidence-s1)/MinEvidence+c.NoneBias))
+// PNone is the probability that "no type" is right when the best rule's
+// evidence is e threshold units.
+func (c Calibration) PNone(e float64) float64 {
+	return min(maxConfidence, sigmoid(c.NoneScale*(1-e)+c.NoneBias))
 }
 
 func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 
 // CalSample is one decision for fitting a calibration.
 type CalSample struct {
-	S1, S2 float64 // winner's and runner-up's score
-	None   bool    // the decision was "no type"
-	Right  bool
+	F     CalFeatures
+	None  bool // the decision was "no type" (F.E is the best rule's evidence)
+	Right bool
 }
 
 // FitCalibration fits both parts of a calibration by L2-regularised
@@ -54,16 +79,16 @@ func FitCalibration(samples []CalSample, base Calibration, l2 float64) Calibrati
 			y = 1
 		}
 		if s.None {
-			nxs = append(nxs, []float64{(MinEvidence - s.S1) / MinEvidence, 1})
+			nxs = append(nxs, []float64{1 - s.F.E, 1})
 			nys = append(nys, y)
 		} else {
-			xs = append(xs, []float64{s.S1 - s.S2, s.S1, 1})
+			xs = append(xs, s.F.vector())
 			ys = append(ys, y)
 		}
 	}
 	if len(xs) > 0 {
-		w := fitLogistic(xs, ys, []float64{base.Margin, base.Score, base.Bias}, l2)
-		base.Margin, base.Score, base.Bias = w[0], w[1], w[2]
+		w := fitLogistic(xs, ys, []float64{base.Margin, base.Score, base.Z, base.Evidence, base.Bias}, l2)
+		base.Margin, base.Score, base.Z, base.Evidence, base.Bias = w[0], w[1], w[2], w[3], w[4]
 	}
 	if len(nxs) > 0 {
 		w := fitLogistic(nxs, nys, []float64{base.NoneScale, base.NoneBias}, l2)

@@ -64,6 +64,9 @@ const (
 	cueShortList                 // a short document that is mostly amounts (a till slip)
 	cueLeaders                   // dot leaders ". . . . ." running to an entry
 	cueLineRefs                  // references to numbered lines ("line 5", "from line 3a")
+	cueOptionLines               // lines that start with a command-line option ("-v", "--verbose")
+	cueVerse                     // share of lines in runs of short lines (verse, lyrics, stanzas)
+	cueDatedHeads                // short lines that start with a date (dated entries, changelogs)
 	numCues
 )
 
@@ -149,6 +152,9 @@ var cueDefs = [numCues]cueDef{
 	cueShortList:    {"short_amounts", 0.5, false, "short list of amounts (%.2f)"},
 	cueLeaders:      {"leaders", 4, false, "%v dot-leader lines"},
 	cueLineRefs:     {"line_refs", 3, false, "%v references to numbered lines"},
+	cueOptionLines:  {"option_lines", 4, false, "%v option lines (-x, --name)"},
+	cueVerse:        {"verse", 0.3, true, "%v%% lines in runs of short lines"},
+	cueDatedHeads:   {"dated_headings", 3, false, "%v dated headings"},
 }
 
 // cueByName finds a cue by its name (used by the lexicon).

@@ -71,6 +71,12 @@ func measureCues(di *docInfo) {
 		if isClauseLine(l, fl) {
 			c[cueClauses]++
 		}
+		if isOptionLine(l) {
+			c[cueOptionLines]++
+		}
+		if hasDigit && len(fields) <= 8 && startsWithDate(fl) {
+			c[cueDatedHeads]++
+		}
 		c[cueUnderscores] += float64(countRuns(l, '_', 3))
 		if strings.Contains(l, ". . . .") || strings.Contains(l, ".....") {
 			c[cueLeaders]++
@@ -189,6 +195,7 @@ func measureCues(di *docInfo) {
 		c[cueWeekday] = float64(wd)
 	}
 	c[cueQuotes] = float64(countQuotes(di.text))
+	c[cueVerse] = verseShare(di.lines)
 	c[cueDateline] = b2f(hasDateline(di.lines))
 	c[cueByline] = b2f(hasByline(di.lines))
 	c[cueHeadline] = b2f(hasHeadline(di.lines))

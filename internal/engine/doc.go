@@ -13,7 +13,7 @@
 //     ranges, blank fields, checkboxes, mail headers, greetings, citations,
 //     reference and abstract headings, numbered clauses, signature blocks,
 //     résumé sections, datelines, reported speech, length...
-//   - Concepts: a lexicon of general knowledge (concepts_*.go) maps words a
+//   - Concepts: a lexicon of general knowledge (lexicon.yaml) maps words a
 //     rule may use ("bill", "till slip", "curriculum vitae", "signed by both
 //     parties", "subject line") to concepts: kinds of document and aspects,
 //     each shown in a document by multilingual vocabulary and structure cues

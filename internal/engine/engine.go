@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"sort"
 	"sync"
 
 	"github.com/classifyd/classifyd/internal/api"
@@ -21,6 +20,10 @@ type Result struct {
 	Confidence float64 // calibrated probability that Type is right (or, for "", that no rule fits)
 	Reasoning  string
 	Scores     []Score // every rule, best first
+	// Features are what Confidence was computed from (for refitting the
+	// calibration); zero for corrections.
+	Features CalFeatures
+	None     bool // Type is "" or the fallback's, because no rule had enough evidence
 }
 
 // Score is one rule's score for a document.
@@ -36,13 +39,24 @@ type Engine struct {
 
 	// Calibration maps scores to confidences; set it before use.
 	Calibration Calibration
+	// MinEvidence is the evidence threshold (0 = the package default).
+	MinEvidence float64
+
+	pop *population // the documents seen recently (population.go)
+
+	agreeMu  sync.Mutex
+	agreeKey string
+	agreeVer uint64
+	agree    []float64
 
 	cacheMu  sync.Mutex
 	compiled map[string]*ruleSet
 }
 
-// MinEvidence is the score below which a document is said to fit no rule.
-// It is a property of the score scale, the same for every rule set.
+// MinEvidence is the default evidence threshold: a document whose best
+// rule has less evidence than this (from the rule's concepts, a quarter of
+// it from the rule's own words) fits no rule. It is a property of the score
+// scale, the same for every rule set; Engine.MinEvidence overrides it.
 var MinEvidence = 0.14
 
 // A document is explained away by a kind of document no rule mentions (not
@@ -53,44 +67,13 @@ var (
 	explainMargin = 0.25
 )
 
-// explainedAway returns the unasked kind that explains the document better
-// than the winning rule, if any.
-func explainedAway(sc *scorer, rs *ruleSet, best *ruleScore) (*concept, *conceptHit) {
-	// A rule about a kind the engine does not know (no concept) may well
-	// mean this kind: only a rule about another known kind is overruled.
-	if best.learnedP >= learnedAccept || best.genre == nil {
-		return nil, nil
-	}
-	var top *concept
-	var topHit *conceptHit
-	for _, c := range concepts {
-		if !c.genre {
-			continue
-		}
-		if h := sc.concept(c); topHit == nil || h.s > topHit.s {
-			top, topHit = c, h
-		}
-	}
-	if top == nil || rs.asked[top] > 0 || topHit.s < explainMin {
-		return nil, nil
-	}
-	own := 0.0
-	if best.genre != nil {
-		own = best.genre.act.a * best.genre.s
-	}
-	if topHit.s < own+explainMargin {
-		return nil, nil
-	}
-	return top, topHit
-}
-
 // learnedAccept is the probability from learned examples alone from which a
 // type is accepted even if the rules give little evidence.
 const learnedAccept = 0.5
 
 // New returns an engine that knows nothing but general knowledge of documents.
 func New() *Engine {
-	return &Engine{mem: newMemory(), compiled: map[string]*ruleSet{}, Calibration: DefaultCalibration}
+	return &Engine{mem: newMemory(), pop: newPopulation(), compiled: map[string]*ruleSet{}, Calibration: DefaultCalibration}
 }
 
 // ruleSet returns the compiled form of rules, cached.
@@ -109,69 +92,18 @@ func (e *Engine) ruleSet(rules []api.Rule) *ruleSet {
 	return rs
 }
 
-// Classify returns the best rule for doc.
+// Classify returns the best rule for doc. The document joins the
+// population of recent documents, so that later documents are weighed
+// against it (see population.go).
 func (e *Engine) Classify(doc Doc, rules []api.Rule) Result {
-	if len(rules) == 0 {
-		return Result{Reasoning: "no rules"}
-	}
-	rs := e.ruleSet(rules)
-	di := analyze(doc)
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	return e.decide(di, rs, learnedView{mems: []*memory{e.mem}, wts: []float64{1}})
+	return e.classify([]Doc{doc}, rules)[0]
 }
 
-// decide scores a document against every rule and picks the winner.
-func (e *Engine) decide(di *docInfo, rs *ruleSet, lv learnedView) Result {
-	sc := newScorer(di)
-	scores := make([]ruleScore, len(rs.rules))
-	for i, rm := range rs.rules {
-		scores[i] = sc.zeroShot(rm)
+func (e *Engine) minEvidence() float64 {
+	if e.MinEvidence > 0 {
+		return e.MinEvidence
 	}
-	corr := applyLearned(di, rs, scores, lv)
-	order := make([]int, len(scores))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return scores[order[a]].total > scores[order[b]].total })
-	res := Result{Scores: make([]Score, len(order))}
-	for k, i := range order {
-		res.Scores[k] = Score{Type: scores[i].rm.typ, Score: round3(scores[i].total)}
-	}
-	best := &scores[order[0]]
-	var second *ruleScore
-	if len(order) > 1 {
-		second = &scores[order[1]]
-	}
-	if corr != nil {
-		res.Type = corr.typ
-		res.Confidence = corr.confidence
-		res.Reasoning = corr.reason
-		return res
-	}
-	s1, s2 := best.total, 0.0
-	if second != nil {
-		s2 = second.total
-	}
-	// Absolute evidence: enough from the rules, or learned examples that
-	// clearly point to this type rather than to an unrelated document.
-	if s1 < MinEvidence && best.learnedP < learnedAccept {
-		res.Confidence = round3(e.Calibration.PNone(s1))
-		res.Reasoning = reasonNone(best, di)
-		return res
-	}
-	// A document that plainly is a kind no rule asks for (a research paper
-	// when the rules name invoices and letters) is not forced into the
-	// nearest rule.
-	if other, hit := explainedAway(sc, rs, best); other != nil {
-		res.Confidence = round3(e.Calibration.PNone(0))
-		res.Reasoning = reasonUnasked(other, hit, best)
-		return res
-	}
-	res.Type = best.rm.typ
-	res.Confidence = round3(e.Calibration.P(s1, s2))
-	res.Reasoning = reasonFor(best, second, res.Confidence)
-	return res
+	return MinEvidence
 }
 
 func round3(x float64) float64 {

@@ -434,8 +434,9 @@ func applyLearned(di *docInfo, rs *ruleSet, scores []ruleScore, lv learnedView) 
 		}
 		delta := learnedWeight * ev.n / (ev.n + 1) * (ev.p - ev.uniform)
 		scores[i].learned = delta
+		scores[i].learnedDelta = (ev.p - ev.uniform)
+		scores[i].learnedN = ev.n
 		scores[i].learnedP = own[i].p
-		scores[i].total += delta
 		if delta > 0.02 {
 			nb := perType[i]
 			scores[i].nearest = fmt.Sprintf("like learned examples (nearest %q, similarity %.2f)", nb[0].ex.title, nb[0].sim)

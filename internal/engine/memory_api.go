@@ -76,6 +76,7 @@ func (e *Engine) Reset() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.mem = newMemory()
+	e.pop = newPopulation()
 }
 
 // ErrBadState is returned by Load/UnmarshalBinary for data that is not a

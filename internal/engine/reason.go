@@ -7,10 +7,14 @@ import (
 
 // reasonFor explains a decision: the evidence for the winner and why the
 // runner-up lost, in words a person can check against the document.
-func reasonFor(best, second *ruleScore, conf float64) string {
+func reasonFor(best, second *ruleScore, conf float64, pulled string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s (%.2f): ", best.rm.typ, conf)
-	b.WriteString(strings.Join(evidenceFor(best), "; "))
+	ev := evidenceFor(best)
+	if pulled != "" {
+		ev = append(ev, pulled)
+	}
+	b.WriteString(strings.Join(ev, "; "))
 	if second != nil {
 		fmt.Fprintf(&b, ". Runner-up %s (score %.2f vs %.2f): %s", second.rm.typ, second.total, best.total,
 			whyLower(second, best))
@@ -20,13 +24,13 @@ func reasonFor(best, second *ruleScore, conf float64) string {
 }
 
 // reasonNone explains why no rule was chosen.
-func reasonNone(best *ruleScore, di *docInfo) string {
+func reasonNone(best *ruleScore, di *docInfo, minEv float64) string {
 	if best == nil {
 		return "no rule matches"
 	}
 	ev := evidenceFor(best)
-	s := fmt.Sprintf("no rule matches: the best, %s, scores %.2f, below the evidence threshold %.2f", best.rm.typ,
-		best.total, MinEvidence)
+	s := fmt.Sprintf("no rule matches: the best, %s, has evidence %.2f, below the evidence threshold %.2f", best.rm.typ,
+		best.evidence(minEv)*minEv, minEv)
 	if len(ev) > 0 && ev[0] != "little evidence" {
 		s += " (only " + strings.Join(ev, "; ") + ")"
 	}
@@ -50,7 +54,7 @@ func reasonUnasked(c *concept, h *conceptHit, best *ruleScore) string {
 		}
 	}
 	return fmt.Sprintf("no rule matches: the document looks like %s (%s), which no rule asks for; the best rule, %s, scores only %.2f",
-		withArticle(c.label), strings.Join(ev, ", "), best.rm.typ, best.total)
+		withArticle(c.label), strings.Join(ev, ", "), best.rm.typ, best.zeroShot)
 }
 
 // withArticle puts "a" or "an" before a noun phrase.

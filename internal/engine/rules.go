@@ -32,6 +32,11 @@ type ruleModel struct {
 	genres []activation
 	aspect []activation
 	terms  []ruleTerm
+	// kinds of document a word of the rule names but the rule is not
+	// about (reported by rules check, not scored)
+	dropped     []activation
+	noKnowledge bool // the rule turned built-in knowledge off
+	fallback    bool
 }
 
 // ruleSet is a compiled rule list.
@@ -39,7 +44,18 @@ type ruleSet struct {
 	rules []*ruleModel
 	index map[string]int       // type -> position
 	asked map[*concept]float64 // kinds of document the rules ask for, by strongest activation
+	// fallback is the position of the rule that takes what no other rule
+	// fits (-1: none)
+	fallback int
 }
+
+// A trigger of at least nameWeight names a kind of document ("invoice",
+// "bill"); one of at least supportWeight points to it ("press release"
+// to news articles); weaker ones are associations ("media").
+const (
+	nameWeight    = 0.9
+	supportWeight = 0.5
+)
 
 // negators cancel a trigger that follows them closely ("not an invoice").
 var negators = setOf("not", "no", "never", "without", "except", "excluding", "non", "nicht", "kein",
@@ -52,6 +68,12 @@ func ruleKey(rules []api.Rule) string {
 		b.WriteString(r.Type)
 		b.WriteByte(0)
 		b.WriteString(r.Description)
+		if r.Fallback {
+			b.WriteString("\x00fallback")
+		}
+		if r.Knowledge != nil && !*r.Knowledge {
+			b.WriteString("\x00noknowledge")
+		}
 		b.WriteByte(1)
 	}
 	return b.String()
@@ -60,9 +82,12 @@ func ruleKey(rules []api.Rule) string {
 // compileRules maps every rule to concepts and terms and weighs both by
 // how well they separate the rule from the others.
 func compileRules(rules []api.Rule) *ruleSet {
-	rs := &ruleSet{index: map[string]int{}, asked: map[*concept]float64{}}
+	rs := &ruleSet{index: map[string]int{}, asked: map[*concept]float64{}, fallback: -1}
 	for i, r := range rules {
 		rs.rules = append(rs.rules, compileRule(r))
+		if r.Fallback && rs.fallback < 0 {
+			rs.fallback = i
+		}
 		if _, dup := rs.index[r.Type]; !dup {
 			rs.index[r.Type] = i
 		}
@@ -103,9 +128,30 @@ func compileRules(rules []api.Rule) *ruleSet {
 func compileRule(r api.Rule) *ruleModel {
 	typeToks := tokenize(fold(splitTypeName(r.Type)), 0)
 	descToks := tokenize(fold(r.Description), 0)
-	rm := &ruleModel{typ: r.Type, lang: detectLanguage(descToks)}
+	rm := &ruleModel{typ: r.Type, lang: detectLanguage(descToks), fallback: r.Fallback,
+		noKnowledge: r.Knowledge != nil && !*r.Knowledge}
 	acts := map[*concept]activation{}
 	fromType := map[*concept]bool{}
+	// words of the rule that name each concept (trigger weight at least
+	// nameWeight) or point to it (any trigger, or the vocabulary its
+	// documents show with weight supportWeight or more)
+	names := map[*concept]bool{}
+	support := map[*concept][][2]int{} // token spans in all
+	all := append(append([]string(nil), typeToks...), descToks...)
+	// distinct reports whether the spans hold two different words that do
+	// not overlap
+	distinct := func(sp [][2]int) bool {
+		for i := range sp {
+			for j := i + 1; j < len(sp); j++ {
+				apart := sp[i][1] <= sp[j][0] || sp[j][1] <= sp[i][0]
+				same := strings.Join(all[sp[i][0]:sp[i][1]], " ") == strings.Join(all[sp[j][0]:sp[j][1]], " ")
+				if apart && !same {
+					return true
+				}
+			}
+		}
+		return false
+	}
 	for _, c := range concepts {
 		for _, tr := range c.triggers {
 			for _, src := range []struct {
@@ -118,18 +164,55 @@ func compileRule(r api.Rule) *ruleModel {
 						continue
 					}
 					a := tr.w * src.scale
-					if src.typ && tr.w >= 0.7 {
-						a = 1
-					}
+					// (a type name's trigger is taken at its own weight: "press
+					// release" is related to news articles, not one of them)
 					if cur, ok := acts[c]; !ok || a > cur.a {
 						acts[c] = activation{c: c, a: a, trigger: tr.v.text}
 					}
+					off := 0
+					if !src.typ {
+						off = len(typeToks)
+					}
 					if src.typ {
 						fromType[c] = true
+						if tr.w >= nameWeight {
+							names[c] = true
+						}
+					}
+					if tr.w >= supportWeight {
+						support[c] = append(support[c], [2]int{off + i, off + i + len(tr.v.toks)})
 					}
 				}
 			}
 		}
+	}
+	// A kind of document joins a rule when the rule is about it: the type
+	// name names it, or a word of the rule points to it and another,
+	// different word of the rule points to it too (its triggers or the
+	// vocabulary its documents show). "A bill or act debated in parliament"
+	// names no payment, amount or seller, so "bill" does not make the rule
+	// about invoices; "press release" is related to news articles but, with
+	// nothing else about news in the rule, does not make it about them.
+	coherent := func(c *concept) bool {
+		if names[c] || distinct(support[c]) {
+			return true
+		}
+		if len(support[c]) == 0 {
+			return false
+		}
+		sp := append([][2]int(nil), support[c]...)
+		for _, t := range c.terms {
+			if t.w < supportWeight*2 {
+				continue
+			}
+			p := lexTerms[t.idx]
+			for i := range all {
+				if p.matchAt(all, i) {
+					sp = append(sp, [2]int{i, i + len(p.toks)})
+				}
+			}
+		}
+		return distinct(sp)
 	}
 	typeGenre := false
 	for c := range fromType {
@@ -142,7 +225,15 @@ func compileRule(r api.Rule) *ruleModel {
 		if !ok {
 			continue
 		}
+		if rm.noKnowledge {
+			rm.dropped = append(rm.dropped, a)
+			continue
+		}
 		if c.genre {
+			if !coherent(c) {
+				rm.dropped = append(rm.dropped, a)
+				continue
+			}
 			if typeGenre && !fromType[c] {
 				a.a *= 0.4 // the type name says what it is; other kinds named in passing count less
 			}

@@ -35,7 +35,14 @@ type ruleScore struct {
 	learned  float64 // evidence from examples (see learn.go)
 	learnedP float64 // probability, from examples alone, that the document is of this type
 	nearest  string  // reasoning about examples
-	total    float64
+	total    float64 // final belief (decide.go)
+
+	learnedN     float64 // examples of the type (weighted)
+	learnedDelta float64 // their softmax share minus the uniform share
+	text         float64 // IDF-weighted cosine of the rule's words and the document
+	zConcept     float64 // concept evidence standardised over the population
+	zText        float64 // text similarity standardised over the population
+	sc           *scorer // the document's scorer (for explaining a veto)
 }
 
 // scorer evaluates concepts lazily and once per document.

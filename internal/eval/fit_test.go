@@ -68,7 +68,7 @@ func TestFitCalibration(t *testing.T) {
 		var out []engine.CalSample
 		for _, p := range ps {
 			if p.Error == "" {
-				out = append(out, engine.CalSample{S1: p.Score, S2: p.RunnerUp, None: p.Got == "", Right: p.Right()})
+				out = append(out, engine.CalSample{F: engine.CalFeatures{F1: p.Score, F2: p.RunnerUp}, None: p.Got == "", Right: p.Right()})
 			}
 		}
 		return out
@@ -133,7 +133,7 @@ func recalibrate(c engine.Calibration, p Prediction) float64 {
 	if p.Got == "" {
 		return c.PNone(p.Score)
 	}
-	return c.P(p.Score, p.RunnerUp)
+	return c.P(engine.CalFeatures{F1: p.Score, F2: p.RunnerUp})
 }
 
 func printReliability(ps []Prediction) {

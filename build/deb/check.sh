@@ -126,6 +126,13 @@ f=$(find /srv/classifyd/sorted/receipt -type f | head -1)
 setpriv --reuid=nobody --regid=nogroup --groups=classifyd mv "$f" /srv/classifyd/sorted/invoice/ || fail "the group cannot move $f to invoice/"
 setpriv --reuid=nobody --regid=nogroup --groups=classifyd mv "/srv/classifyd/sorted/invoice/${f##*/}" "$f" || fail "the group cannot move it back"
 
+say "dpkg -i again (an upgrade): an admin's config and folder modes are kept"
+echo "# edited by check.sh" >>/etc/classifyd/classifyd.yaml
+chmod 2775 /srv/classifyd/inbox
+dpkg -i "$deb" >/dev/null
+grep -q '^# edited by check.sh$' /etc/classifyd/classifyd.yaml || fail "the reinstall replaced the edited config"
+mode /srv/classifyd/inbox "classifyd:classifyd 2775"
+
 say "dpkg -r: the state, the documents and the config stay"
 dpkg -r classifyd
 [ ! -e /usr/bin/classifyd ] || fail "dpkg -r left /usr/bin/classifyd"

@@ -37,27 +37,12 @@ func commands() []command {
 		{"undo", "move filed files back into the inbox", cmdUndo},
 		{"retry", "send failed files through again", cmdRetry},
 		{"version", "print the version", cmdVersion},
+		{"man", "print the manual page classifyd(1) (roff)", cmdMan},
+		{"completion", "print shell completion for bash or zsh", cmdCompletion},
 	}
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintf(w, `classifyd sorts a drop folder by document type.
-
-Usage:
-  classifyd <command> [flags] [args]
-
-Commands:
-`)
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
-	}
-	fmt.Fprintf(w, `
-Run "classifyd <command> --help" for a command's flags and examples.
-
-Quick start (embedded engine, no account, no network):
-  classifyd once --inbox ./inbox --out ./sorted
-`)
-}
+func usage(w io.Writer) { fmt.Fprint(w, topHelp()) }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -71,11 +70,4 @@ func runPipeline(ctx context.Context, cfg *config.Config, dryRun bool, log *slog
 		return d, err
 	}
 	return d, nil
-}
-
-// printHelp writes a command's help text and flag defaults.
-func printHelp(w io.Writer, text string, fs interface{ PrintDefaults() }) {
-	fmt.Fprint(w, text)
-	fmt.Fprintln(w, "\nFlags:")
-	fs.PrintDefaults()
 }

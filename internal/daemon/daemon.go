@@ -182,7 +182,7 @@ func New(o Options) (*Daemon, error) {
 		kickMove:   make(chan struct{}, 1),
 		sem:        make(chan struct{}, c.Batch.Concurrency),
 	}
-	if err := os.MkdirAll(c.Output, 0o755); err != nil {
+	if err := os.MkdirAll(c.Output, 0o777); err != nil { // the umask decides, as for the type folders
 		return nil, fmt.Errorf("create output: %w", err)
 	}
 	if !o.DryRun {

@@ -163,9 +163,11 @@ func within(path, dir string) bool {
 
 // Move moves src to dst. It never replaces an existing dst unless overwrite
 // is set. Across filesystems it copies to a temporary name in dst's folder,
-// fsyncs, renames into place and then removes src. Folders are created as needed.
+// fsyncs, renames into place and then removes src. Folders are created as
+// needed, with the modes the umask leaves (UMask=0007 in the unit: the group
+// may move files between type folders).
 func Move(src, dst string, overwrite bool) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o777); err != nil {
 		return fmt.Errorf("move %s: %w", src, err)
 	}
 	err := rename(src, dst, overwrite)

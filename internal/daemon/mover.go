@@ -186,6 +186,11 @@ func (d *Daemon) moveRound(ctx context.Context, files []state.File) error {
 				return err
 			}
 			f.MoveTries++
+			if errors.Is(err, sorter.ErrSourceStuck) && d.o.Once {
+				// Trying again changes nothing until a person changes the
+				// folder: fail it now, with the reason.
+				f.MoveTries = max(f.MoveTries, d.o.MoveTries)
+			}
 			d.maybePark(f, err)
 			continue
 		}

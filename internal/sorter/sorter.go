@@ -33,6 +33,13 @@ const (
 // ErrExists is returned when the destination exists and the policy is skip.
 var ErrExists = errors.New("destination exists")
 
+// ErrSourceStuck is returned by Move when the source cannot be removed from
+// its folder (a sticky-bit folder holding another user's file, a folder the
+// daemon may not write, a read-only filesystem). Nothing is left in the
+// output: the file stays where it is, and moving it again fails the same
+// way until a person changes the folder's permissions.
+var ErrSourceStuck = errors.New("the file cannot be removed from its folder")
+
 // Options configure a Sorter.
 type Options struct {
 	Output     string
@@ -164,7 +171,14 @@ func within(path, dir string) bool {
 // Move moves src to dst. It never replaces an existing dst unless overwrite
 // is set. Across filesystems it copies to a temporary name in dst's folder,
 // fsyncs, renames into place and then removes src. Folders are created as needed.
+//
+// A source that cannot be removed is ErrSourceStuck before anything is
+// copied (and, should the removal still fail after the copy, the copy is
+// taken back): a move never leaves the file in two places.
 func Move(src, dst string, overwrite bool) error {
+	if err := removable(src); err != nil {
+		return fmt.Errorf("move %s: %w", src, err)
+	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return fmt.Errorf("move %s: %w", src, err)
 	}
@@ -179,7 +193,11 @@ func Move(src, dst string, overwrite bool) error {
 		return fmt.Errorf("move %s across filesystems: %w", src, err)
 	}
 	if err := os.Remove(src); err != nil {
-		return fmt.Errorf("move %s: copied, but removing the source: %w", src, err)
+		if rerr := os.Remove(dst); rerr != nil {
+			return fmt.Errorf("move %s: copied, but removing the source: %w; removing the copy %s: %w", src, err, dst, rerr)
+		}
+		syncDir(filepath.Dir(dst))
+		return fmt.Errorf("move %s: %w: %w (the copy was removed again)", src, ErrSourceStuck, err)
 	}
 	return nil
 }

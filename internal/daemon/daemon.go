@@ -185,6 +185,9 @@ func New(o Options) (*Daemon, error) {
 	if err := os.MkdirAll(c.Output, 0o755); err != nil {
 		return nil, fmt.Errorf("create output: %w", err)
 	}
+	if _, same, err := watch.Inside(c.Output, c.Inbox); err == nil && same {
+		return nil, fmt.Errorf("output %s is the inbox %s (through a symlink or a bind mount): every filed file would be picked up again; choose an output folder outside the inbox", c.Output, c.Inbox)
+	}
 	if !o.DryRun {
 		j, err := sorter.OpenJournal(filepath.Join(c.Output, sorter.JournalName))
 		if err != nil {
@@ -300,10 +303,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 func (d *Daemon) newWatcher() (*watch.Watcher, error) {
 	c := d.cfg
-	var exclude []string
-	if c.OutputInsideInbox() {
-		exclude = append(exclude, c.Output)
-	}
+	// The output is excluded by path and by identity: reached through a
+	// symlink or a bind mount it lies in the inbox under another name.
+	exclude := []string{c.Output}
 	ignore := c.Watch.Ignore
 	if ignore == nil {
 		ignore = []string{}
@@ -318,10 +320,9 @@ func (d *Daemon) newWatcher() (*watch.Watcher, error) {
 // walk streams the backlog (once mode): the inbox and the named paths.
 func (d *Daemon) walk(ctx context.Context, out chan<- watch.Event) error {
 	c := d.cfg
-	var exclude []string
-	if c.OutputInsideInbox() {
-		exclude = append(exclude, c.Output)
-	}
+	// The output is excluded by path and by identity: reached through a
+	// symlink or a bind mount it lies in the inbox under another name.
+	exclude := []string{c.Output}
 	ignore := c.Watch.Ignore
 	if ignore == nil {
 		ignore = []string{}

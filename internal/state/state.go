@@ -73,6 +73,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -152,7 +154,48 @@ type Job struct {
 var (
 	ErrLocked   = errors.New("state file is in use by another classifyd process")
 	ErrNotFound = errors.New("no such record")
+	// ErrDamaged: the file is shorter than its header says, or a page holds
+	// garbage. The error's text says what to do.
+	ErrDamaged = errors.New("state file truncated or damaged")
 )
+
+// damagedAdvice is what an operator does about a damaged state file.
+const damagedAdvice = "stop classifyd, move the file aside and start again with a new one: files already filed stay where they are, " +
+	"the journal in the output keeps their history (see \"A damaged state file\" in the README)"
+
+// damaged turns a panic of bbolt reading a damaged page (or a fault on
+// memory it maps) into ErrDamaged. Deferred by every transaction; the
+// transaction itself is rolled back by bbolt's own deferred rollback.
+// Use as: defer damaged(&err, debug.SetPanicOnFault(true)).
+func damaged(err *error, oldFault bool) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w (%v): %s", ErrDamaged, r, damagedAdvice)
+	}
+	debug.SetPanicOnFault(oldFault)
+}
+
+// openBolt is bolt.Open, with a panic over a damaged file (its free list
+// read past the end of a truncated file) turned into ErrDamaged.
+func openBolt(path string, o *bolt.Options) (db *bolt.DB, err error) {
+	defer damaged(&err, debug.SetPanicOnFault(true))
+	return bolt.Open(path, 0o600, o)
+}
+
+// checkLength refuses a file shorter than its header says (a truncated copy,
+// a restore cut short): bbolt would read past the end of its mapping.
+func checkLength(db *bolt.DB, path string) (err error) {
+	defer damaged(&err, debug.SetPanicOnFault(true))
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	return db.View(func(tx *bolt.Tx) error {
+		if want := tx.Size(); want > fi.Size() {
+			return fmt.Errorf("%w: %s is %d bytes, its header says %d: %s", ErrDamaged, path, fi.Size(), want, damagedAdvice)
+		}
+		return nil
+	})
+}
 
 var (
 	bMeta     = []byte("meta")
@@ -212,18 +255,25 @@ func Open(path string, opts Options) (*Store, error) {
 	// transaction writes land among those written just before (already
 	// mapped), not anywhere in the file: over 100,000 files the mapping grew
 	// half as fast as with the hash-map list, and it keeps no per-span maps.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, FreelistType: bolt.FreelistArrayType})
+	db, err := openBolt(path, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, FreelistType: bolt.FreelistArrayType})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
 		}
+		if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrChecksum) || errors.Is(err, bolterrors.ErrVersionMismatch) {
+			return nil, fmt.Errorf("open state %s: %w (%w): %s", path, ErrDamaged, err, damagedAdvice)
+		}
+		return nil, fmt.Errorf("open state %s: %w", path, err)
+	}
+	if err := checkLength(db, path); err != nil {
+		db.Close()
 		return nil, fmt.Errorf("open state %s: %w", path, err)
 	}
 	s := &Store{db: db, now: time.Now, trim: trimmer{base: -1, budget: trimBudget}}
 	if opts.ReadOnly {
 		return s, nil
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bMeta, bFiles, bPaths, bStatus, bJobs, bDue, bDests, bReasons} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err

@@ -131,6 +131,9 @@ func (s *Server) Health() error {
 	if st := d.Stalled(s.o.StallAge); len(st) > 0 {
 		return fmt.Errorf("stalled loops: %s", strings.Join(st, ", "))
 	}
+	if t, ok := d.(interface{ Trouble() error }); ok {
+		return t.Trouble()
+	}
 	return nil
 }
 

@@ -103,6 +103,8 @@ type Daemon struct {
 	doneEarly sync.Map // job ids the backend finished before Submit recorded them
 
 	beats [4]atomic.Int64 // unix nanos of each loop's last turn: intake, submit, poll, move
+
+	troubles troubles
 }
 
 // Loop names, in the order of beats.

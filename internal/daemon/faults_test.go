@@ -1,10 +1,15 @@
 package daemon
 
 import (
+	"context"
+	"fmt"
+	"github.com/classifyd/classifyd/internal/sorter"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/classifyd/classifyd/internal/state"
 )
@@ -27,5 +32,127 @@ func TestOutputIsInboxThroughSymlink(t *testing.T) {
 	_, err = New(Options{Config: e.cfg, Backend: &remote{}, Store: st})
 	if err == nil || !strings.Contains(err.Error(), "is the inbox") {
 		t.Fatalf("New = %v, want an error saying the output is the inbox", err)
+	}
+}
+
+// mountTmpfs mounts a tmpfs of size at dir (made), or skips the test.
+func mountTmpfs(t *testing.T, dir, size string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a tmpfs")
+	}
+	os.MkdirAll(dir, 0o755)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+}
+
+// fill writes a file at p until its filesystem is full.
+func fill(t *testing.T, p string) {
+	t.Helper()
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 4096)
+	for {
+		if _, err := f.Write(buf); err != nil {
+			return
+		}
+	}
+}
+
+// runDaemon runs e's daemon in run mode until the test ends; it returns the
+// daemon, a channel of filed entries and one of Run's error.
+func runDaemon(t *testing.T, e *env, mod func(*Options)) (*Daemon, <-chan sorter.Entry, <-chan error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	be := e.localBackend(ctx)
+	filed := make(chan sorter.Entry, 1024)
+	ready := make(chan struct{})
+	created := make(chan *Daemon, 1)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := e.run(ctx, be, func(o *Options) {
+			o.Once = false
+			o.Ready = func() { close(ready) }
+			o.Report = func(en sorter.Entry) { filed <- en }
+			o.Created = func(d *Daemon) { created <- d }
+			if mod != nil {
+				mod(o)
+			}
+		})
+		errc <- err
+	}()
+	d := <-created
+	select {
+	case <-ready:
+	case err := <-errc:
+		t.Fatalf("Run: %v", err)
+	}
+	return d, filed, errc
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	end := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(end) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestStateDiskFullDuringIntake: the state's filesystem fills while new
+// files arrive. The failed write is reported at once (Trouble, so /healthz
+// is 503 with the reason), the files stay in the inbox, and once there is
+// room again every one of them is filed and the trouble is over.
+func TestStateDiskFullDuringIntake(t *testing.T) {
+	e := newEnv(t, "")
+	stDir := filepath.Join(e.dir, "st")
+	mountTmpfs(t, stDir, "1m")
+	e.state = filepath.Join(stDir, "s.db")
+	d, filed, errc := runDaemon(t, e, nil)
+	e.write("warm.txt", "apple orchard")
+	select {
+	case <-filed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("warm file not filed")
+	}
+	filler := filepath.Join(stDir, "filler")
+	fill(t, filler)
+	for i := range 40 {
+		e.write(fmt.Sprintf("new-%02d-%s.txt", i, strings.Repeat("x", 150)), fmt.Sprintf("car engine %d", i))
+	}
+	waitFor(t, "the full state disk to be reported", 20*time.Second, func() bool {
+		select {
+		case err := <-errc:
+			t.Fatalf("Run returned: %v", err)
+		default:
+		}
+		return d.Trouble() != nil
+	})
+	if err := d.Trouble(); !strings.Contains(err.Error(), "cannot write the state file") {
+		t.Errorf("Trouble = %v", err)
+	}
+	os.Remove(filler)
+	got := 0
+	for got < 40 {
+		select {
+		case <-filed:
+			got++
+		case err := <-errc:
+			t.Fatalf("Run returned: %v", err)
+		case <-time.After(30 * time.Second):
+			t.Fatalf("filed %d of 40 after the space came back; trouble %v", got, d.Trouble())
+		}
+	}
+	if err := d.Trouble(); err != nil {
+		t.Errorf("still in trouble after recovery: %v", err)
 	}
 }

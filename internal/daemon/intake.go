@@ -28,13 +28,24 @@ func (d *Daemon) intake(ctx context.Context, events <-chan watch.Event) error {
 		defer close(hashed)
 		hg, hctx := errgroup.WithContext(gctx)
 		hg.SetLimit(d.o.HashWorkers)
-		for ev := range events {
+		for {
+			var ev watch.Event
+			select {
+			case e, ok := <-events:
+				if !ok {
+					return hg.Wait()
+				}
+				ev = e
+			case <-gctx.Done():
+				// The recorder stopped: stop reading events, so that its
+				// error reaches Run (and the process) at once.
+				return hg.Wait()
+			}
 			if d.o.DryRun {
 				if _, dup := d.dryPaths.LoadOrStore(ev.Path, true); dup {
 					continue
 				}
 			}
-			ev := ev
 			hg.Go(func() error {
 				st, err := statAndHash(ev.Path)
 				if err != nil {
@@ -57,7 +68,6 @@ func (d *Daemon) intake(ctx context.Context, events <-chan watch.Event) error {
 				}
 			})
 		}
-		return hg.Wait()
 	})
 	g.Go(func() error {
 		var chunk []state.Stat
@@ -65,7 +75,7 @@ func (d *Daemon) intake(ctx context.Context, events <-chan watch.Event) error {
 			if len(chunk) == 0 {
 				return nil
 			}
-			err := d.enqueue(gctx, chunk)
+			err := d.enqueueRetry(gctx, chunk)
 			chunk = chunk[:0]
 			return err
 		}
@@ -133,6 +143,41 @@ func statAndHash(path string) (state.Stat, error) {
 		return state.Stat{}, fmt.Errorf("hash %s: %w", path, err)
 	}
 	return state.Stat{Path: path, Size: fi.Size(), ModTime: fi.ModTime(), SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// enqueueRetry records a chunk; a state file that cannot be written (a full
+// disk) is logged and reported by Trouble at once, and the chunk is tried
+// again with back-off until it is recorded (new files wait in the inbox
+// meanwhile). A damaged state file stops the daemon.
+func (d *Daemon) enqueueRetry(ctx context.Context, chunk []state.Stat) error {
+	for try := 1; ; try++ {
+		err := d.enqueue(ctx, chunk)
+		if err == nil {
+			if try > 1 {
+				d.troubles.clear("state")
+				d.log.Info("the state file can be written again", "files", len(chunk))
+			}
+			return nil
+		}
+		if errors.Is(err, state.ErrDamaged) || ctx.Err() != nil {
+			return err
+		}
+		wait := d.backoff(try)
+		d.stateTrouble("recording new files", err)
+		d.log.Error("cannot record new files in the state file; they stay in the inbox, trying again", "files", len(chunk), "in", wait.Round(time.Millisecond), "err", err)
+		t := time.NewTimer(wait)
+		for waiting := true; waiting; {
+			d.beat(0)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil
+			case <-t.C:
+				waiting = false
+			case <-time.After(maxIdle / 2):
+			}
+		}
+	}
 }
 
 // enqueue records a chunk and files duplicates without classifying them.

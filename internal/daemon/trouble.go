@@ -1,0 +1,59 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// troubles are the conditions that make the daemon unhealthy while it keeps
+// running and retrying: a state file that cannot be written, a state file
+// deleted under it, files that cannot be moved. Each has a key; the one who
+// set it clears it when the condition is over.
+type troubles struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (t *troubles) set(key, msg string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil {
+		t.m = map[string]string{}
+	}
+	t.m[key] = msg
+}
+
+func (t *troubles) clear(key string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.m, key)
+}
+
+// Trouble is nil while nothing is wrong, else an error that says what is
+// (/healthz answers 503 with it; systemd's watchdog is not affected).
+func (d *Daemon) Trouble() error {
+	t := &d.troubles
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.m) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(t.m))
+	for k := range t.m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	msgs := make([]string, len(keys))
+	for i, k := range keys {
+		msgs[i] = t.m[k]
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+// stateTrouble records a failed write of the state.
+func (d *Daemon) stateTrouble(what string, err error) {
+	d.troubles.set("state", fmt.Sprintf("cannot write the state file %s (%s): %v", d.st.Path(), what, err))
+}

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 )
@@ -109,15 +110,23 @@ func (s *Sorter) Plan(src, dir string, taken func(string) bool) (string, error) 
 	if s.o.OnConflict == Overwrite {
 		return dst, nil
 	}
-	free := func(p string) bool {
+	// A name is free when nothing is there; any other answer of Lstat
+	// (permission denied, name too long) is an error, not a taken name.
+	free := func(p string) (bool, error) {
 		if taken != nil && taken(p) {
-			return false
+			return false, nil
 		}
 		_, err := os.Lstat(p)
-		return errors.Is(err, os.ErrNotExist)
+		switch {
+		case err == nil:
+			return false, nil
+		case errors.Is(err, os.ErrNotExist):
+			return true, nil
+		}
+		return false, err
 	}
-	if free(dst) {
-		return dst, nil
+	if ok, err := free(dst); ok || err != nil {
+		return dst, err
 	}
 	if s.o.OnConflict == Skip {
 		return "", fmt.Errorf("%s: %w", dst, ErrExists)
@@ -128,12 +137,33 @@ func (s *Sorter) Plan(src, dir string, taken func(string) bool) (string, error) 
 		stem, ext = base, ""
 	}
 	for i := 1; i < 1_000_000; i++ {
-		p := filepath.Join(dir, fmt.Sprintf("%s (%d)%s", stem, i, ext))
-		if free(p) {
-			return p, nil
+		suffix := fmt.Sprintf(" (%d)%s", i, ext)
+		p := filepath.Join(dir, fitStem(stem, maxName-len(suffix))+suffix)
+		if ok, err := free(p); ok || err != nil {
+			return p, err
 		}
 	}
 	return "", fmt.Errorf("no free name for %s in %s", base, dir)
+}
+
+// maxName is the longest file name, in bytes, of Linux filesystems.
+const maxName = 255
+
+// fitStem shortens stem to at most n bytes, not cutting a UTF-8 character
+// in two (a name that is not UTF-8 is cut at n).
+func fitStem(stem string, n int) string {
+	if len(stem) <= n {
+		return stem
+	}
+	if n <= 0 {
+		return ""
+	}
+	for i := n; i > n-utf8.UTFMax && i > 0; i-- {
+		if utf8.RuneStart(stem[i]) {
+			return stem[:i]
+		}
+	}
+	return stem[:n]
 }
 
 // SafeName keeps a file's base name usable as a name: NUL and slashes never

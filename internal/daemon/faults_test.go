@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"github.com/classifyd/classifyd/internal/sorter"
 	"os"
@@ -154,5 +155,44 @@ func TestStateDiskFullDuringIntake(t *testing.T) {
 	}
 	if err := d.Trouble(); err != nil {
 		t.Errorf("still in trouble after recovery: %v", err)
+	}
+}
+
+// TestSlowWriterHoldingFileOpen: a writer that keeps the file open and
+// pauses longer than the settle time between chunks: the file is filed once,
+// whole, after the writer closed it (it was filed after the first pause, on
+// a partial file whose hash then no longer matched the journal).
+func TestSlowWriterHoldingFileOpen(t *testing.T) {
+	e := newEnv(t, "")
+	_, filed, _ := runDaemon(t, e, nil)
+	p := filepath.Join(e.in, "slow.txt")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []byte
+	for i := range 7 {
+		chunk := []byte(fmt.Sprintf("apple orchard harvest chunk %d\n", i))
+		all = append(all, chunk...)
+		f.Write(chunk)
+		time.Sleep(150 * time.Millisecond) // three settle times
+	}
+	f.Close()
+	want := fmt.Sprintf("%x", sha256.Sum256(all))
+	var got []sorter.Entry
+	timeout := time.After(20 * time.Second)
+	for len(got) == 0 || got[len(got)-1].SHA256 != want {
+		select {
+		case en := <-filed:
+			got = append(got, en)
+		case <-timeout:
+			t.Fatalf("the whole file was not filed; filed: %+v", got)
+		}
+	}
+	if len(got) != 1 {
+		t.Errorf("filed %d times: %+v", len(got), got)
+	}
+	if b, _ := os.ReadFile(got[0].Dest); string(b) != string(all) {
+		t.Errorf("filed content %q", b)
 	}
 }

@@ -47,7 +47,21 @@ func (d *Daemon) intake(ctx context.Context, events <-chan watch.Event) error {
 				}
 			}
 			hg.Go(func() error {
-				st, err := statAndHash(ev.Path)
+				st, err := hashFile(ev.Path, true)
+				for errors.Is(err, errWriting) {
+					if d.watcher != nil {
+						// Settle again; emitted again once still.
+						d.log.Debug("file still open for writing; waiting", "path", ev.Path)
+						d.watcher.Recheck(ev.Path)
+						return nil
+					}
+					select { // once: wait for the writer here
+					case <-hctx.Done():
+						return nil
+					case <-time.After(d.cfg.Watch.Settle):
+					}
+					st, err = hashFile(ev.Path, true)
+				}
 				if err != nil {
 					if errors.Is(err, os.ErrNotExist) {
 						return nil // gone before we read it
@@ -122,7 +136,15 @@ func (d *Daemon) intake(ctx context.Context, events <-chan watch.Event) error {
 // hashBufs are the read buffers of statAndHash, reused across files.
 var hashBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
-func statAndHash(path string) (state.Stat, error) {
+func statAndHash(path string) (state.Stat, error) { return hashFile(path, false) }
+
+// errWriting: a process still has the file open for writing.
+var errWriting = errors.New("still open for writing")
+
+// hashFile is statAndHash; with writers set, a file that some process still
+// has open for writing is errWriting (a scanner or copy that pauses longer
+// than the settle time).
+func hashFile(path string, writers bool) (state.Stat, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return state.Stat{}, err
@@ -134,6 +156,9 @@ func statAndHash(path string) (state.Stat, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		return state.Stat{}, fmt.Errorf("%s: not a regular file", path)
+	}
+	if writers && openForWriting(f) {
+		return state.Stat{}, fmt.Errorf("%s: %w", path, errWriting)
 	}
 	h := sha256.New()
 	buf := hashBufs.Get().(*[]byte)

@@ -104,7 +104,8 @@ type Daemon struct {
 
 	beats [4]atomic.Int64 // unix nanos of each loop's last turn: intake, submit, poll, move
 
-	troubles troubles
+	troubles  troubles
+	stateGone atomic.Bool // checkState has logged the state file gone
 }
 
 // Loop names, in the order of beats.

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"github.com/classifyd/classifyd/internal/sorter"
 	"os"
@@ -194,5 +195,22 @@ func TestSlowWriterHoldingFileOpen(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(got[0].Dest); string(b) != string(all) {
 		t.Errorf("filed content %q", b)
+	}
+}
+
+// TestStateFileDeletedWhileRunning: the state file deleted under the
+// running daemon is noticed and reported (Trouble, so /healthz is 503).
+func TestStateFileDeletedWhileRunning(t *testing.T) {
+	e := newEnv(t, "")
+	d, _, _ := runDaemon(t, e, nil)
+	if err := d.Trouble(); err != nil {
+		t.Fatalf("trouble before: %v", err)
+	}
+	if err := os.Remove(e.state); err != nil {
+		t.Fatal(err)
+	}
+	err := d.Trouble()
+	if !errors.Is(err, state.ErrGone) && (err == nil || !strings.Contains(err.Error(), "no longer exists")) {
+		t.Fatalf("Trouble after the state file was deleted = %v", err)
 	}
 }

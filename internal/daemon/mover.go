@@ -27,6 +27,7 @@ func (d *Daemon) moveLoop(ctx context.Context) error {
 	}
 	for {
 		d.beat(3)
+		d.checkState()
 		now := time.Now()
 		if !journalDue.IsZero() && !now.Before(journalDue) {
 			switch err := d.rejournal(); {

@@ -35,6 +35,7 @@ func (t *troubles) clear(key string) {
 // Trouble is nil while nothing is wrong, else an error that says what is
 // (/healthz answers 503 with it; systemd's watchdog is not affected).
 func (d *Daemon) Trouble() error {
+	d.checkState()
 	t := &d.troubles
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -56,4 +57,20 @@ func (d *Daemon) Trouble() error {
 // stateTrouble records a failed write of the state.
 func (d *Daemon) stateTrouble(what string, err error) {
 	d.troubles.set("state", fmt.Sprintf("cannot write the state file %s (%s): %v", d.st.Path(), what, err))
+}
+
+// checkState notices a state file deleted or replaced under the daemon
+// (called by the move loop's turns and by Trouble) and logs the change.
+func (d *Daemon) checkState() {
+	err := d.st.Check()
+	if err == nil {
+		if d.stateGone.CompareAndSwap(true, false) {
+			d.troubles.clear("state file")
+		}
+		return
+	}
+	d.troubles.set("state file", err.Error())
+	if d.stateGone.CompareAndSwap(false, true) {
+		d.log.Error("the state file is gone", "err", err)
+	}
 }

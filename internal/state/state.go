@@ -227,6 +227,7 @@ const (
 // Store is the bbolt state file. Safe for concurrent use.
 type Store struct {
 	db     *bolt.DB
+	ident  os.FileInfo // the file as opened, to notice it deleted or replaced
 	now    func() time.Time
 	trim   trimmer
 	hashes hashIndex
@@ -270,6 +271,7 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open state %s: %w", path, err)
 	}
 	s := &Store{db: db, now: time.Now, trim: trimmer{base: -1, budget: trimBudget}}
+	s.ident, _ = os.Stat(path)
 	if opts.ReadOnly {
 		return s, nil
 	}
@@ -320,6 +322,28 @@ func (s *Store) Close() error {
 	s.hashes.loaded = false
 	s.hashes.mu.Unlock()
 	return err
+}
+
+// ErrGone: the state file's path no longer leads to the file the store has
+// open (deleted, or replaced by another file): what is written now is lost
+// at the next start.
+var ErrGone = errors.New("state file deleted or replaced while open")
+
+// Check reports whether the path still leads to the open file.
+func (s *Store) Check() error {
+	if s.ident == nil {
+		return nil
+	}
+	fi, err := os.Stat(s.db.Path())
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("%w: %s no longer exists; stop classifyd and restore it from a backup, or restart to begin a new one (the history is lost, the filed files stay)", ErrGone, s.db.Path())
+	case err != nil:
+		return fmt.Errorf("state file %s: %w", s.db.Path(), err)
+	case !os.SameFile(fi, s.ident):
+		return fmt.Errorf("%w: %s is another file now; restart classifyd to use it (what was recorded since it was replaced is lost)", ErrGone, s.db.Path())
+	}
+	return nil
 }
 
 // Path is the file's path.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/classifyd/classifyd/internal/config"
 	"github.com/classifyd/classifyd/internal/daemon"
@@ -51,6 +52,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, dryRun bool, log *slog
 	if extra != nil {
 		extra(&o)
 	}
+	o.RetryBase, o.RetryMax = retryBase, retryMax
 	d, err := daemon.New(o)
 	if err != nil {
 		return nil, err
@@ -79,3 +81,7 @@ func printHelp(w io.Writer, text string, fs interface{ PrintDefaults() }) {
 	fmt.Fprintln(w, "\nFlags:")
 	fs.PrintDefaults()
 }
+
+// retryBase and retryMax are the daemon's back-off (zero: its defaults);
+// tests shrink them.
+var retryBase, retryMax time.Duration

@@ -5,7 +5,10 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/classifyd/classifyd/internal/admin"
+	"github.com/classifyd/classifyd/internal/metrics"
 	"github.com/classifyd/classifyd/internal/sorter"
+	dto "github.com/prometheus/client_model/go"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -213,4 +216,49 @@ func TestStateFileDeletedWhileRunning(t *testing.T) {
 	if !errors.Is(err, state.ErrGone) && (err == nil || !strings.Contains(err.Error(), "no longer exists")) {
 		t.Fatalf("Trouble after the state file was deleted = %v", err)
 	}
+}
+
+// TestStuckMoveIsReported: a file that cannot be moved into the output (its
+// type folder cannot be made) is reported while it waits: Trouble (so
+// /healthz is 503), the classifyd_files_stuck gauge and the status's stuck
+// list; once the output is usable it is filed and the trouble is over.
+func TestStuckMoveIsReported(t *testing.T) {
+	e := newEnv(t, "")
+	os.MkdirAll(e.out, 0o755)
+	blocker := filepath.Join(e.out, "fruit")
+	os.WriteFile(blocker, []byte("not a folder"), 0o644)
+	d, filed, _ := runDaemon(t, e, nil)
+	e.write("apple.txt", "apple banana orchard fruit harvest")
+	waitFor(t, "the failed move to be reported", 20*time.Second, func() bool { return d.Trouble() != nil })
+	if err := d.Trouble(); !strings.Contains(err.Error(), "1 files cannot be moved") {
+		t.Errorf("Trouble = %v", err)
+	}
+	if v := gauge(metrics.FilesStuck); v != 1 {
+		t.Errorf("classifyd_files_stuck = %v, want 1", v)
+	}
+	snap, err := admin.Snapshot(d.Store(), e.cfg, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Stuck) != 1 || !strings.Contains(snap.Stuck[0].Reason, "not a directory") {
+		t.Errorf("status stuck = %+v", snap.Stuck)
+	}
+	os.Remove(blocker)
+	select {
+	case <-filed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("not filed after the output was usable again")
+	}
+	if err := d.Trouble(); err != nil {
+		t.Errorf("Trouble after the move = %v", err)
+	}
+	if v := gauge(metrics.FilesStuck); v != 0 {
+		t.Errorf("classifyd_files_stuck = %v after the move", v)
+	}
+}
+
+func gauge(g interface{ Write(*dto.Metric) error }) float64 {
+	var m dto.Metric
+	g.Write(&m)
+	return m.GetGauge().GetValue()
 }

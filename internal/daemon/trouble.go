@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/classifyd/classifyd/internal/metrics"
 )
 
 // troubles are the conditions that make the daemon unhealthy while it keeps
@@ -13,8 +15,29 @@ import (
 // deleted under it, files that cannot be moved. Each has a key; the one who
 // set it clears it when the condition is over.
 type troubles struct {
-	mu sync.Mutex
-	m  map[string]string
+	mu        sync.Mutex
+	m         map[string]string
+	stuck     map[uint64]bool // records whose last move failed
+	lastStuck string          // the last move failure
+}
+
+// stuck records that a record's move failed (why) or, with why "", that it
+// moved or left; the gauge follows.
+func (t *troubles) setStuck(id uint64, why string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if why == "" {
+		if !t.stuck[id] {
+			return
+		}
+		delete(t.stuck, id)
+	} else {
+		if t.stuck == nil {
+			t.stuck = map[uint64]bool{}
+		}
+		t.stuck[id], t.lastStuck = true, why
+	}
+	metrics.FilesStuck.Set(float64(len(t.stuck)))
 }
 
 func (t *troubles) set(key, msg string) {
@@ -39,7 +62,7 @@ func (d *Daemon) Trouble() error {
 	t := &d.troubles
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if len(t.m) == 0 {
+	if len(t.m) == 0 && len(t.stuck) == 0 {
 		return nil
 	}
 	keys := make([]string, 0, len(t.m))
@@ -50,6 +73,9 @@ func (d *Daemon) Trouble() error {
 	msgs := make([]string, len(keys))
 	for i, k := range keys {
 		msgs[i] = t.m[k]
+	}
+	if n := len(t.stuck); n > 0 {
+		msgs = append(msgs, fmt.Sprintf("%d files cannot be moved into the output and stay in the inbox, retried (last: %s)", n, t.lastStuck))
 	}
 	return errors.New(strings.Join(msgs, "; "))
 }

@@ -191,6 +191,7 @@ func progress(w io.Writer, quiet bool, stop <-chan struct{}, get func() (done, s
 			return
 		case <-t.C:
 			done, seen := get()
+			seen = max(seen, done)
 			el := time.Since(start).Seconds()
 			rate := float64(done) / el
 			eta := "?"

@@ -104,6 +104,7 @@ type Daemon struct {
 
 	beats [4]atomic.Int64 // unix nanos of each loop's last turn: intake, submit, poll, move
 
+	started   time.Time // Run began: once ignores retry delays set before
 	troubles  troubles
 	stateGone atomic.Bool // checkState has logged the state file gone
 }
@@ -238,6 +239,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 		if err := d.Repair(ctx); err != nil {
 			return fmt.Errorf("repair state: %w", err)
 		}
+	}
+	d.started = time.Now()
+	// Files on their way since an earlier run count as seen by this one
+	// (progress: done never passes seen).
+	if counts, err := d.st.Counts(); err == nil {
+		d.seen.Add(int64(counts[state.Queued] + counts[state.Submitted] + counts[state.Classified] + counts[state.Moving]))
 	}
 	// The loops start now: none counts as stalled until it has had maxAge to turn.
 	for i := range d.beats {
@@ -421,3 +428,13 @@ func (d *Daemon) acquire(ctx context.Context) error {
 func (d *Daemon) release() { <-d.sem }
 
 func randFloat() float64 { return rand.Float64() }
+
+// waitFor reports whether a record delayed until notBefore (a retry's
+// back-off), last updated at updated, must still wait at now. A once run
+// does not wait out the delays an earlier run set.
+func (d *Daemon) waitFor(notBefore, updated, now time.Time) bool {
+	if !notBefore.After(now) {
+		return false
+	}
+	return !(d.o.Once && updated.Before(d.started))
+}

@@ -9,10 +9,12 @@ import (
 	"github.com/classifyd/classifyd/internal/metrics"
 	"github.com/classifyd/classifyd/internal/sorter"
 	dto "github.com/prometheus/client_model/go"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -261,4 +263,91 @@ func gauge(g interface{ Write(*dto.Metric) error }) float64 {
 	var m dto.Metric
 	g.Write(&m)
 	return m.GetGauge().GetValue()
+}
+
+// TestResumedOnceLeftovers: what an earlier run left is cleaned up by the
+// next once: a temporary file of a copy cut by a kill is removed; a file
+// whose move was delayed by the earlier run's back-off is filed at once;
+// progress counts the resumed files (done never passes seen); a job the
+// embedded engine forgot with the restart is re-queued without a warning.
+func TestResumedOnceLeftovers(t *testing.T) {
+	e := newEnv(t, "")
+	a := e.write("apple.txt", "apple banana orchard fruit harvest")
+	b := e.write("car.txt", "car engine wheels vehicle garage")
+	part := filepath.Join(e.out, "fruit", ".classifyd-1234.part")
+	os.MkdirAll(filepath.Dir(part), 0o755)
+	os.WriteFile(part, []byte("half a copy"), 0o644)
+	keep := filepath.Join(e.out, "fruit", "kept.part")
+	os.WriteFile(keep, []byte("not ours"), 0o644)
+
+	st, err := state.Open(e.state, state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa, _ := statAndHash(a)
+	sb, _ := statAndHash(b)
+	res, err := st.Enqueue([]state.Stat{sa, sb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ida, idb := res[0].File.ID, res[1].File.ID
+	past := time.Now().Add(-time.Hour)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(st.Submit(state.Job{ID: "old-a", FileIDs: []uint64{ida}, Submitted: past, NextPoll: past}, []string{"ra"}))
+	must(st.Finish("old-a", []state.Outcome{{FileID: ida, Kind: state.KindType, Type: "fruit", Confidence: 0.9}}))
+	must(st.BeginMove([]state.Move{{FileID: ida, Dest: ""}}))
+	must(st.AbortMove([]uint64{ida}, "move failed: no space left on device", time.Now().Add(time.Hour)))
+	must(st.Submit(state.Job{ID: "old-b", FileIDs: []uint64{idb}, Submitted: past, NextPoll: past}, []string{"rb"}))
+	st.Close()
+
+	var logs syncBuf
+	counters := &Counters{}
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	defer cancel()
+	start := time.Now()
+	got, err := e.run(ctx, e.localBackend(ctx), func(o *Options) {
+		o.RetryBase, o.RetryMax = time.Hour, time.Hour // an earlier run's delays are long
+		o.Counters = counters
+		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	if err != nil || ctx.Err() != nil {
+		t.Fatalf("once: %v (after %v)", err, time.Since(start))
+	}
+	if len(got) != 2 {
+		t.Errorf("filed %d files, want 2: %+v", len(got), got)
+	}
+	if _, err := os.Stat(part); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("temporary file of a cut copy left: %v", err)
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("a file that is not ours was removed: %v", err)
+	}
+	if done, seen := counters.Progress(); done > seen || done != 2 {
+		t.Errorf("progress %d/%d", done, seen)
+	}
+	if strings.Contains(logs.String(), "level=WARN msg=\"job unknown") {
+		t.Errorf("a restart with the embedded engine warned:\n%s", logs.String())
+	}
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -47,7 +47,7 @@ func (d *Daemon) moveLoop(ctx context.Context) error {
 			if _, parked := d.parked.Load(f.ID); parked {
 				return nil
 			}
-			if f.NotBefore.After(now) {
+			if d.waitFor(f.NotBefore, f.Updated, now) {
 				if retryAt.IsZero() || f.NotBefore.Before(retryAt) {
 					retryAt = f.NotBefore
 				}

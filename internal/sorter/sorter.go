@@ -232,6 +232,46 @@ func Move(src, dst string, overwrite bool) error {
 	return nil
 }
 
+// tempPattern names the temporary file of a copy across filesystems.
+const tempPattern = ".classifyd-*.part"
+
+// Folders lists the folders files are moved into: every type folder and the
+// unmatched, review, failed and duplicates folders.
+func (s *Sorter) Folders() []string {
+	out := []string{s.Dir(KindUnmatched, ""), s.Dir(KindReview, ""), s.Dir(KindFailed, ""), s.Dir(KindDuplicate, "")}
+	for typ := range s.o.TypeFolder {
+		out = append(out, s.Dir(KindType, typ))
+	}
+	return out
+}
+
+// RemoveTemps removes the temporary files of copies cut short (a kill
+// during a move across filesystems) from the folders files are moved into.
+// Call it while no move runs. It returns the paths removed.
+func (s *Sorter) RemoveTemps() ([]string, error) {
+	var removed []string
+	var errs []error
+	seen := map[string]bool{}
+	for _, dir := range s.Folders() {
+		if seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		m, _ := filepath.Glob(filepath.Join(dir, tempPattern))
+		for _, p := range m {
+			if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
+				continue
+			}
+			if err := os.Remove(p); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			removed = append(removed, p)
+		}
+	}
+	return removed, errors.Join(errs...)
+}
+
 func rename(src, dst string, overwrite bool) error {
 	if overwrite {
 		return os.Rename(src, dst)
@@ -264,7 +304,7 @@ func copyAcross(src, dst string, overwrite bool) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".classifyd-*.part")
+	tmp, err := os.CreateTemp(filepath.Dir(dst), tempPattern)
 	if err != nil {
 		return err
 	}

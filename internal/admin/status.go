@@ -52,14 +52,14 @@ type Status struct {
 	Queued   int `json:"queued"`
 	InFlight int `json:"in_flight"`
 
-	Jobs       []Job      `json:"jobs"`
-	Failures   []Failure  `json:"failures"`
+	Jobs     []Job     `json:"jobs"`
+	Failures []Failure `json:"failures"`
 	// Stuck are classified files whose move into the output failed (a full
 	// or unwritable output, a source that cannot be removed): they stay in
 	// the inbox and are retried. Reason is the last move error.
 	Stuck []Failure `json:"stuck"`
 	// Trouble is why /healthz fails while the loops turn (running only).
-	Trouble string `json:"trouble,omitempty"`
+	Trouble    string     `json:"trouble,omitempty"`
 	Throughput Throughput `json:"throughput"`
 
 	// Run counts this run of the daemon (running only).

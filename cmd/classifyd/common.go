@@ -54,6 +54,7 @@ func (p *pipelineFlags) load() (*config.Config, error) {
 	}
 	if p.backend != "" {
 		cfg.Backend.Kind = p.backend
+		cfg.SetByFlag("backend.kind", "--backend")
 	}
 	if err := cfg.SetPaths(p.inbox, p.out, p.state); err != nil {
 		return nil, err

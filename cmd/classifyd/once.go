@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"time"
@@ -70,7 +71,7 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	var mu sync.Mutex
 	counts := map[string]int{}
-	var failures []sorter.Entry
+	var failures, left []sorter.Entry
 	counters := &daemon.Counters{}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -82,6 +83,10 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		o.Report = func(e sorter.Entry) {
 			mu.Lock()
 			defer mu.Unlock()
+			if e.Folder == daemon.LeftInInbox {
+				left = append(left, e)
+				return
+			}
 			counts[e.Folder]++
 			if e.Folder == "failed" {
 				failures = append(failures, e)
@@ -127,11 +132,23 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "failures:\n")
 		for i, f := range failures {
 			if i == 50 {
-				fmt.Fprintf(stdout, "  ... and %d more (see the .error.txt files in the failed folder)\n", len(failures)-50)
+				fmt.Fprintf(stdout, "  ... and %d more (see the .error.txt files in %s)\n", len(failures)-50, filepath.Dir(f.Dest))
 				break
 			}
 			fmt.Fprintf(stdout, "  %s: %s\n", f.Source, f.Reason)
 		}
+	}
+	if len(left) > 0 {
+		fmt.Fprintf(stdout, "%d files left in the inbox: classified, but they could not be moved into the output (run again once the cause is fixed; \"classifyd status\" lists them):\n", len(left))
+		for i, f := range left {
+			if i == 50 {
+				fmt.Fprintf(stdout, "  ... and %d more\n", len(left)-50)
+				break
+			}
+			fmt.Fprintf(stdout, "  %s: %s\n", f.Source, f.Reason)
+		}
+	}
+	if len(failures) > 0 || len(left) > 0 {
 		return errExit{1}
 	}
 	return nil
@@ -174,6 +191,7 @@ func progress(w io.Writer, quiet bool, stop <-chan struct{}, get func() (done, s
 			return
 		case <-t.C:
 			done, seen := get()
+			seen = max(seen, done)
 			el := time.Since(start).Seconds()
 			rate := float64(done) / el
 			eta := "?"

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/classifyd/classifyd/internal/config"
 	"github.com/classifyd/classifyd/internal/daemon"
@@ -50,6 +51,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, dryRun bool, log *slog
 	if extra != nil {
 		extra(&o)
 	}
+	o.RetryBase, o.RetryMax = retryBase, retryMax
 	d, err := daemon.New(o)
 	if err != nil {
 		return nil, err
@@ -71,3 +73,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, dryRun bool, log *slog
 	}
 	return d, nil
 }
+
+// retryBase and retryMax are the daemon's back-off (zero: its defaults);
+// tests shrink them.
+var retryBase, retryMax time.Duration

@@ -32,7 +32,7 @@ answers the watchdog only while its loops keep turning, so a stuck daemon is
 restarted. See systemd/classifyd.service.
 
 --admin ADDR serves, on that address:
-  /metrics   Prometheus metrics        /healthz  200 while every loop turns
+  /metrics   Prometheus metrics        /healthz  200 while every loop turns and nothing is stuck
   /readyz    200 once ready            /status   what "classifyd status" shows, as JSON
   POST /retry  what "classifyd retry --admin" asks for
 

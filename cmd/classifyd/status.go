@@ -87,6 +87,9 @@ func printStatus(w io.Writer, s *admin.Status) {
 	default:
 		fmt.Fprintf(w, "classifyd is running, up %s\n", ago(now.Sub(s.Started)))
 	}
+	if s.Trouble != "" {
+		fmt.Fprintf(w, "UNHEALTHY: %s\n", s.Trouble)
+	}
 	fmt.Fprintf(w, "  inbox   %s\n  output  %s\n  state   %s\n  backend %s\n\n", s.Inbox, s.Output, s.State, s.Backend)
 
 	fmt.Fprintf(w, "files by state:\n")
@@ -123,6 +126,12 @@ func printStatus(w io.Writer, s *admin.Status) {
 	}
 	if len(s.Failures) > 0 {
 		fmt.Fprintf(w, "  (each is in %s beside a NAME.error.txt note; \"classifyd retry\" sends them through again)\n", filepath.Dir(s.Failures[0].Dest))
+	}
+	if len(s.Stuck) > 0 {
+		fmt.Fprintf(w, "\nstuck in the inbox (classified, the move into the output failed; retried):\n")
+		for _, f := range s.Stuck {
+			fmt.Fprintf(w, "  %s  %s  (%d tries)\n      %s\n", f.Time.Local().Format("2006-01-02 15:04:05"), f.Path, f.Attempts, oneLine(f.Reason, 200))
+		}
 	}
 	if s.Watcher != nil {
 		fmt.Fprintf(w, "\nwatcher: %d events, %d rescans, %d overflows, %d errors, %d files pending\n",

@@ -131,6 +131,9 @@ func (s *Server) Health() error {
 	if st := d.Stalled(s.o.StallAge); len(st) > 0 {
 		return fmt.Errorf("stalled loops: %s", strings.Join(st, ", "))
 	}
+	if t, ok := d.(interface{ Trouble() error }); ok {
+		return t.Trouble()
+	}
 	return nil
 }
 
@@ -165,6 +168,11 @@ func (s *Server) Status() (*Status, error) {
 	st.Running, st.Started = true, s.started.UTC()
 	st.Ready = s.ready.Load()
 	st.Stalled = d.Stalled(s.o.StallAge)
+	if t, ok := d.(interface{ Trouble() error }); ok {
+		if err := t.Trouble(); err != nil {
+			st.Trouble = err.Error()
+		}
+	}
 	done, seen := d.Progress()
 	st.Run = &RunCounts{Seen: seen, Done: done, Failed: d.Failed()}
 	if st.Ready { // the watcher exists once the daemon is ready

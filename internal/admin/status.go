@@ -52,8 +52,14 @@ type Status struct {
 	Queued   int `json:"queued"`
 	InFlight int `json:"in_flight"`
 
-	Jobs       []Job      `json:"jobs"`
-	Failures   []Failure  `json:"failures"`
+	Jobs     []Job     `json:"jobs"`
+	Failures []Failure `json:"failures"`
+	// Stuck are classified files whose move into the output failed (a full
+	// or unwritable output, a source that cannot be removed): they stay in
+	// the inbox and are retried. Reason is the last move error.
+	Stuck []Failure `json:"stuck"`
+	// Trouble is why /healthz fails while the loops turn (running only).
+	Trouble    string     `json:"trouble,omitempty"`
 	Throughput Throughput `json:"throughput"`
 
 	// Run counts this run of the daemon (running only).
@@ -115,7 +121,7 @@ var MaxFailures = 10
 // Snapshot reads the state and the journal of cfg into a Status.
 func Snapshot(st *state.Store, cfg *config.Config, now time.Time) (*Status, error) {
 	s := &Status{Time: now.UTC(), Inbox: cfg.Inbox, Output: cfg.Output, State: st.Path(), Backend: cfg.Backend.Kind,
-		Counts: map[string]int{}, Jobs: []Job{}, Failures: []Failure{}}
+		Counts: map[string]int{}, Jobs: []Job{}, Failures: []Failure{}, Stuck: []Failure{}}
 	counts, err := st.Counts()
 	if err != nil {
 		return nil, fmt.Errorf("status: %w", err)
@@ -147,6 +153,15 @@ func Snapshot(st *state.Store, cfg *config.Config, now time.Time) (*Status, erro
 	}
 	for i := len(ring) - 1; i >= 0; i-- { // newest first
 		s.Failures = append(s.Failures, ring[i])
+	}
+	err = st.Each(state.Classified, 0, func(f state.File) error {
+		if f.MoveTries > 0 && len(s.Stuck) < MaxFailures {
+			s.Stuck = append(s.Stuck, Failure{ID: f.ID, Path: f.Path, Reason: f.Reason, Attempts: f.MoveTries, Time: f.Updated.UTC()})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("status: %w", err)
 	}
 	tp, err := JournalThroughput(filepath.Join(cfg.Output, sorter.JournalName), now)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -44,6 +44,9 @@ type Config struct {
 	Path string `yaml:"-"`
 	// lines maps a field path (rules[2].type) to its line in the file.
 	lines map[string]int
+	// flags maps a field path to the command-line flag that set it, so an
+	// error names the flag, not the file.
+	flags map[string]string
 }
 
 // Backend selects and configures the classify service.
@@ -291,6 +294,9 @@ func (c *Config) line(path string) int {
 
 // errorf formats a validation error for the field path.
 func (c *Config) errorf(path, format string, args ...any) error {
+	if f, ok := c.flags[path]; ok {
+		return fmt.Errorf("flag %s: %s", f, fmt.Sprintf(format, args...))
+	}
 	where := c.Path
 	if where == "" {
 		where = "config"
@@ -327,12 +333,13 @@ func (c *Config) resolve(baseDir string) error {
 // the working directory) and validates again.
 func (c *Config) SetPaths(inbox, output, state string) error {
 	for _, s := range []struct {
-		v   string
-		dst *string
-	}{{inbox, &c.Inbox}, {output, &c.Output}, {state, &c.State}} {
+		v, path, flag string
+		dst           *string
+	}{{inbox, "inbox", "--inbox", &c.Inbox}, {output, "output", "--out", &c.Output}, {state, "state", "--state", &c.State}} {
 		if s.v == "" {
 			continue
 		}
+		c.SetByFlag(s.path, s.flag)
 		a, err := filepath.Abs(s.v)
 		if err != nil {
 			return err
@@ -379,4 +386,13 @@ func (r Rule) FolderOf() string {
 		return r.Folder
 	}
 	return r.Type
+}
+
+// SetByFlag records that the field at path was set by a command-line flag:
+// its errors name the flag.
+func (c *Config) SetByFlag(path, flag string) {
+	if c.flags == nil {
+		c.flags = map[string]string{}
+	}
+	c.flags[path] = flag
 }

@@ -103,6 +103,10 @@ type Daemon struct {
 	doneEarly sync.Map // job ids the backend finished before Submit recorded them
 
 	beats [4]atomic.Int64 // unix nanos of each loop's last turn: intake, submit, poll, move
+
+	started   time.Time // Run began: once ignores retry delays set before
+	troubles  troubles
+	stateGone atomic.Bool // checkState has logged the state file gone
 }
 
 // Loop names, in the order of beats.
@@ -185,6 +189,9 @@ func New(o Options) (*Daemon, error) {
 	if err := os.MkdirAll(c.Output, 0o777); err != nil { // the umask decides, as for the type folders
 		return nil, fmt.Errorf("create output: %w", err)
 	}
+	if _, same, err := watch.Inside(c.Output, c.Inbox); err == nil && same {
+		return nil, fmt.Errorf("output %s is the inbox %s (through a symlink or a bind mount): every filed file would be picked up again; choose an output folder outside the inbox", c.Output, c.Inbox)
+	}
 	if !o.DryRun {
 		j, err := sorter.OpenJournal(filepath.Join(c.Output, sorter.JournalName))
 		if err != nil {
@@ -232,6 +239,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 		if err := d.Repair(ctx); err != nil {
 			return fmt.Errorf("repair state: %w", err)
 		}
+	}
+	d.started = time.Now()
+	// Files on their way since an earlier run count as seen by this one
+	// (progress: done never passes seen).
+	if counts, err := d.st.Counts(); err == nil {
+		d.seen.Add(int64(counts[state.Queued] + counts[state.Submitted] + counts[state.Classified] + counts[state.Moving]))
 	}
 	// The loops start now: none counts as stalled until it has had maxAge to turn.
 	for i := range d.beats {
@@ -300,10 +313,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 func (d *Daemon) newWatcher() (*watch.Watcher, error) {
 	c := d.cfg
-	var exclude []string
-	if c.OutputInsideInbox() {
-		exclude = append(exclude, c.Output)
-	}
+	// The output is excluded by path and by identity: reached through a
+	// symlink or a bind mount it lies in the inbox under another name.
+	exclude := []string{c.Output}
 	ignore := c.Watch.Ignore
 	if ignore == nil {
 		ignore = []string{}
@@ -318,10 +330,9 @@ func (d *Daemon) newWatcher() (*watch.Watcher, error) {
 // walk streams the backlog (once mode): the inbox and the named paths.
 func (d *Daemon) walk(ctx context.Context, out chan<- watch.Event) error {
 	c := d.cfg
-	var exclude []string
-	if c.OutputInsideInbox() {
-		exclude = append(exclude, c.Output)
-	}
+	// The output is excluded by path and by identity: reached through a
+	// symlink or a bind mount it lies in the inbox under another name.
+	exclude := []string{c.Output}
 	ignore := c.Watch.Ignore
 	if ignore == nil {
 		ignore = []string{}
@@ -417,3 +428,13 @@ func (d *Daemon) acquire(ctx context.Context) error {
 func (d *Daemon) release() { <-d.sem }
 
 func randFloat() float64 { return rand.Float64() }
+
+// waitFor reports whether a record delayed until notBefore (a retry's
+// back-off), last updated at updated, must still wait at now. A once run
+// does not wait out the delays an earlier run set.
+func (d *Daemon) waitFor(notBefore, updated, now time.Time) bool {
+	if !notBefore.After(now) {
+		return false
+	}
+	return !(d.o.Once && updated.Before(d.started))
+}

@@ -28,15 +28,40 @@ func (d *Daemon) intake(ctx context.Context, events <-chan watch.Event) error {
 		defer close(hashed)
 		hg, hctx := errgroup.WithContext(gctx)
 		hg.SetLimit(d.o.HashWorkers)
-		for ev := range events {
+		for {
+			var ev watch.Event
+			select {
+			case e, ok := <-events:
+				if !ok {
+					return hg.Wait()
+				}
+				ev = e
+			case <-gctx.Done():
+				// The recorder stopped: stop reading events, so that its
+				// error reaches Run (and the process) at once.
+				return hg.Wait()
+			}
 			if d.o.DryRun {
 				if _, dup := d.dryPaths.LoadOrStore(ev.Path, true); dup {
 					continue
 				}
 			}
-			ev := ev
 			hg.Go(func() error {
-				st, err := statAndHash(ev.Path)
+				st, err := hashFile(ev.Path, true)
+				for errors.Is(err, errWriting) {
+					if d.watcher != nil {
+						// Settle again; emitted again once still.
+						d.log.Debug("file still open for writing; waiting", "path", ev.Path)
+						d.watcher.Recheck(ev.Path)
+						return nil
+					}
+					select { // once: wait for the writer here
+					case <-hctx.Done():
+						return nil
+					case <-time.After(d.cfg.Watch.Settle):
+					}
+					st, err = hashFile(ev.Path, true)
+				}
 				if err != nil {
 					if errors.Is(err, os.ErrNotExist) {
 						return nil // gone before we read it
@@ -57,7 +82,6 @@ func (d *Daemon) intake(ctx context.Context, events <-chan watch.Event) error {
 				}
 			})
 		}
-		return hg.Wait()
 	})
 	g.Go(func() error {
 		var chunk []state.Stat
@@ -65,7 +89,7 @@ func (d *Daemon) intake(ctx context.Context, events <-chan watch.Event) error {
 			if len(chunk) == 0 {
 				return nil
 			}
-			err := d.enqueue(gctx, chunk)
+			err := d.enqueueRetry(gctx, chunk)
 			chunk = chunk[:0]
 			return err
 		}
@@ -112,7 +136,15 @@ func (d *Daemon) intake(ctx context.Context, events <-chan watch.Event) error {
 // hashBufs are the read buffers of statAndHash, reused across files.
 var hashBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
-func statAndHash(path string) (state.Stat, error) {
+func statAndHash(path string) (state.Stat, error) { return hashFile(path, false) }
+
+// errWriting: a process still has the file open for writing.
+var errWriting = errors.New("still open for writing")
+
+// hashFile is statAndHash; with writers set, a file that some process still
+// has open for writing is errWriting (a scanner or copy that pauses longer
+// than the settle time).
+func hashFile(path string, writers bool) (state.Stat, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return state.Stat{}, err
@@ -125,6 +157,9 @@ func statAndHash(path string) (state.Stat, error) {
 	if !fi.Mode().IsRegular() {
 		return state.Stat{}, fmt.Errorf("%s: not a regular file", path)
 	}
+	if writers && openForWriting(f) {
+		return state.Stat{}, fmt.Errorf("%s: %w", path, errWriting)
+	}
 	h := sha256.New()
 	buf := hashBufs.Get().(*[]byte)
 	defer hashBufs.Put(buf)
@@ -133,6 +168,41 @@ func statAndHash(path string) (state.Stat, error) {
 		return state.Stat{}, fmt.Errorf("hash %s: %w", path, err)
 	}
 	return state.Stat{Path: path, Size: fi.Size(), ModTime: fi.ModTime(), SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// enqueueRetry records a chunk; a state file that cannot be written (a full
+// disk) is logged and reported by Trouble at once, and the chunk is tried
+// again with back-off until it is recorded (new files wait in the inbox
+// meanwhile). A damaged state file stops the daemon.
+func (d *Daemon) enqueueRetry(ctx context.Context, chunk []state.Stat) error {
+	for try := 1; ; try++ {
+		err := d.enqueue(ctx, chunk)
+		if err == nil {
+			if try > 1 {
+				d.troubles.clear("state")
+				d.log.Info("the state file can be written again", "files", len(chunk))
+			}
+			return nil
+		}
+		if errors.Is(err, state.ErrDamaged) || ctx.Err() != nil {
+			return err
+		}
+		wait := d.backoff(try)
+		d.stateTrouble("recording new files", err)
+		d.log.Error("cannot record new files in the state file; they stay in the inbox, trying again", "files", len(chunk), "in", wait.Round(time.Millisecond), "err", err)
+		t := time.NewTimer(wait)
+		for waiting := true; waiting; {
+			d.beat(0)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil
+			case <-t.C:
+				waiting = false
+			case <-time.After(maxIdle / 2):
+			}
+		}
+	}
 }
 
 // enqueue records a chunk and files duplicates without classifying them.

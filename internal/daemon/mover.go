@@ -27,6 +27,7 @@ func (d *Daemon) moveLoop(ctx context.Context) error {
 	}
 	for {
 		d.beat(3)
+		d.checkState()
 		now := time.Now()
 		if !journalDue.IsZero() && !now.Before(journalDue) {
 			switch err := d.rejournal(); {
@@ -46,7 +47,7 @@ func (d *Daemon) moveLoop(ctx context.Context) error {
 			if _, parked := d.parked.Load(f.ID); parked {
 				return nil
 			}
-			if f.NotBefore.After(now) {
+			if d.waitFor(f.NotBefore, f.Updated, now) {
 				if retryAt.IsZero() || f.NotBefore.Before(retryAt) {
 					retryAt = f.NotBefore
 				}
@@ -102,6 +103,7 @@ func (d *Daemon) moveRound(ctx context.Context, files []state.File) error {
 		switch {
 		case errors.Is(err, os.ErrNotExist):
 			d.log.Info("file left the inbox before it was filed", "path", f.Path)
+			d.troubles.setStuck(f.ID, "")
 			if err := d.st.Remove(f.ID); err != nil {
 				return err
 			}
@@ -182,10 +184,16 @@ func (d *Daemon) moveRound(ctx context.Context, files []state.File) error {
 		err := sorter.Move(f.Path, f.Dest, d.cfg.OnConflict == "overwrite")
 		if err != nil {
 			d.log.Warn("move failed, file stays in the inbox", "path", f.Path, "dest", f.Dest, "err", err)
+			d.troubles.setStuck(f.ID, f.Path+": "+err.Error())
 			if err := d.st.AbortMove([]uint64{f.ID}, "move failed: "+err.Error(), time.Now().Add(d.backoff(f.MoveTries+1))); err != nil {
 				return err
 			}
 			f.MoveTries++
+			if errors.Is(err, sorter.ErrSourceStuck) && d.o.Once {
+				// Trying again changes nothing until a person changes the
+				// folder: fail it now, with the reason.
+				f.MoveTries = max(f.MoveTries, d.o.MoveTries)
+			}
 			d.maybePark(f, err)
 			continue
 		}
@@ -214,6 +222,7 @@ func (d *Daemon) moveRound(ctx context.Context, files []state.File) error {
 		}
 	}
 	for i, f := range okFiles {
+		d.troubles.setStuck(f.ID, "")
 		d.forgetPath(f.Path)
 		d.report(f, entries[i].Folder)
 	}
@@ -230,6 +239,7 @@ var errJournal = errors.New("journal not written")
 // retryMove puts a classified file back with a delay (it is still classified).
 func (d *Daemon) retryMove(f state.File, cause error) error {
 	d.log.Warn("cannot file yet, will retry", "path", f.Path, "err", cause)
+	d.troubles.setStuck(f.ID, f.Path+": "+cause.Error())
 	if err := d.st.BeginMove([]state.Move{{FileID: f.ID, Dest: ""}}); err != nil {
 		return err
 	}
@@ -241,6 +251,10 @@ func (d *Daemon) retryMove(f state.File, cause error) error {
 	return nil
 }
 
+// LeftInInbox is the Folder of a reported entry that once gave up on: the
+// file was classified but could not be moved, and stays in the inbox.
+const LeftInInbox = "left in the inbox"
+
 // maybePark gives up on a file in once mode after MoveTries failed moves: it
 // stays in the inbox, classified, for the next run.
 func (d *Daemon) maybePark(f state.File, cause error) {
@@ -248,8 +262,8 @@ func (d *Daemon) maybePark(f state.File, cause error) {
 		d.parked.Store(f.ID, cause.Error())
 		d.failedN.Add(1)
 		if d.o.Report != nil {
-			d.o.Report(sorter.Entry{Time: time.Now(), ID: f.ID, Source: f.Path, Folder: "failed",
-				Reason: "left in the inbox: " + cause.Error()})
+			d.o.Report(sorter.Entry{Time: time.Now(), ID: f.ID, Source: f.Path, Folder: LeftInInbox,
+				Reason: cause.Error()})
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/config"
 	"github.com/classifyd/classifyd/internal/metrics"
 	"github.com/classifyd/classifyd/internal/state"
 	"golang.org/x/sync/errgroup"
@@ -78,7 +79,12 @@ func (d *Daemon) pollJob(ctx context.Context, j state.Job) error {
 		if errors.Is(err, api.ErrNotFound) {
 			// The backend forgot the job (the in-process engine after a
 			// restart): the files were never filed, so they go round again.
-			d.log.Warn("job unknown to the backend, files re-queued", "job", j.ID, "files", len(j.FileIDs))
+			if d.cfg.Backend.Kind == config.BackendLocal && j.Submitted.Before(d.started) {
+				// Expected: the embedded engine keeps no jobs across a restart.
+				d.log.Info("job of the previous run re-queued (the embedded engine keeps no jobs across restarts)", "job", j.ID, "files", len(j.FileIDs))
+			} else {
+				d.log.Warn("job unknown to the backend, files re-queued", "job", j.ID, "files", len(j.FileIDs))
+			}
 			metrics.JobsFailed.Inc()
 			return d.finish(j, nil, "job lost by the backend", true)
 		}

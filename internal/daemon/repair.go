@@ -20,10 +20,21 @@ import (
 //     was not removed yet): the destination has the recorded content →
 //     remove the source, filed; otherwise → classified, to be planned again;
 //   - moving, neither present: the file is gone; the record is removed;
-//   - terminal records whose journal line may be missing get it, exactly once.
+//   - terminal records whose journal line may be missing get it, exactly once;
+//   - temporary files of copies across filesystems (.classifyd-*.part) in
+//     the output's folders are removed.
 //
 // Submitted jobs need no repair: the poller polls them again.
 func (d *Daemon) Repair(ctx context.Context) error {
+	// Temporary files of copies across filesystems cut by a kill: no move
+	// runs yet, so every one of them is a leftover.
+	removed, err := d.sorter.RemoveTemps()
+	if len(removed) > 0 {
+		d.log.Info("removed temporary files of moves cut short", "files", len(removed))
+	}
+	if err != nil {
+		d.log.Warn("cannot remove temporary files of moves cut short", "err", err)
+	}
 	moving, err := d.st.List(state.Moving, 0)
 	if err != nil {
 		return err

@@ -43,7 +43,7 @@ func (d *Daemon) submitLoop(ctx context.Context) error {
 				if inflight[f.ID] {
 					return nil
 				}
-				if f.NotBefore.After(now) {
+				if d.waitFor(f.NotBefore, f.Updated, now) {
 					if retryAt.IsZero() || f.NotBefore.Before(retryAt) {
 						retryAt = f.NotBefore
 					}

@@ -58,6 +58,14 @@ func (e *Extractor) pdfEngine() (*pdfEngine, error) {
 	}
 	e.pdfStarts++
 	e.pdf, e.pdfErr = startPDFium(e.cfg)
+	if e.pdfErr != nil && e.cfg.CacheDir != "" {
+		// A cache folder that cannot be written (a full or small disk, a
+		// read-only one) must not fail every PDF: compile without it.
+		e.log.Warn("PDFium compilation cache cannot be used; compiling without it (each start is slower)", "cache", e.cfg.CacheDir, "err", e.pdfErr)
+		nc := e.cfg
+		nc.CacheDir = ""
+		e.pdf, e.pdfErr = startPDFium(nc)
+	}
 	if e.pdfErr != nil {
 		e.log.Error("PDFium did not start", "err", e.pdfErr)
 	} else {

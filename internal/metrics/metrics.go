@@ -24,6 +24,8 @@ var (
 		Name: "classifyd_files_filed_total", Help: "Files moved into a folder, by folder kind and type."}, []string{"folder", "type"})
 	FilesFailed = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "classifyd_files_failed_total", Help: "Files moved to the failed folder."})
+	FilesStuck = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "classifyd_files_stuck", Help: "Files classified but not movable into their folder (a full or unwritable output, a source that cannot be removed), retried with back-off."})
 	Duplicates = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "classifyd_duplicates_total", Help: "Files recognised as duplicate content of a filed file."})
 	JobsSubmitted = prometheus.NewCounter(prometheus.CounterOpts{
@@ -57,6 +59,6 @@ var (
 
 func init() {
 	Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	Registry.MustRegister(FilesSeen, FilesQueued, FilesInFlight, FilesFiled, FilesFailed, Duplicates,
+	Registry.MustRegister(FilesSeen, FilesQueued, FilesInFlight, FilesFiled, FilesFailed, FilesStuck, Duplicates,
 		JobsSubmitted, JobsFailed, APIRequests, APIRetries, PollLatency, Confidence, ExtractSeconds, Rescans)
 }

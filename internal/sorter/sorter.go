@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 )
@@ -32,6 +33,13 @@ const (
 
 // ErrExists is returned when the destination exists and the policy is skip.
 var ErrExists = errors.New("destination exists")
+
+// ErrSourceStuck is returned by Move when the source cannot be removed from
+// its folder (a sticky-bit folder holding another user's file, a folder the
+// daemon may not write, a read-only filesystem). Nothing is left in the
+// output: the file stays where it is, and moving it again fails the same
+// way until a person changes the folder's permissions.
+var ErrSourceStuck = errors.New("the file cannot be removed from its folder")
 
 // Options configure a Sorter.
 type Options struct {
@@ -102,15 +110,23 @@ func (s *Sorter) Plan(src, dir string, taken func(string) bool) (string, error) 
 	if s.o.OnConflict == Overwrite {
 		return dst, nil
 	}
-	free := func(p string) bool {
+	// A name is free when nothing is there; any other answer of Lstat
+	// (permission denied, name too long) is an error, not a taken name.
+	free := func(p string) (bool, error) {
 		if taken != nil && taken(p) {
-			return false
+			return false, nil
 		}
 		_, err := os.Lstat(p)
-		return errors.Is(err, os.ErrNotExist)
+		switch {
+		case err == nil:
+			return false, nil
+		case errors.Is(err, os.ErrNotExist):
+			return true, nil
+		}
+		return false, err
 	}
-	if free(dst) {
-		return dst, nil
+	if ok, err := free(dst); ok || err != nil {
+		return dst, err
 	}
 	if s.o.OnConflict == Skip {
 		return "", fmt.Errorf("%s: %w", dst, ErrExists)
@@ -121,12 +137,33 @@ func (s *Sorter) Plan(src, dir string, taken func(string) bool) (string, error) 
 		stem, ext = base, ""
 	}
 	for i := 1; i < 1_000_000; i++ {
-		p := filepath.Join(dir, fmt.Sprintf("%s (%d)%s", stem, i, ext))
-		if free(p) {
-			return p, nil
+		suffix := fmt.Sprintf(" (%d)%s", i, ext)
+		p := filepath.Join(dir, fitStem(stem, maxName-len(suffix))+suffix)
+		if ok, err := free(p); ok || err != nil {
+			return p, err
 		}
 	}
 	return "", fmt.Errorf("no free name for %s in %s", base, dir)
+}
+
+// maxName is the longest file name, in bytes, of Linux filesystems.
+const maxName = 255
+
+// fitStem shortens stem to at most n bytes, not cutting a UTF-8 character
+// in two (a name that is not UTF-8 is cut at n).
+func fitStem(stem string, n int) string {
+	if len(stem) <= n {
+		return stem
+	}
+	if n <= 0 {
+		return ""
+	}
+	for i := n; i > n-utf8.UTFMax && i > 0; i-- {
+		if utf8.RuneStart(stem[i]) {
+			return stem[:i]
+		}
+	}
+	return stem[:n]
 }
 
 // SafeName keeps a file's base name usable as a name: NUL and slashes never
@@ -166,7 +203,14 @@ func within(path, dir string) bool {
 // fsyncs, renames into place and then removes src. Folders are created as
 // needed, with the modes the umask leaves (UMask=0007 in the unit: the group
 // may move files between type folders).
+//
+// A source that cannot be removed is ErrSourceStuck before anything is
+// copied (and, should the removal still fail after the copy, the copy is
+// taken back): a move never leaves the file in two places.
 func Move(src, dst string, overwrite bool) error {
+	if err := removable(src); err != nil {
+		return fmt.Errorf("move %s: %w", src, err)
+	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o777); err != nil {
 		return fmt.Errorf("move %s: %w", src, err)
 	}
@@ -181,9 +225,53 @@ func Move(src, dst string, overwrite bool) error {
 		return fmt.Errorf("move %s across filesystems: %w", src, err)
 	}
 	if err := os.Remove(src); err != nil {
-		return fmt.Errorf("move %s: copied, but removing the source: %w", src, err)
+		if rerr := os.Remove(dst); rerr != nil {
+			return fmt.Errorf("move %s: copied, but removing the source: %w; removing the copy %s: %w", src, err, dst, rerr)
+		}
+		syncDir(filepath.Dir(dst))
+		return fmt.Errorf("move %s: %w: %w (the copy was removed again)", src, ErrSourceStuck, err)
 	}
 	return nil
+}
+
+// tempPattern names the temporary file of a copy across filesystems.
+const tempPattern = ".classifyd-*.part"
+
+// Folders lists the folders files are moved into: every type folder and the
+// unmatched, review, failed and duplicates folders.
+func (s *Sorter) Folders() []string {
+	out := []string{s.Dir(KindUnmatched, ""), s.Dir(KindReview, ""), s.Dir(KindFailed, ""), s.Dir(KindDuplicate, "")}
+	for typ := range s.o.TypeFolder {
+		out = append(out, s.Dir(KindType, typ))
+	}
+	return out
+}
+
+// RemoveTemps removes the temporary files of copies cut short (a kill
+// during a move across filesystems) from the folders files are moved into.
+// Call it while no move runs. It returns the paths removed.
+func (s *Sorter) RemoveTemps() ([]string, error) {
+	var removed []string
+	var errs []error
+	seen := map[string]bool{}
+	for _, dir := range s.Folders() {
+		if seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		m, _ := filepath.Glob(filepath.Join(dir, tempPattern))
+		for _, p := range m {
+			if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
+				continue
+			}
+			if err := os.Remove(p); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			removed = append(removed, p)
+		}
+	}
+	return removed, errors.Join(errs...)
 }
 
 func rename(src, dst string, overwrite bool) error {
@@ -218,7 +306,7 @@ func copyAcross(src, dst string, overwrite bool) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".classifyd-*.part")
+	tmp, err := os.CreateTemp(filepath.Dir(dst), tempPattern)
 	if err != nil {
 		return err
 	}

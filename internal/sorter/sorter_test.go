@@ -2,10 +2,12 @@ package sorter
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestDirNeverEscapes(t *testing.T) {
@@ -134,5 +136,34 @@ func TestSafeName(t *testing.T) {
 	}
 	if got := SafeName(strings.Repeat("a", 300) + ".pdf"); len(got) != 255 || !strings.HasSuffix(got, ".pdf") {
 		t.Errorf("long name: %d %q", len(got), got[len(got)-8:])
+	}
+}
+
+// TestPlanLongNameCollides: a 255-byte name that is taken gets a shortened
+// stem so that "stem (1).ext" still fits (it used to try a million names,
+// each "file name too long", and give up).
+func TestPlanLongNameCollides(t *testing.T) {
+	out := t.TempDir()
+	dir := filepath.Join(out, "t")
+	os.MkdirAll(dir, 0o755)
+	s := New(Options{Output: out})
+	for _, stem := range []string{strings.Repeat("a", 251), strings.Repeat("ä", 125) + "a"} {
+		name := stem + ".txt"
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i <= 2; i++ {
+			dst, err := s.Plan(filepath.Join("/in", name), dir, nil)
+			if err != nil {
+				t.Fatalf("Plan: %v", err)
+			}
+			b := filepath.Base(dst)
+			if len(b) > 255 || !strings.HasSuffix(b, fmt.Sprintf(" (%d).txt", i)) || !utf8.ValidString(b) {
+				t.Fatalf("Plan = %q (%d bytes)", b, len(b))
+			}
+			if err := os.WriteFile(dst, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }

@@ -73,6 +73,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -152,7 +154,48 @@ type Job struct {
 var (
 	ErrLocked   = errors.New("state file is in use by another classifyd process")
 	ErrNotFound = errors.New("no such record")
+	// ErrDamaged: the file is shorter than its header says, or a page holds
+	// garbage. The error's text says what to do.
+	ErrDamaged = errors.New("state file truncated or damaged")
 )
+
+// damagedAdvice is what an operator does about a damaged state file.
+const damagedAdvice = "stop classifyd, move the file aside and start again with a new one: files already filed stay where they are, " +
+	"the journal in the output keeps their history (see \"A damaged state file\" in the README)"
+
+// damaged turns a panic of bbolt reading a damaged page (or a fault on
+// memory it maps) into ErrDamaged. Deferred by every transaction; the
+// transaction itself is rolled back by bbolt's own deferred rollback.
+// Use as: defer damaged(&err, debug.SetPanicOnFault(true)).
+func damaged(err *error, oldFault bool) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w (%v): %s", ErrDamaged, r, damagedAdvice)
+	}
+	debug.SetPanicOnFault(oldFault)
+}
+
+// openBolt is bolt.Open, with a panic over a damaged file (its free list
+// read past the end of a truncated file) turned into ErrDamaged.
+func openBolt(path string, o *bolt.Options) (db *bolt.DB, err error) {
+	defer damaged(&err, debug.SetPanicOnFault(true))
+	return bolt.Open(path, 0o600, o)
+}
+
+// checkLength refuses a file shorter than its header says (a truncated copy,
+// a restore cut short): bbolt would read past the end of its mapping.
+func checkLength(db *bolt.DB, path string) (err error) {
+	defer damaged(&err, debug.SetPanicOnFault(true))
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	return db.View(func(tx *bolt.Tx) error {
+		if want := tx.Size(); want > fi.Size() {
+			return fmt.Errorf("%w: %s is %d bytes, its header says %d: %s", ErrDamaged, path, fi.Size(), want, damagedAdvice)
+		}
+		return nil
+	})
+}
 
 var (
 	bMeta     = []byte("meta")
@@ -184,6 +227,7 @@ const (
 // Store is the bbolt state file. Safe for concurrent use.
 type Store struct {
 	db     *bolt.DB
+	ident  os.FileInfo // the file as opened, to notice it deleted or replaced
 	now    func() time.Time
 	trim   trimmer
 	hashes hashIndex
@@ -212,18 +256,26 @@ func Open(path string, opts Options) (*Store, error) {
 	// transaction writes land among those written just before (already
 	// mapped), not anywhere in the file: over 100,000 files the mapping grew
 	// half as fast as with the hash-map list, and it keeps no per-span maps.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, FreelistType: bolt.FreelistArrayType})
+	db, err := openBolt(path, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync, FreelistType: bolt.FreelistArrayType})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
 		}
+		if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrChecksum) || errors.Is(err, bolterrors.ErrVersionMismatch) {
+			return nil, fmt.Errorf("open state %s: %w (%w): %s", path, ErrDamaged, err, damagedAdvice)
+		}
+		return nil, fmt.Errorf("open state %s: %w", path, err)
+	}
+	if err := checkLength(db, path); err != nil {
+		db.Close()
 		return nil, fmt.Errorf("open state %s: %w", path, err)
 	}
 	s := &Store{db: db, now: time.Now, trim: trimmer{base: -1, budget: trimBudget}}
+	s.ident, _ = os.Stat(path)
 	if opts.ReadOnly {
 		return s, nil
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bMeta, bFiles, bPaths, bStatus, bJobs, bDue, bDests, bReasons} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
@@ -270,6 +322,28 @@ func (s *Store) Close() error {
 	s.hashes.loaded = false
 	s.hashes.mu.Unlock()
 	return err
+}
+
+// ErrGone: the state file's path no longer leads to the file the store has
+// open (deleted, or replaced by another file): what is written now is lost
+// at the next start.
+var ErrGone = errors.New("state file deleted or replaced while open")
+
+// Check reports whether the path still leads to the open file.
+func (s *Store) Check() error {
+	if s.ident == nil {
+		return nil
+	}
+	fi, err := os.Stat(s.db.Path())
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("%w: %s no longer exists; stop classifyd and restore it from a backup, or restart to begin a new one (the history is lost, the filed files stay)", ErrGone, s.db.Path())
+	case err != nil:
+		return fmt.Errorf("state file %s: %w", s.db.Path(), err)
+	case !os.SameFile(fi, s.ident):
+		return fmt.Errorf("%w: %s is another file now; restart classifyd to use it (what was recorded since it was replaced is lost)", ErrGone, s.db.Path())
+	}
+	return nil
 }
 
 // Path is the file's path.

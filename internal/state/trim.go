@@ -1,6 +1,7 @@
 package state
 
 import (
+	"runtime/debug"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
@@ -127,15 +128,17 @@ func (s *Store) Trims() int {
 }
 
 // update runs fn in a write transaction.
-func (s *Store) update(fn func(tx *bolt.Tx) error) error {
-	err := s.db.Update(fn)
+func (s *Store) update(fn func(tx *bolt.Tx) error) (err error) {
+	defer damaged(&err, debug.SetPanicOnFault(true))
+	err = s.db.Update(fn)
 	s.afterTx()
 	return err
 }
 
 // view runs fn in a read transaction.
-func (s *Store) view(fn func(tx *bolt.Tx) error) error {
-	err := s.db.View(fn)
+func (s *Store) view(fn func(tx *bolt.Tx) error) (err error) {
+	defer damaged(&err, debug.SetPanicOnFault(true))
+	err = s.db.View(fn)
 	s.afterTx()
 	return err
 }

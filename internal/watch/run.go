@@ -154,6 +154,11 @@ func (w *Watcher) Run(ctx context.Context) error {
 			l.delivered()
 		case p := <-w.forget:
 			l.forget(p)
+		case p := <-w.recheck:
+			l.forget(p)
+			if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+				l.add(p, fingerprintOf(fi), fi.ModTime(), time.Now())
+			}
 		case <-l.rescanCh:
 			l.requestFull("interval")
 		case f := <-w.exec:

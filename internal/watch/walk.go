@@ -8,13 +8,21 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
 // matcher decides which names are ignored and which directories excluded.
 type matcher struct {
-	ignore  []string
+	ignore []string
+	// ids are the excluded directories' identities: the output reached
+	// through a symlink or a bind mount has another path but the same
+	// device and inode. A directory of the inbox found to be one of them is
+	// added to exclude (the walkers and Run read it: mu).
+	ids     []fileID
+	mu      sync.RWMutex
 	exclude []string // absolute, cleaned
 }
 
@@ -37,8 +45,33 @@ func newMatcher(ignore, exclude []string) (*matcher, error) {
 			return nil, fmt.Errorf("exclude %s: %w", d, err)
 		}
 		m.exclude = append(m.exclude, abs)
+		if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
+			if id, ok := idOf(fi); ok {
+				m.ids = append(m.ids, id)
+			}
+		}
 	}
 	return m, nil
+}
+
+// excludedDir reports whether the directory at path, with fi from Lstat,
+// is excluded: by its path, or because it is an excluded directory under
+// another name (then its path is remembered).
+func (m *matcher) excludedDir(path string, fi fs.FileInfo) bool {
+	if m.excluded(path) {
+		return true
+	}
+	if len(m.ids) == 0 || fi == nil {
+		return false
+	}
+	id, ok := idOf(fi)
+	if !ok || !slices.Contains(m.ids, id) {
+		return false
+	}
+	m.mu.Lock()
+	m.exclude = append(m.exclude, path)
+	m.mu.Unlock()
+	return true
 }
 
 // ignored reports whether a base name matches an ignore pattern.
@@ -53,6 +86,8 @@ func (m *matcher) ignored(name string) bool {
 
 // excluded reports whether path is an excluded directory or lies inside one.
 func (m *matcher) excluded(path string) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
 	for _, d := range m.exclude {
 		if within(path, d) {
 			return true
@@ -178,7 +213,14 @@ func listDir(ctx context.Context, dir string, recursive bool, m *matcher, fn fun
 			path := filepath.Join(dir, name)
 			switch t := d.Type(); {
 			case t.IsDir():
-				if recursive && !m.excluded(path) {
+				if !recursive {
+					continue
+				}
+				fi, err := d.Info()
+				if err != nil {
+					continue // gone already
+				}
+				if !m.excludedDir(path, fi) {
 					subdirs = append(subdirs, path)
 				}
 			case t.IsRegular():

@@ -148,6 +148,7 @@ type Watcher struct {
 	log     *slog.Logger
 	out     chan Event
 	forget  chan string
+	recheck chan string
 	done    chan struct{} // closed when Run returns
 	started atomic.Bool
 
@@ -194,12 +195,13 @@ func New(opts Options) (*Watcher, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Watcher{
-		opt:    opts,
-		m:      m,
-		log:    log.With("component", "watch", "root", root),
-		out:    make(chan Event),
-		forget: make(chan string, forgetBuffer),
-		done:   make(chan struct{}),
+		opt:     opts,
+		m:       m,
+		log:     log.With("component", "watch", "root", root),
+		out:     make(chan Event),
+		forget:  make(chan string, forgetBuffer),
+		recheck: make(chan string, forgetBuffer),
+		done:    make(chan struct{}),
 	}, nil
 }
 
@@ -216,6 +218,17 @@ func (w *Watcher) Files() <-chan Event { return w.out }
 func (w *Watcher) Forget(path string) {
 	select {
 	case w.forget <- filepath.Clean(path):
+	case <-w.done:
+	}
+}
+
+// Recheck makes an emitted path pending again, as if it had just changed:
+// it is emitted again once it has been still for Settle. The daemon calls it
+// for a file that some process still has open for writing. Safe from any
+// goroutine, like Forget.
+func (w *Watcher) Recheck(path string) {
+	select {
+	case w.recheck <- filepath.Clean(path):
 	case <-w.done:
 	}
 }

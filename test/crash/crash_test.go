@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -47,7 +48,7 @@ func sizes() plan {
 }
 
 func TestCrashLoop(t *testing.T) {
-	for _, backend := range []string{"local", "serve"} {
+	for _, backend := range []string{"local", "serve", "crossfs"} {
 		t.Run(backend, func(t *testing.T) { crashLoop(t, backend, sizes()) })
 	}
 }
@@ -105,6 +106,18 @@ func crashLoop(t *testing.T, backend string, pl plan) {
 			t.Logf("API server: classifyd serve is not ready; internal/server in-process at %s", srv.URL)
 		}
 		cfg.Backend, cfg.BaseURL = "llamacloud", srv.URL
+	}
+	if backend == "crossfs" {
+		// The output on another filesystem: every move is a copy, an fsync,
+		// a rename and a remove, and a kill may cut a copy.
+		if os.Geteuid() != 0 {
+			t.Skip("needs root to mount a tmpfs for the output")
+		}
+		if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256m", "tmpfs", cfg.Output).CombinedOutput(); err != nil {
+			t.Skipf("cannot mount a tmpfs: %v %s", err, out)
+		}
+		t.Cleanup(func() { exec.Command("umount", "-l", cfg.Output).Run() })
+		os.Chmod(cfg.Output, 0o777)
 	}
 	confPath := filepath.Join(dir, "classifyd.yaml")
 	if err := cfg.Write(confPath); err != nil {
@@ -175,6 +188,12 @@ func crashLoop(t *testing.T, backend string, pl plan) {
 	dropWG.Wait()
 	killTime := time.Since(start)
 
+	if backend == "crossfs" {
+		// A copy cut by a kill for sure (the kills above cut one only now
+		// and then: the documents are small).
+		os.MkdirAll(filepath.Join(cfg.Output, "_unmatched"), 0o777)
+		os.WriteFile(filepath.Join(cfg.Output, "_unmatched", ".classifyd-cut.part"), []byte("half a copy"), 0o644)
+	}
 	// Let it finish: `classifyd once` files the inbox and every record left.
 	onceLog := filepath.Join(logs, "once.log")
 	p, err := harness.Start(bin, []string{"once", "--config", confPath, "--quiet", "--log-format", "json", "--log-level", "info"}, onceLog, harness.ProcOptions{})
@@ -197,7 +216,7 @@ func crashLoop(t *testing.T, backend string, pl plan) {
 	}
 	// Evidence that the kills landed mid-work: what the restarts repaired.
 	evidence := map[string]int{}
-	for _, what := range []string{"repaired moves interrupted by a restart", "job unknown to the backend", "file left the inbox before it was filed"} {
+	for _, what := range []string{"repaired moves interrupted by a restart", "job unknown to the backend", "job of the previous run re-queued", "file left the inbox before it was filed"} {
 		for k := 0; k <= pl.kills; k++ {
 			name := fmt.Sprintf("run-%03d.log", k)
 			if k == pl.kills {
@@ -210,6 +229,17 @@ func crashLoop(t *testing.T, backend string, pl plan) {
 	// hashed a file just before the mover filed it, so a second record was
 	// made for a file already gone, and dropped.)
 	t.Logf("restarts: %v", evidence)
+	// No temporary file of a copy cut by a kill is left behind.
+	var temps []string
+	filepath.WalkDir(cfg.Output, func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.HasPrefix(d.Name(), ".classifyd-") && strings.HasSuffix(d.Name(), ".part") {
+			temps = append(temps, p)
+		}
+		return nil
+	})
+	if len(temps) > 0 {
+		t.Errorf("%d temporary files of cut copies left in the output: %v", len(temps), temps[:min(len(temps), 5)])
+	}
 	counts, err := harness.StateCounts(cfg.State)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,353 @@
+package daemon
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"github.com/classifyd/classifyd/internal/admin"
+	"github.com/classifyd/classifyd/internal/metrics"
+	"github.com/classifyd/classifyd/internal/sorter"
+	dto "github.com/prometheus/client_model/go"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/classifyd/classifyd/internal/state"
+)
+
+// TestOutputIsInboxThroughSymlink: an output that is the inbox under
+// another name (ln -s inbox outlink; --out outlink) is refused at start,
+// where it used to file every file again every few seconds.
+func TestOutputIsInboxThroughSymlink(t *testing.T) {
+	e := newEnv(t, "")
+	link := filepath.Join(e.dir, "outlink")
+	if err := os.Symlink(e.in, link); err != nil {
+		t.Fatal(err)
+	}
+	e.cfg.Output = link
+	st, err := state.Open(e.state, state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_, err = New(Options{Config: e.cfg, Backend: &remote{}, Store: st})
+	if err == nil || !strings.Contains(err.Error(), "is the inbox") {
+		t.Fatalf("New = %v, want an error saying the output is the inbox", err)
+	}
+}
+
+// mountTmpfs mounts a tmpfs of size at dir (made), or skips the test.
+func mountTmpfs(t *testing.T, dir, size string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a tmpfs")
+	}
+	os.MkdirAll(dir, 0o755)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+}
+
+// fill writes a file at p until its filesystem is full.
+func fill(t *testing.T, p string) {
+	t.Helper()
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 4096)
+	for {
+		if _, err := f.Write(buf); err != nil {
+			return
+		}
+	}
+}
+
+// runDaemon runs e's daemon in run mode until the test ends; it returns the
+// daemon, a channel of filed entries and one of Run's error.
+func runDaemon(t *testing.T, e *env, mod func(*Options)) (*Daemon, <-chan sorter.Entry, <-chan error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	be := e.localBackend(ctx)
+	filed := make(chan sorter.Entry, 1024)
+	ready := make(chan struct{})
+	created := make(chan *Daemon, 1)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := e.run(ctx, be, func(o *Options) {
+			o.Once = false
+			o.Ready = func() { close(ready) }
+			o.Report = func(en sorter.Entry) { filed <- en }
+			o.Created = func(d *Daemon) { created <- d }
+			if mod != nil {
+				mod(o)
+			}
+		})
+		errc <- err
+	}()
+	d := <-created
+	select {
+	case <-ready:
+	case err := <-errc:
+		t.Fatalf("Run: %v", err)
+	}
+	return d, filed, errc
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	end := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(end) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestStateDiskFullDuringIntake: the state's filesystem fills while new
+// files arrive. The failed write is reported at once (Trouble, so /healthz
+// is 503 with the reason), the files stay in the inbox, and once there is
+// room again every one of them is filed and the trouble is over.
+func TestStateDiskFullDuringIntake(t *testing.T) {
+	e := newEnv(t, "")
+	stDir := filepath.Join(e.dir, "st")
+	mountTmpfs(t, stDir, "1m")
+	e.state = filepath.Join(stDir, "s.db")
+	d, filed, errc := runDaemon(t, e, nil)
+	e.write("warm.txt", "apple orchard")
+	select {
+	case <-filed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("warm file not filed")
+	}
+	filler := filepath.Join(stDir, "filler")
+	fill(t, filler)
+	for i := range 40 {
+		e.write(fmt.Sprintf("new-%02d-%s.txt", i, strings.Repeat("x", 150)), fmt.Sprintf("car engine %d", i))
+	}
+	waitFor(t, "the full state disk to be reported", 20*time.Second, func() bool {
+		select {
+		case err := <-errc:
+			t.Fatalf("Run returned: %v", err)
+		default:
+		}
+		return d.Trouble() != nil
+	})
+	if err := d.Trouble(); !strings.Contains(err.Error(), "cannot write the state file") {
+		t.Errorf("Trouble = %v", err)
+	}
+	os.Remove(filler)
+	got := 0
+	for got < 40 {
+		select {
+		case <-filed:
+			got++
+		case err := <-errc:
+			t.Fatalf("Run returned: %v", err)
+		case <-time.After(30 * time.Second):
+			t.Fatalf("filed %d of 40 after the space came back; trouble %v", got, d.Trouble())
+		}
+	}
+	if err := d.Trouble(); err != nil {
+		t.Errorf("still in trouble after recovery: %v", err)
+	}
+}
+
+// TestSlowWriterHoldingFileOpen: a writer that keeps the file open and
+// pauses longer than the settle time between chunks: the file is filed once,
+// whole, after the writer closed it (it was filed after the first pause, on
+// a partial file whose hash then no longer matched the journal).
+func TestSlowWriterHoldingFileOpen(t *testing.T) {
+	e := newEnv(t, "")
+	_, filed, _ := runDaemon(t, e, nil)
+	p := filepath.Join(e.in, "slow.txt")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []byte
+	for i := range 7 {
+		chunk := []byte(fmt.Sprintf("apple orchard harvest chunk %d\n", i))
+		all = append(all, chunk...)
+		f.Write(chunk)
+		time.Sleep(150 * time.Millisecond) // three settle times
+	}
+	f.Close()
+	want := fmt.Sprintf("%x", sha256.Sum256(all))
+	var got []sorter.Entry
+	timeout := time.After(20 * time.Second)
+	for len(got) == 0 || got[len(got)-1].SHA256 != want {
+		select {
+		case en := <-filed:
+			got = append(got, en)
+		case <-timeout:
+			t.Fatalf("the whole file was not filed; filed: %+v", got)
+		}
+	}
+	if len(got) != 1 {
+		t.Errorf("filed %d times: %+v", len(got), got)
+	}
+	if b, _ := os.ReadFile(got[0].Dest); string(b) != string(all) {
+		t.Errorf("filed content %q", b)
+	}
+}
+
+// TestStateFileDeletedWhileRunning: the state file deleted under the
+// running daemon is noticed and reported (Trouble, so /healthz is 503).
+func TestStateFileDeletedWhileRunning(t *testing.T) {
+	e := newEnv(t, "")
+	d, _, _ := runDaemon(t, e, nil)
+	if err := d.Trouble(); err != nil {
+		t.Fatalf("trouble before: %v", err)
+	}
+	if err := os.Remove(e.state); err != nil {
+		t.Fatal(err)
+	}
+	err := d.Trouble()
+	if !errors.Is(err, state.ErrGone) && (err == nil || !strings.Contains(err.Error(), "no longer exists")) {
+		t.Fatalf("Trouble after the state file was deleted = %v", err)
+	}
+}
+
+// TestStuckMoveIsReported: a file that cannot be moved into the output (its
+// type folder cannot be made) is reported while it waits: Trouble (so
+// /healthz is 503), the classifyd_files_stuck gauge and the status's stuck
+// list; once the output is usable it is filed and the trouble is over.
+func TestStuckMoveIsReported(t *testing.T) {
+	e := newEnv(t, "")
+	os.MkdirAll(e.out, 0o755)
+	blocker := filepath.Join(e.out, "fruit")
+	os.WriteFile(blocker, []byte("not a folder"), 0o644)
+	d, filed, _ := runDaemon(t, e, nil)
+	e.write("apple.txt", "apple banana orchard fruit harvest")
+	waitFor(t, "the failed move to be reported", 20*time.Second, func() bool { return d.Trouble() != nil })
+	if err := d.Trouble(); !strings.Contains(err.Error(), "1 files cannot be moved") {
+		t.Errorf("Trouble = %v", err)
+	}
+	if v := gauge(metrics.FilesStuck); v != 1 {
+		t.Errorf("classifyd_files_stuck = %v, want 1", v)
+	}
+	snap, err := admin.Snapshot(d.Store(), e.cfg, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Stuck) != 1 || !strings.Contains(snap.Stuck[0].Reason, "not a directory") {
+		t.Errorf("status stuck = %+v", snap.Stuck)
+	}
+	os.Remove(blocker)
+	select {
+	case <-filed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("not filed after the output was usable again")
+	}
+	if err := d.Trouble(); err != nil {
+		t.Errorf("Trouble after the move = %v", err)
+	}
+	if v := gauge(metrics.FilesStuck); v != 0 {
+		t.Errorf("classifyd_files_stuck = %v after the move", v)
+	}
+}
+
+func gauge(g interface{ Write(*dto.Metric) error }) float64 {
+	var m dto.Metric
+	g.Write(&m)
+	return m.GetGauge().GetValue()
+}
+
+// TestResumedOnceLeftovers: what an earlier run left is cleaned up by the
+// next once: a temporary file of a copy cut by a kill is removed; a file
+// whose move was delayed by the earlier run's back-off is filed at once;
+// progress counts the resumed files (done never passes seen); a job the
+// embedded engine forgot with the restart is re-queued without a warning.
+func TestResumedOnceLeftovers(t *testing.T) {
+	e := newEnv(t, "")
+	a := e.write("apple.txt", "apple banana orchard fruit harvest")
+	b := e.write("car.txt", "car engine wheels vehicle garage")
+	part := filepath.Join(e.out, "fruit", ".classifyd-1234.part")
+	os.MkdirAll(filepath.Dir(part), 0o755)
+	os.WriteFile(part, []byte("half a copy"), 0o644)
+	keep := filepath.Join(e.out, "fruit", "kept.part")
+	os.WriteFile(keep, []byte("not ours"), 0o644)
+
+	st, err := state.Open(e.state, state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa, _ := statAndHash(a)
+	sb, _ := statAndHash(b)
+	res, err := st.Enqueue([]state.Stat{sa, sb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ida, idb := res[0].File.ID, res[1].File.ID
+	past := time.Now().Add(-time.Hour)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(st.Submit(state.Job{ID: "old-a", FileIDs: []uint64{ida}, Submitted: past, NextPoll: past}, []string{"ra"}))
+	must(st.Finish("old-a", []state.Outcome{{FileID: ida, Kind: state.KindType, Type: "fruit", Confidence: 0.9}}))
+	must(st.BeginMove([]state.Move{{FileID: ida, Dest: ""}}))
+	must(st.AbortMove([]uint64{ida}, "move failed: no space left on device", time.Now().Add(time.Hour)))
+	must(st.Submit(state.Job{ID: "old-b", FileIDs: []uint64{idb}, Submitted: past, NextPoll: past}, []string{"rb"}))
+	st.Close()
+
+	var logs syncBuf
+	counters := &Counters{}
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	defer cancel()
+	start := time.Now()
+	got, err := e.run(ctx, e.localBackend(ctx), func(o *Options) {
+		o.RetryBase, o.RetryMax = time.Hour, time.Hour // an earlier run's delays are long
+		o.Counters = counters
+		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	if err != nil || ctx.Err() != nil {
+		t.Fatalf("once: %v (after %v)", err, time.Since(start))
+	}
+	if len(got) != 2 {
+		t.Errorf("filed %d files, want 2: %+v", len(got), got)
+	}
+	if _, err := os.Stat(part); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("temporary file of a cut copy left: %v", err)
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("a file that is not ours was removed: %v", err)
+	}
+	if done, seen := counters.Progress(); done > seen || done != 2 {
+		t.Errorf("progress %d/%d", done, seen)
+	}
+	if strings.Contains(logs.String(), "level=WARN msg=\"job unknown") {
+		t.Errorf("a restart with the embedded engine warned:\n%s", logs.String())
+	}
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -34,6 +34,7 @@ type Config struct {
 	Poll          Poll     `yaml:"poll"`
 	Watch         Watch    `yaml:"watch"`
 	MinConfidence float64  `yaml:"min_confidence"`
+	MinEvidence   float64  `yaml:"min_evidence"`
 	Folders       Folders  `yaml:"folders"`
 	OnConflict    string   `yaml:"on_conflict"`
 	Duplicates    string   `yaml:"duplicates"`
@@ -103,6 +104,11 @@ type Rule struct {
 	Description string `yaml:"description"`
 	Folder      string `yaml:"folder"`   // under output; default Type
 	Examples    string `yaml:"examples"` // folder of example documents; optional
+	// Fallback marks the rule that takes files no other rule fits (at most
+	// one rule); Knowledge false keeps the engine's built-in knowledge of
+	// document kinds out of the rule (embedded engine only).
+	Fallback  bool  `yaml:"fallback"`
+	Knowledge *bool `yaml:"knowledge"`
 }
 
 // Backend kinds.
@@ -353,7 +359,7 @@ func (c *Config) SetPaths(inbox, output, state string) error {
 func (c *Config) APIRules() []api.Rule {
 	out := make([]api.Rule, len(c.Rules))
 	for i, r := range c.Rules {
-		out[i] = api.Rule{Type: r.Type, Description: r.Description}
+		out[i] = api.Rule{Type: r.Type, Description: r.Description, Fallback: r.Fallback, Knowledge: r.Knowledge}
 	}
 	return out
 }

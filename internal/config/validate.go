@@ -179,10 +179,23 @@ func (c *Config) Validate() error {
 	if len(c.Rules) == 0 {
 		return c.errorf("rules", "at least one rule is needed (type and description)")
 	}
+	if c.MinEvidence < 0 || c.MinEvidence >= 1 {
+		return c.errorf("min_evidence", "%v is not between 0 (the engine's default) and 1", c.MinEvidence)
+	}
 	types := map[string]int{}
 	folders := map[string]string{}
+	fallback := -1
 	for i, r := range c.Rules {
 		p := fmt.Sprintf("rules[%d]", i)
+		if r.Fallback {
+			if fallback >= 0 {
+				return c.errorf(p+".fallback", "only one rule can be the fallback (rules[%d] is)", fallback)
+			}
+			if len(c.Rules) == 1 {
+				return c.errorf(p+".fallback", "a fallback takes what no other rule fits: it needs other rules beside it")
+			}
+			fallback = i
+		}
 		if strings.TrimSpace(r.Type) == "" {
 			return c.errorf(p+".type", "must be set")
 		}

@@ -35,7 +35,7 @@ func (e *Engine) classify(docs []Doc, rules []api.Rule) []Result {
 		return out
 	}
 	rs := e.ruleSet(rules)
-	key := ruleKey(rules)
+	key := ruleSetID(rules)
 	ps := make([]*pending, len(docs))
 	e.mu.RLock()
 	lv := learnedView{mems: []*memory{e.mem}, wts: []float64{1}}
@@ -50,10 +50,10 @@ func (e *Engine) classify(docs []Doc, rules []api.Rule) []Result {
 		p.corr = applyLearned(di, rs, p.scores, lv)
 		ps[i] = p
 	})
-	agree := e.exampleAgreement(rs, key)
+	agree := e.exampleAgreement(rs, ruleKey(rules))
+	pop := e.pop
 	e.mu.RUnlock()
 
-	pop := e.pop
 	pop.mu.Lock()
 	defer pop.mu.Unlock()
 	for _, p := range ps {
@@ -117,7 +117,7 @@ func (e *Engine) standardise(p *pending, rs *ruleSet, st *ruleStats, pstats *pop
 		// type's examples agree with it: examples the rule text already
 		// describes add little, examples it misses decide more.
 		if sc.learnedN > 0 {
-			trust := sc.learnedN / (sc.learnedN + 1) * (1 - 0.5*agree[r])
+			trust := sc.learnedN / (sc.learnedN + learnedHalf) * (1 - 0.5*agree[r])
 			s = (1-trust)*s + trust*learnedZ*sc.learnedDelta
 		}
 		p.s[r] = s
@@ -125,15 +125,19 @@ func (e *Engine) standardise(p *pending, rs *ruleSet, st *ruleStats, pstats *pop
 	p.p0 = softmax(p.s, popTau)
 }
 
-// learnedZ converts a learned score change (-0.6..0.6) into the units of
-// the standardised evidence.
-const learnedZ = 6.0
+// learnedZ converts learned evidence (a softmax share minus the uniform
+// share, -1..1) into the units of the standardised evidence; learnedHalf is
+// the number of examples at which they weigh half (less the agreement).
+var (
+	learnedZ    = 6.0
+	learnedHalf = 3.0
+)
 
 // propagate spreads beliefs between similar documents: a batch document's
 // belief becomes its own belief mixed with the beliefs of its clear
 // neighbours (the population's earlier decisions, and the batch's current
 // ones), for popIters rounds.
-func propagate(ps []*pending, inBatch map[*popEntry]*pending, key string) {
+func propagate(ps []*pending, inBatch map[*popEntry]*pending, key uint64) {
 	for _, p := range ps {
 		p.f = append([]float64(nil), p.p0...)
 	}

@@ -102,6 +102,18 @@ type savedState struct {
 	Version     int
 	Types       map[string][]savedExample
 	Corrections map[uint64]string
+	Population  []savedPopEntry // oldest first (absent in states of older builds)
+}
+
+// savedPopEntry is one document of the population: its vector, and its
+// scores and belief under the rule set it was last classified with.
+type savedPopEntry struct {
+	Hash uint64
+	Idx  []uint32
+	Val  []float32
+	Key  uint64
+	Zs   []float32
+	P    []float32
 }
 
 // Save writes what the engine has learned.
@@ -124,7 +136,14 @@ func (e *Engine) Save(w io.Writer) error {
 			st.Types[t] = append(st.Types[t], se)
 		}
 	}
+	pop := e.pop
 	e.mu.RUnlock()
+	pop.mu.Lock()
+	for _, pe := range pop.ring {
+		st.Population = append(st.Population, savedPopEntry{Hash: pe.ex.hash, Idx: pe.ex.vec.idx, Val: pe.ex.vec.val,
+			Key: pe.key, Zs: pe.zs, P: pe.p})
+	}
+	pop.mu.Unlock()
 	if err := gob.NewEncoder(w).Encode(&st); err != nil {
 		return fmt.Errorf("save engine: %w", err)
 	}
@@ -165,8 +184,17 @@ func (e *Engine) Load(r io.Reader) error {
 	for h, t := range st.Corrections {
 		mem.corrections[h] = t
 	}
+	pop := newPopulation()
+	for _, sp := range st.Population {
+		if len(sp.Idx) != len(sp.Val) || len(sp.P) > 0 && len(sp.P) != len(sp.Zs) {
+			return fmt.Errorf("load engine: %w: corrupt population entry", ErrBadState)
+		}
+		pe := pop.add(&example{hash: sp.Hash, vec: sparseVec{idx: sp.Idx, val: sp.Val}, weight: 1}, sp.Key, sp.Zs)
+		pe.p = sp.P
+	}
 	e.mu.Lock()
 	e.mem = mem
+	e.pop = pop
 	e.mu.Unlock()
 	return nil
 }

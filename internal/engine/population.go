@@ -54,7 +54,7 @@ var (
 type popEntry struct {
 	ex   *example
 	norm float64   // IDF-weighted norm at the population's last refresh
-	key  string    // rule set of zs and p
+	key  uint64    // rule set of zs and p (ruleSetID)
 	zs   []float32 // concept score per rule
 	p    []float32 // final belief per rule (nil while undecided)
 }
@@ -68,7 +68,7 @@ type population struct {
 	post    map[uint32][]*popEntry // term -> entries holding it
 	ver     uint64                 // changes with every entry added or removed
 	normVer uint64
-	cache   map[string]*ruleStats
+	cache   map[uint64]*ruleStats
 }
 
 // ruleStats are the per-rule statistics of one rule set over the population.
@@ -83,12 +83,12 @@ type ruleStats struct {
 
 func newPopulation() *population {
 	return &population{byHash: map[uint64]*popEntry{}, stats: popStats{df: map[uint32]int{}},
-		post: map[uint32][]*popEntry{}, cache: map[string]*ruleStats{}}
+		post: map[uint32][]*popEntry{}, cache: map[uint64]*ruleStats{}}
 }
 
 // add puts a document into the population (replacing an older copy of the
 // same document) and returns its entry.
-func (p *population) add(ex *example, key string, zs []float32) *popEntry {
+func (p *population) add(ex *example, key uint64, zs []float32) *popEntry {
 	if old, ok := p.byHash[ex.hash]; ok {
 		old.key, old.zs = key, zs
 		return old
@@ -151,7 +151,7 @@ func (p *population) norm(ex *example) float64 {
 // refresh recomputes what depends on word weights once the population has
 // changed by an eighth (or is small): entry norms and the rule set's
 // statistics.
-func (p *population) ruleStats(rs *ruleSet, key string) *ruleStats {
+func (p *population) ruleStats(rs *ruleSet, key uint64) *ruleStats {
 	n := len(p.ring)
 	st := p.cache[key]
 	if st != nil && (st.ver == p.ver || n > 64 && n-st.refreshedAtN < n/8 && p.ver-st.ver < uint64(n/8)) {

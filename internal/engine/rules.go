@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"hash/fnv"
 	"math"
 	"sort"
 	"strings"
@@ -77,6 +78,14 @@ func ruleKey(rules []api.Rule) string {
 		b.WriteByte(1)
 	}
 	return b.String()
+}
+
+// ruleSetID is a short fingerprint of a rule list (the population keeps
+// each document's scores under it).
+func ruleSetID(rules []api.Rule) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(ruleKey(rules)))
+	return h.Sum64()
 }
 
 // compileRules maps every rule to concepts and terms and weighs both by

@@ -35,7 +35,9 @@ func Open(ctx context.Context, cfg *config.Config, stateDir string, log *slog.Lo
 	if err != nil {
 		return nil, nil, err
 	}
-	p := New(Options{Extractor: ext, Engine: engine.New(), Logger: log, StatePath: statePath,
+	eng := engine.New()
+	eng.MinEvidence = cfg.MinEvidence
+	p := New(Options{Extractor: ext, Engine: eng, Logger: log, StatePath: statePath,
 		LearnOptions: ExtractOptions(cfg.Mode, cfg.ParsingConfiguration())})
 	if err := p.LoadState(); err != nil {
 		// a damaged state file costs what was learned, not the service

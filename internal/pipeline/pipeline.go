@@ -123,7 +123,9 @@ func (p *Pipeline) Classify(ctx context.Context, path string, rules []api.Rule, 
 	if err := ctx.Err(); err != nil {
 		return api.ItemResult{}, err
 	}
-	return ItemResult(p.eng.Classify(doc, rules)), nil
+	res := p.eng.Classify(doc, rules)
+	p.changed() // the document joined the engine's population
+	return ItemResult(res), nil
 }
 
 // ItemResult converts an engine result to the API's.

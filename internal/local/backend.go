@@ -55,7 +55,15 @@ const (
 	DefaultMaxUploadBytes = 100 << 20
 	DefaultFileTimeout    = 10 * time.Minute
 	DefaultPageSize       = 50
-	MaxPageSize           = 1000
+	// MaxPageSize bounds a page of results (whose items are small).
+	MaxPageSize = 1000
+	// MaxListPageSize bounds a page of files or jobs, as Classify v2 does
+	// (page_size 1-100); a larger page_size is served as this.
+	MaxListPageSize = 100
+	// DefaultMaxPageBytes bounds the stored bytes of one page: a page ends
+	// early (with a next_page_token) rather than pass it, and always holds
+	// at least one item.
+	DefaultMaxPageBytes = 4 << 20
 )
 
 // OpenTimeout is how long New waits for the store's lock before it gives up
@@ -69,6 +77,13 @@ var (
 	ErrBadPageToken = errors.New("invalid page token")
 	ErrFileChanged  = errors.New("file changed since it was uploaded")
 	ErrNotRegular   = errors.New("not a regular file")
+	// ErrProjectNotFound is a project_id that is not one of the tenant's.
+	ErrProjectNotFound = errors.New("project not found")
+	// ErrQuotaExceeded is an upload past the tenant's quota.
+	ErrQuotaExceeded = errors.New("upload quota exceeded")
+	// ErrDiskFull is an upload refused because the data folder's
+	// filesystem is (nearly) full.
+	ErrDiskFull = errors.New("not enough free space for uploads")
 )
 
 // Options configure a Backend.
@@ -89,6 +104,14 @@ type Options struct {
 	// stored) once for every job that reaches a terminal state. It must not
 	// block for long.
 	OnJobDone func(api.ClassifyJob)
+	// MaxPageBytes bounds one page of a list; default DefaultMaxPageBytes.
+	MaxPageBytes int
+	// Limits of uploads (AddUpload); see quota.go. Zero: no limit.
+	Quota Quota
+	// FileTTL: uploaded files are deleted this long after their upload
+	// (their expires_at). JobTTL: finished jobs and their results are
+	// deleted this long after they ended. Zero: kept until deleted.
+	FileTTL, JobTTL time.Duration
 }
 
 // Backend is the in-process classify service. Safe for concurrent use.
@@ -101,6 +124,9 @@ type Backend struct {
 	filesMu  sync.Mutex
 	filesDir string // "" until the first AddUpload in memory mode
 	tempDir  bool   // filesDir is ours to remove
+
+	quotaMu  sync.Mutex
+	reserved map[string]Usage // of uploads in progress, by tenant
 
 	mu        sync.Mutex
 	closed    bool
@@ -129,7 +155,13 @@ func New(opts Options) (*Backend, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	b := &Backend{opts: opts, log: opts.Logger.With("component", "local"), queue: newQueue()}
+	if opts.MaxPageBytes <= 0 {
+		opts.MaxPageBytes = DefaultMaxPageBytes
+	}
+	if opts.Quota.FreeSpace == nil {
+		opts.Quota.FreeSpace = FreeSpace
+	}
+	b := &Backend{opts: opts, log: opts.Logger.With("component", "local"), queue: newQueue(), reserved: map[string]Usage{}}
 	if opts.DataDir == "" {
 		b.store = newMemStore()
 		return b, nil
@@ -178,6 +210,9 @@ func (b *Backend) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for range b.opts.Workers {
 		wg.Go(func() { b.worker(ctx) })
+	}
+	if b.opts.FileTTL > 0 || b.opts.JobTTL > 0 {
+		wg.Go(func() { b.expireLoop(ctx) })
 	}
 	<-ctx.Done()
 	b.queue.close()
@@ -356,10 +391,18 @@ func finish(rec *jobRec, failures []outcome) {
 
 // CreateJob validates req, stores the job PENDING and queues its files.
 func (b *Backend) CreateJob(ctx context.Context, req api.CreateJobRequest) (api.ClassifyJob, error) {
+	return b.def().CreateJob(ctx, req)
+}
+
+func (b *Backend) createJob(sc *Scoped, req api.CreateJobRequest) (api.ClassifyJob, error) {
 	if err := b.checkOpen(); err != nil {
 		return api.ClassifyJob{}, err
 	}
-	if err := b.validate(req); err != nil {
+	if err := b.validate(sc.lookup, req); err != nil {
+		return api.ClassifyJob{}, err
+	}
+	project, err := sc.Project(api.Deref(req.ProjectID))
+	if err != nil {
 		return api.ClassifyJob{}, err
 	}
 	now := time.Now().UTC()
@@ -369,7 +412,7 @@ func (b *Backend) CreateJob(ctx context.Context, req api.CreateJobRequest) (api.
 	}
 	job := api.ClassifyJob{
 		ID:                   newID(),
-		ProjectID:            DefaultProjectID,
+		ProjectID:            project,
 		Rules:                slices.Clone(req.Rules),
 		Status:               api.StatusPending,
 		UserID:               DefaultUserID,
@@ -379,10 +422,7 @@ func (b *Backend) CreateJob(ctx context.Context, req api.CreateJobRequest) (api.
 		Mode:                 &mode,
 		ParsingConfiguration: req.ParsingConfiguration,
 	}
-	if p := api.Deref(req.ProjectID); p != "" {
-		job.ProjectID = p
-	}
-	rec := jobRec{Job: job, Webhooks: req.WebhookConfigurations, NFiles: len(req.FileIDs)}
+	rec := jobRec{Job: job, Webhooks: req.WebhookConfigurations, NFiles: len(req.FileIDs), Tenant: sc.t.ID}
 	fileIDs := slices.Clone(req.FileIDs)
 	if err := b.store.createJob(rec, fileIDs); err != nil {
 		return api.ClassifyJob{}, fmt.Errorf("create job: %w", err)
@@ -398,14 +438,7 @@ func (b *Backend) CreateJob(ctx context.Context, req api.CreateJobRequest) (api.
 
 // GetJob returns a job; api.ErrNotFound when it is unknown.
 func (b *Backend) GetJob(ctx context.Context, id string) (api.ClassifyJob, error) {
-	if err := b.checkOpen(); err != nil {
-		return api.ClassifyJob{}, err
-	}
-	if !validID(id) {
-		return api.ClassifyJob{}, fmt.Errorf("job %s: %w", id, api.ErrNotFound)
-	}
-	rec, err := b.store.getJob(id)
-	return rec.Job, err
+	return b.def().GetJob(ctx, id)
 }
 
 // ReleaseJob forgets a terminal job, its results and the files it named
@@ -416,10 +449,7 @@ func (b *Backend) ReleaseJob(ctx context.Context, id string) error {
 	if err := b.checkOpen(); err != nil {
 		return err
 	}
-	if !validID(id) {
-		return fmt.Errorf("job %s: %w", id, api.ErrNotFound)
-	}
-	rec, err := b.store.getJob(id)
+	rec, err := b.def().lookup.job(id)
 	if err != nil {
 		return err
 	}
@@ -450,6 +480,10 @@ func (b *Backend) JobWebhooks(ctx context.Context, id string) ([]api.WebhookConf
 
 // ListJobsPage returns one page of jobs, newest first.
 func (b *Backend) ListJobsPage(ctx context.Context, pr api.PageRequest) (api.Page[api.ClassifyJob], error) {
+	return b.def().ListJobsPage(ctx, JobQuery{}, pr)
+}
+
+func (b *Backend) listJobsPage(sc *Scoped, q JobQuery, pr api.PageRequest) (api.Page[api.ClassifyJob], error) {
 	var page api.Page[api.ClassifyJob]
 	if err := b.checkOpen(); err != nil {
 		return page, err
@@ -458,7 +492,7 @@ func (b *Backend) ListJobsPage(ctx context.Context, pr api.PageRequest) (api.Pag
 	if err != nil {
 		return page, err
 	}
-	recs, more, total, err := b.store.listJobs(after, pageSize(pr.PageSize, DefaultPageSize))
+	recs, more, total, err := sc.lookup.listJobs(q, after, pageSize(pr.PageSize, DefaultPageSize, MaxListPageSize), b.opts.MaxPageBytes)
 	if err != nil {
 		return page, fmt.Errorf("list jobs: %w", err)
 	}
@@ -475,20 +509,22 @@ func (b *Backend) ListJobsPage(ctx context.Context, pr api.PageRequest) (api.Pag
 
 // ResultsPage returns one page of a job's results in the order of the job's
 // file_ids. The default page size is MaxPageSize, so that a client that does
-// not page (the official SDK's getResults) sees whole jobs of up to that size.
+// not page (the official SDK's getResults) sees whole jobs of up to that size
+// (or MaxPageBytes of them).
 func (b *Backend) ResultsPage(ctx context.Context, jobID string, pr api.PageRequest) (api.Page[api.ResultItem], error) {
+	return b.def().ResultsPage(ctx, jobID, pr)
+}
+
+func (b *Backend) resultsPage(sc *Scoped, jobID string, pr api.PageRequest) (api.Page[api.ResultItem], error) {
 	var page api.Page[api.ResultItem]
 	if err := b.checkOpen(); err != nil {
 		return page, err
-	}
-	if !validID(jobID) {
-		return page, fmt.Errorf("job %s: %w", jobID, api.ErrNotFound)
 	}
 	after, err := parseIndexToken(pr.PageToken)
 	if err != nil {
 		return page, err
 	}
-	items, last, more, total, err := b.store.results(jobID, after, pageSize(pr.PageSize, MaxPageSize))
+	items, last, more, total, err := sc.lookup.results(jobID, after, pageSize(pr.PageSize, MaxPageSize, MaxPageSize), b.opts.MaxPageBytes)
 	if err != nil {
 		return page, err
 	}
@@ -526,9 +562,9 @@ func (b *Backend) Results(ctx context.Context, jobID string, each func(api.Resul
 	}
 }
 
-func pageSize(n, def int) int {
+func pageSize(n, def, most int) int {
 	if n <= 0 {
 		return def
 	}
-	return min(n, MaxPageSize)
+	return min(n, most)
 }

@@ -36,9 +36,10 @@ func FreeSpace(dir string) (int64, error) {
 // again after this many bytes.
 const freeCheckEvery = 1 << 20
 
-// Expiry knobs; variables so tests can shrink them.
+// Expiry knobs; variables so tests can shrink them. ExpireEvery is how often
+// expired uploads and jobs are looked for.
 var (
-	expireEvery = time.Minute
+	ExpireEvery = time.Minute
 	expireBatch = 1000
 )
 
@@ -157,7 +158,7 @@ func diskFull(err error) error {
 // expireLoop deletes expired uploads and finished jobs every expireEvery
 // until ctx is done.
 func (b *Backend) expireLoop(ctx context.Context) {
-	t := time.NewTicker(expireEvery)
+	t := time.NewTicker(ExpireEvery)
 	defer t.Stop()
 	for {
 		b.expire(time.Now())

@@ -55,6 +55,9 @@ type Options struct {
 	// AllowPrivateWebhooks lets webhooks reach loopback, link-local and
 	// private addresses.
 	AllowPrivateWebhooks bool
+	// WebhookResolver resolves webhook host names; default
+	// net.DefaultResolver.
+	WebhookResolver Resolver
 	// Webhook delivery knobs; zero means the default.
 	WebhookRetries int           // retries after the first attempt; default 4
 	WebhookBackoff time.Duration // first wait between attempts, doubled each time; default 1s

@@ -13,11 +13,13 @@ import (
 	"net/http"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/metrics"
 )
 
 // ErrPrivateAddress is a webhook host that resolves to a loopback,
@@ -72,12 +74,18 @@ func newWebhooks(opts Options, log *slog.Logger) *webhooks {
 		opts.WebhookTimeout = 10 * time.Second
 	}
 	dialer := &net.Dialer{Timeout: opts.WebhookTimeout}
+	dial := dialer.DialContext
 	if !opts.AllowPrivateWebhooks {
 		dialer.Control = refusePrivate
+		res := opts.WebhookResolver
+		if res == nil {
+			res = net.DefaultResolver
+		}
+		dial = (&publicDialer{dialer: dialer, resolver: res}).DialContext
 	}
 	tr := &http.Transport{
 		Proxy:                  nil, // a proxy would hide the address we must check
-		DialContext:            dialer.DialContext,
+		DialContext:            dial,
 		TLSHandshakeTimeout:    opts.WebhookTimeout,
 		ResponseHeaderTimeout:  opts.WebhookTimeout,
 		MaxIdleConns:           8,
@@ -122,6 +130,10 @@ func refusePrivate(network, address string, _ syscall.RawConn) error {
 }
 
 var nonPublic = []netip.Prefix{
+	netip.MustParsePrefix("::/96"),           // IPv4-compatible (::127.0.0.1), ::, ::1
+	netip.MustParsePrefix("::ffff:0:0:0/96"), // IPv4-translated (::ffff:0:127.0.0.1)
+	netip.MustParsePrefix("2001::/32"),       // Teredo: an IPv4 address inside
+	netip.MustParsePrefix("fec0::/10"),       // site-local (deprecated)
 	netip.MustParsePrefix("0.0.0.0/8"),
 	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT
 	netip.MustParsePrefix("192.0.0.0/24"),
@@ -143,6 +155,81 @@ func publicAddr(ip netip.Addr) bool {
 		}
 	}
 	return true
+}
+
+// Resolver resolves webhook host names (net.DefaultResolver; tests stub it).
+type Resolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+}
+
+// publicDialer connects webhooks to public addresses only. An address in the
+// URL is checked as it is; a name that a rule refuses (localhost, .local,
+// .internal, a numeric form some resolvers read as an address) is refused
+// without being resolved; any other name is resolved and refused if any of
+// its addresses is not public, in any form (mapped, compatible, translated
+// IPv6); then the checked address itself is dialled, and the dialer's
+// Control checks the socket once more.
+type publicDialer struct {
+	dialer   *net.Dialer
+	resolver Resolver
+}
+
+func (p *publicDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(address)
+	if err != nil {
+		return nil, err
+	}
+	var addrs []netip.Addr
+	if ip, err := netip.ParseAddr(host); err == nil {
+		addrs = []netip.Addr{ip}
+	} else {
+		if refusedName(host) {
+			return nil, fmt.Errorf("%w: %s", ErrPrivateAddress, host)
+		}
+		if addrs, err = p.resolver.LookupNetIP(ctx, "ip", host); err != nil {
+			return nil, err
+		}
+		if len(addrs) == 0 {
+			return nil, fmt.Errorf("webhook host %s: no address", host)
+		}
+	}
+	for _, ip := range addrs {
+		if !publicAddr(ip) {
+			return nil, fmt.Errorf("%w: %s is %s", ErrPrivateAddress, host, ip)
+		}
+	}
+	var firstErr error
+	for _, ip := range addrs {
+		c, err := p.dialer.DialContext(ctx, network, net.JoinHostPort(ip.Unmap().String(), port))
+		if err == nil {
+			return c, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return nil, firstErr
+}
+
+// refusedNames are names (and, with a leading dot, suffixes) that never
+// name a public host.
+var refusedNames = []string{"localhost", ".localhost", ".local", ".internal", ".localdomain", ".home.arpa", ".lan", ".intranet", ".corp", ".private"}
+
+// refusedName reports a host name refused without resolving it: a
+// special-use or private name, or a numeric one ("2130706433", "0x7f.1",
+// "127.1") that a resolver may read as an address.
+func refusedName(host string) bool {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	for _, n := range refusedNames {
+		if h == strings.TrimPrefix(n, ".") || strings.HasPrefix(n, ".") && strings.HasSuffix(h, n) {
+			return true
+		}
+	}
+	last := h[strings.LastIndex(h, ".")+1:]
+	if last == "" || strings.HasPrefix(last, "0x") {
+		return true
+	}
+	return strings.Trim(last, "0123456789") == ""
 }
 
 // JobDone sends the webhooks of a job that reached a terminal state. Wire it
@@ -181,7 +268,10 @@ func (wh *webhooks) send(job api.ClassifyJob, c api.WebhookConfiguration, event 
 		}
 		defer func() { <-wh.sem }()
 		d := wh.deliver(job.ID, *c.WebhookURL, event, c.WebhookHeaders, body)
-		if d.Err != nil {
+		if errors.Is(d.Err, ErrPrivateAddress) {
+			metrics.SecurityRefusals.WithLabelValues("webhook_target").Inc()
+			wh.log.Warn("webhook target refused", metrics.SecurityAttr, true, "job", d.JobID, "url", d.URL, "err", d.Err)
+		} else if d.Err != nil {
 			wh.log.Warn("webhook failed", "job", d.JobID, "url", d.URL, "event", d.Event, "attempts", d.Attempts, "err", d.Err)
 		} else {
 			wh.log.Info("webhook sent", "job", d.JobID, "url", d.URL, "event", d.Event, "attempts", d.Attempts)

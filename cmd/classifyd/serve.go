@@ -36,7 +36,7 @@ classifyd with backend llamacloud) can use it by changing the base URL.
 Endpoints:
   POST   /api/v1/beta/files                      upload (multipart: file, purpose=classify
                                                  [, external_file_id])
-  GET    /api/v1/beta/files                      list (page_size, page_token, file_ids,
+  GET    /api/v1/beta/files                      list (page_size, page_token, file_ids, project_id,
                                                  file_name, external_file_id)
   GET    /api/v1/beta/files/{id}                 file metadata
   DELETE /api/v1/beta/files/{id}                 delete a file and its bytes
@@ -53,7 +53,7 @@ Endpoints:
   GET    /metrics                                Prometheus metrics (classifyd_security_refusals_total:
                                                  refused keys, hosts, origins, webhook targets)
 Lists are pages of {items, next_page_token, total_size}: pass next_page_token
-back as page_token until it is absent (page_size default 50, at most 1000).
+back as page_token until it is absent (page_size default 50; see Limits).
 Errors are FastAPI-style: {"detail": "..."}, or for 422 {"detail": [{loc, msg, type}]}.
 A file that could not be classified has no result item; the job's
 error_message names it.
@@ -107,7 +107,9 @@ Webhooks:
 Persistence:
   DIR/local.db (bbolt) holds files, jobs and results; DIR/files/ holds the
   uploaded bytes. Both survive a restart, and jobs left unfinished are
-  finished. One process per DIR: a second one gets a clear error.
+  finished; uploads and finished jobs expire (--file-ttl, --job-ttl). One
+  process per DIR: a second one gets a clear error. Put a TLS reverse proxy
+  in front for internet exposure (README, "Security").
 
 Example session:
   export CLASSIFYD_API_KEY=$(head -c 24 /dev/urandom | base64)

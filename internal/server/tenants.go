@@ -110,3 +110,7 @@ func (s *Server) refused(r *http.Request, reason, msg string, attrs ...any) {
 	args := append([]any{metrics.SecurityAttr, true, "reason", reason, "remote", r.RemoteAddr, "method", r.Method, "path", r.URL.Path}, attrs...)
 	s.log.Warn(msg, args...)
 }
+
+// KeyTenant is the tenant of a key that names none (for tools and tests
+// that reach the backend beside the server).
+func KeyTenant(key string) local.Tenant { return local.Tenant{ID: keyTenant(key)} }

@@ -181,6 +181,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		MaxUploadBytes: *maxUploadMB << 20,
 		Logger:         log,
 		OnJobDone:      func(j api.ClassifyJob) { srv.JobDone(j) },
+		OnFileStart:    func(id string) { srv.FileStarted(id) },
 	})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)

@@ -89,6 +89,10 @@ type Options struct {
 	// stored) once for every job that reaches a terminal state. It must not
 	// block for long.
 	OnJobDone func(api.ClassifyJob)
+	// OnFileStart, if set, is called (from a worker) as a file of a job is
+	// about to be read and classified, with the job's id. It must not block
+	// for long. The server reports such a job RUNNING.
+	OnFileStart func(jobID string)
 }
 
 // Backend is the in-process classify service. Safe for concurrent use.
@@ -249,6 +253,9 @@ func (b *Backend) worker(ctx context.Context) {
 func (b *Backend) process(ctx context.Context, t task) {
 	job := &t.job.rec.Job
 	o := outcome{Index: t.index, FileID: t.fileID}
+	if b.opts.OnFileStart != nil {
+		b.opts.OnFileStart(job.ID)
+	}
 	res, err := b.classify(ctx, t.fileID, job)
 	if ctx.Err() != nil {
 		return

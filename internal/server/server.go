@@ -67,6 +67,7 @@ type Server struct {
 	keys     [][32]byte // SHA-256 of each key, compared in constant time
 	linkKey  []byte     // signs download links
 	webhooks *webhooks
+	v2       *v2Jobs // Classify v2 (v2.go)
 }
 
 // New returns the server of opts.Backend.
@@ -99,6 +100,7 @@ func New(opts Options) *Server {
 	mux.HandleFunc("GET /api/v1/classifier/jobs", s.auth(s.listJobs))
 	mux.HandleFunc("GET /api/v1/classifier/jobs/{id}", s.auth(s.getJob))
 	mux.HandleFunc("GET /api/v1/classifier/jobs/{id}/results", s.auth(s.jobResults))
+	s.routeV2(mux)
 	s.mux = mux
 	return s
 }

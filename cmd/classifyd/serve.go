@@ -29,7 +29,8 @@ import (
 
 const serveHelp = `Usage: classifyd serve --data DIR [flags]
 
-Serves the local engine behind the LlamaCloud classifier API (v1), so that
+Serves the local engine behind the LlamaCloud API, Classify v2 and the v1
+classifier jobs (the SDKs up to 2.15 and older classifyd speak v1), so that
 anything written for LlamaCloud (the official SDKs, curl scripts, another
 classifyd with backend llamacloud) can use it by changing the base URL.
 
@@ -49,9 +50,30 @@ Endpoints:
   GET    /api/v1/classifier/jobs/{id}            job status: PENDING, then SUCCESS,
                                                  PARTIAL_SUCCESS or ERROR
   GET    /api/v1/classifier/jobs/{id}/results    results in file order (page_size default 1000)
+  POST   /api/v2/classify                        create a Classify v2 job, one file (JSON:
+                                                 file_input, configuration {rules, mode FAST,
+                                                 parsing_configuration {lang, max_pages,
+                                                 target_pages "1,3,5-7" (1-based)}},
+                                                 transaction_id, webhook_configurations).
+                                                 Reusing a transaction_id in a project
+                                                 returns the original job; the body is ignored.
+  GET    /api/v2/classify                        list v2 jobs, newest first (page_size 1-100,
+                                                 default 50, page_token, status, job_ids
+                                                 (repeated), created_at_on_or_after/_before)
+  GET    /api/v2/classify/{id}                   the job: PENDING, RUNNING (its file is being
+                                                 read), then COMPLETED (result in the job),
+                                                 FAILED (error_message) or CANCELLED
+  POST   /api/v2/classify/{id}/cancel            cancel a PENDING or RUNNING job
+  DELETE /api/v2/classify/{id}                   delete a finished job
   GET    /healthz                                liveness, no key needed
   GET    /metrics                                Prometheus metrics (classifyd_security_refusals_total:
                                                  refused keys, hosts, origins, webhook targets)
+Cancel or delete of a job in the wrong state is a 400 with x-should-retry: false
+(never 409, which every SDK retries). v2 limits: rule type 1-50 characters,
+description 10-500, max_pages >= 1. Not served: configuration_id presets,
+webhook_configuration_ids, parse job ids as file_input. The v2 side of jobs
+(transaction ids, cancels) is stored with the job: it outlives a restart,
+and a transaction_id is one job per tenant and project.
 Lists are pages of {items, next_page_token, total_size}: pass next_page_token
 back as page_token until it is absent (page_size default 50; see Limits).
 Errors are FastAPI-style: {"detail": "..."}, or for 422 {"detail": [{loc, msg, type}]}.
@@ -98,7 +120,11 @@ Webhooks:
   For each webhook_configurations entry of a job, when the job ends the job's
   JSON is POSTed to webhook_url with webhook_headers, if its event
   (classify.success, classify.partial_success, classify.error) is in
-  webhook_events (all when unset). Headers X-Classifyd-Event and
+  webhook_events (all when unset). v2 jobs also send classify.pending,
+  classify.running and classify.cancelled; their body is the v2 job, as a JSON
+  string by default (webhook_output_format "string") or an object ("json"; the
+  default of v1 jobs). With webhook_signing_secret each delivery carries
+  LC-Signature: sha256=<hex HMAC-SHA256 of the raw body>. Headers X-Classifyd-Event and
   X-Classifyd-Delivery say which. Failures are retried 4 times with backoff;
   redirects are not followed; a failing webhook never fails the job. Webhook
   hosts that resolve to loopback, link-local or private addresses are refused
@@ -122,6 +148,12 @@ Example session:
       # -> {"id":"0191...","status":"PENDING",...}
   curl -sH "$H" $U/api/v1/classifier/jobs/0191...            # poll until not PENDING
   curl -sH "$H" $U/api/v1/classifier/jobs/0191.../results    # {"items":[{"file_id":...,"result":{"type":"invoice",...}}]}
+  # Classify v2: one file per job, the result in the job
+  curl -sH "$H" -H 'Content-Type: application/json' $U/api/v2/classify \
+    -d '{"file_input":"0190...","transaction_id":"invoice-1","configuration":{"rules":[{"type":"invoice","description":"a bill with a total due"}]}}'
+      # -> {"id":"0192...","status":"PENDING",...}; the same transaction_id again -> the same job
+  curl -sH "$H" $U/api/v2/classify/0192...                   # {"status":"COMPLETED","result":{"type":"invoice",...}}
+  curl -sH "$H" "$U/api/v2/classify?job_ids=0192...&status=COMPLETED"
 
   With the SDK: LLAMA_CLOUD_BASE_URL=$U LLAMA_CLOUD_API_KEY=$CLASSIFYD_API_KEY node app.mjs
 `
@@ -234,6 +266,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		JobTTL:         *jobTTL,
 		Logger:         log,
 		OnJobDone:      func(j api.ClassifyJob) { srv.JobDone(j) },
+		OnFileStart:    func(id string) { srv.FileStarted(id) },
 	})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)

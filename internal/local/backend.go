@@ -112,6 +112,10 @@ type Options struct {
 	// (their expires_at). JobTTL: finished jobs and their results are
 	// deleted this long after they ended. Zero: kept until deleted.
 	FileTTL, JobTTL time.Duration
+	// OnFileStart, if set, is called (from a worker) as a file of a job is
+	// about to be read and classified, with the job's id. It must not block
+	// for long. The server reports such a job RUNNING.
+	OnFileStart func(jobID string)
 }
 
 // Backend is the in-process classify service. Safe for concurrent use.
@@ -284,6 +288,9 @@ func (b *Backend) worker(ctx context.Context) {
 func (b *Backend) process(ctx context.Context, t task) {
 	job := &t.job.rec.Job
 	o := outcome{Index: t.index, FileID: t.fileID}
+	if b.opts.OnFileStart != nil {
+		b.opts.OnFileStart(job.ID)
+	}
 	res, err := b.classify(ctx, t.fileID, job)
 	if ctx.Err() != nil {
 		return
@@ -398,12 +405,26 @@ func (b *Backend) createJob(sc *Scoped, req api.CreateJobRequest) (api.ClassifyJ
 	if err := b.checkOpen(); err != nil {
 		return api.ClassifyJob{}, err
 	}
-	if err := b.validate(sc.lookup, req); err != nil {
+	rec, fileIDs, err := b.newJob(sc, req)
+	if err != nil {
 		return api.ClassifyJob{}, err
+	}
+	if err := b.store.createJob(rec, fileIDs); err != nil {
+		return api.ClassifyJob{}, fmt.Errorf("create job: %w", err)
+	}
+	b.queueJob(rec, fileIDs)
+	return rec.Job, nil
+}
+
+// newJob validates req and returns the PENDING job record of sc's tenant
+// and its file IDs, not yet stored.
+func (b *Backend) newJob(sc *Scoped, req api.CreateJobRequest) (jobRec, []string, error) {
+	if err := b.validate(sc.lookup, req); err != nil {
+		return jobRec{}, nil, err
 	}
 	project, err := sc.Project(api.Deref(req.ProjectID))
 	if err != nil {
-		return api.ClassifyJob{}, err
+		return jobRec{}, nil, err
 	}
 	now := time.Now().UTC()
 	mode := api.ModeFast
@@ -423,17 +444,17 @@ func (b *Backend) createJob(sc *Scoped, req api.CreateJobRequest) (api.ClassifyJ
 		ParsingConfiguration: req.ParsingConfiguration,
 	}
 	rec := jobRec{Job: job, Webhooks: req.WebhookConfigurations, NFiles: len(req.FileIDs), Tenant: sc.t.ID}
-	fileIDs := slices.Clone(req.FileIDs)
-	if err := b.store.createJob(rec, fileIDs); err != nil {
-		return api.ClassifyJob{}, fmt.Errorf("create job: %w", err)
-	}
+	return rec, slices.Clone(req.FileIDs), nil
+}
+
+// queueJob queues every file of a stored job.
+func (b *Backend) queueJob(rec jobRec, fileIDs []string) {
 	todo := make([]int, len(fileIDs))
 	for i := range todo {
 		todo[i] = i
 	}
 	b.queue.push(&queuedJob{rec: rec, fileIDs: fileIDs, todo: todo})
-	b.log.Info("job created", "job", job.ID, "files", len(fileIDs), "rules", len(job.Rules))
-	return job, nil
+	b.log.Info("job created", "job", rec.Job.ID, "files", len(fileIDs), "rules", len(rec.Job.Rules))
 }
 
 // GetJob returns a job; api.ErrNotFound when it is unknown.

@@ -7,9 +7,18 @@ package local
 //	files/
 //	    <file id>          -> JSON fileRec
 //	jobs/
-//	    <job id>           -> JSON jobRec without its rules (written at creation
-//	                          and when terminal; records of older versions
-//	                          may hold their rules)
+//	    <job id>           -> JSON jobRec without its rules (written at creation,
+//	                          when terminal, and for a v2 job as it starts
+//	                          running or is cancelled; records of older
+//	                          versions may hold their rules). A v2 job's
+//	                          record holds its v2 side ("v2": file_input,
+//	                          configuration without rules, transaction_id,
+//	                          webhooks, running, cancelled_at)
+//	v2tx/
+//	    <tenant>\x00<project>\x00<transaction_id>
+//	                       -> job id of the v2 job created under that
+//	                          transaction_id (written in the job's create
+//	                          transaction, removed with the job)
 //	rules/
 //	    <job id>           -> JSON []api.Rule, written once at creation: a list,
 //	                          a poll or an outcome does not decode them unless
@@ -62,6 +71,7 @@ var (
 	bFailures = []byte("failures")
 	bRules    = []byte("rules")
 	bUsage    = []byte("usage")
+	bV2Tx     = []byte("v2tx")
 )
 
 // ErrLocked is returned by New when another process holds the store.
@@ -80,7 +90,7 @@ func openBolt(path string, timeout time.Duration) (*boltStore, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bMeta, bFiles, bJobs, bJobFiles, bProgress, bPending, bResults, bFailures, bRules} {
+		for _, name := range [][]byte{bMeta, bFiles, bJobs, bJobFiles, bProgress, bPending, bResults, bFailures, bRules, bV2Tx} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -333,36 +343,94 @@ func (s *boltStore) listFiles(q FileQuery, after string, n, maxBytes int) (out [
 }
 
 func (s *boltStore) createJob(rec jobRec, fileIDs []string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		id := []byte(rec.Job.ID)
-		if err := putJSON(tx.Bucket(bRules), id, rec.Job.Rules); err != nil {
-			return err
+	return s.db.Update(func(tx *bolt.Tx) error { return putNewJob(tx, rec, fileIDs) })
+}
+
+func (s *boltStore) createV2Job(rec jobRec, fileIDs []string, txKey string) (existing string, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if txKey != "" {
+			b := tx.Bucket(bV2Tx)
+			if id := b.Get([]byte(txKey)); id != nil {
+				existing = string(id)
+				return nil
+			}
+			if err := b.Put([]byte(txKey), []byte(rec.Job.ID)); err != nil {
+				return err
+			}
 		}
-		rec.Job.Rules = nil
-		if err := putJSON(tx.Bucket(bJobs), id, rec); err != nil {
-			return err
-		}
-		if err := putJSON(tx.Bucket(bJobFiles), id, fileIDs); err != nil {
-			return err
-		}
-		if err := putJSON(tx.Bucket(bProgress), id, progress{}); err != nil {
-			return err
-		}
-		if _, err := tx.Bucket(bResults).CreateBucket(id); err != nil {
-			return err
-		}
-		if _, err := tx.Bucket(bFailures).CreateBucket(id); err != nil {
-			return err
-		}
-		return tx.Bucket(bPending).Put(id, nil)
+		return putNewJob(tx, rec, fileIDs)
 	})
+	return existing, err
+}
+
+func (s *boltStore) txJob(txKey string) (id string, err error) {
+	if txKey == "" {
+		return "", nil
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		id = string(tx.Bucket(bV2Tx).Get([]byte(txKey)))
+		return nil
+	})
+	return id, err
+}
+
+func (s *boltStore) updateJob(id string, fn func(*jobRec) error) (rec jobRec, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		ok, err := getJSON(tx.Bucket(bJobs), id, &rec)
+		if err == nil && !ok {
+			err = fmt.Errorf("job %s: %w", id, api.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(&rec); err != nil {
+			return err
+		}
+		if err := putJSON(tx.Bucket(bJobs), []byte(id), rec); err != nil {
+			return err
+		}
+		return withRules(tx, &rec)
+	})
+	return rec, err
+}
+
+func putNewJob(tx *bolt.Tx, rec jobRec, fileIDs []string) error {
+	id := []byte(rec.Job.ID)
+	if err := putJSON(tx.Bucket(bRules), id, rec.Job.Rules); err != nil {
+		return err
+	}
+	rec.Job.Rules = nil
+	if err := putJSON(tx.Bucket(bJobs), id, rec); err != nil {
+		return err
+	}
+	if err := putJSON(tx.Bucket(bJobFiles), id, fileIDs); err != nil {
+		return err
+	}
+	if err := putJSON(tx.Bucket(bProgress), id, progress{}); err != nil {
+		return err
+	}
+	if _, err := tx.Bucket(bResults).CreateBucket(id); err != nil {
+		return err
+	}
+	if _, err := tx.Bucket(bFailures).CreateBucket(id); err != nil {
+		return err
+	}
+	return tx.Bucket(bPending).Put(id, nil)
 }
 
 func (s *boltStore) deleteJob(id string) (fileIDs []string, err error) {
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		key := []byte(id)
-		if tx.Bucket(bJobs).Get(key) == nil {
+		var rec jobRec
+		if ok, err := getJSON(tx.Bucket(bJobs), id, &rec); err != nil {
+			return err
+		} else if !ok {
 			return fmt.Errorf("job %s: %w", id, api.ErrNotFound)
+		}
+		if k := rec.txKey(); k != "" && string(tx.Bucket(bV2Tx).Get([]byte(k))) == id {
+			if err := tx.Bucket(bV2Tx).Delete([]byte(k)); err != nil {
+				return err
+			}
 		}
 		if _, err := getJSON(tx.Bucket(bJobFiles), id, &fileIDs); err != nil {
 			return err
@@ -422,6 +490,11 @@ func (s *boltStore) listJobs(q JobQuery, after string, n, maxBytes int) (out []j
 				return true, nil
 			}
 			size += len(v) + len(rules.Get(k))
+			if rec.V2 != nil { // a v2 answer carries its result
+				if rb := tx.Bucket(bResults).Bucket(k); rb != nil {
+					size += len(rb.Get(idx(0)))
+				}
+			}
 			if len(out) == n || len(out) > 0 && size > maxBytes {
 				more = true
 				return false, nil

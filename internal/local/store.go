@@ -38,6 +38,8 @@ type jobRec struct {
 	NFiles   int                        `json:"n_files"`
 	// Tenant owns the job (DefaultTenant: "").
 	Tenant string `json:"tenant,omitempty"`
+	// V2 is the Classify v2 side of a v2 job (v2.go); nil for v1 jobs.
+	V2 *V2Side `json:"v2,omitempty"`
 }
 
 // progress counts the outcomes recorded for a job.
@@ -84,6 +86,15 @@ type store interface {
 	hasFile(id string) (bool, error)
 
 	createJob(rec jobRec, fileIDs []string) error
+	// createV2Job stores a job like createJob, unless txKey is not "" and
+	// indexes a job already: then it stores nothing and returns that
+	// job's ID. The check and the store are one step.
+	createV2Job(rec jobRec, fileIDs []string, txKey string) (existing string, err error)
+	// txJob returns the job ID a transaction key indexes ("" for none).
+	txJob(txKey string) (string, error)
+	// updateJob applies fn to a job record in one step; when fn returns
+	// an error nothing is written and updateJob returns it.
+	updateJob(id string, fn func(*jobRec) error) (jobRec, error)
 	getJob(id string) (jobRec, error)
 	// listJobs pages like listFiles.
 	listJobs(q JobQuery, after string, n, maxBytes int) (recs []jobRec, more bool, total int, err error)
@@ -95,7 +106,8 @@ type store interface {
 	// file index after (-1 = from the start), at most maxBytes of them (at
 	// least one).
 	results(jobID string, after, n, maxBytes int) (items []api.ResultItem, last int, more bool, total int, err error)
-	// deleteJob removes a job with its results and returns its file IDs.
+	// deleteJob removes a job with its results and its transaction key
+	// and returns its file IDs.
 	deleteJob(id string) ([]string, error)
 	// unfinished returns every job that is not terminal, oldest first.
 	unfinished() ([]pendingJob, error)
@@ -177,10 +189,12 @@ type JobQuery struct {
 	ProjectID string
 
 	tenant string
+	v2     *V2Query // only v2 jobs, filtered (ListV2JobsPage)
 }
 
 func (q JobQuery) match(rec *jobRec) bool {
-	return rec.Tenant == q.tenant && (q.ProjectID == "" || rec.Job.ProjectID == q.ProjectID)
+	return rec.Tenant == q.tenant && (q.ProjectID == "" || rec.Job.ProjectID == q.ProjectID) &&
+		(q.v2 == nil || q.v2.match(rec))
 }
 
 // Usage is what a tenant's uploaded files hold.
@@ -211,6 +225,7 @@ type memStore struct {
 	jobs    map[string]*memJob
 	jobIDs  []string // ascending
 	used    map[string]Usage
+	txs     map[string]string // transaction key -> job ID
 }
 
 type memJob struct {
@@ -222,7 +237,7 @@ type memJob struct {
 }
 
 func newMemStore() *memStore {
-	return &memStore{files: map[string]fileRec{}, jobs: map[string]*memJob{}, used: map[string]Usage{}}
+	return &memStore{files: map[string]fileRec{}, jobs: map[string]*memJob{}, used: map[string]Usage{}, txs: map[string]string{}}
 }
 
 func insertSorted(s []string, v string) []string {
@@ -335,6 +350,49 @@ func (m *memStore) listFiles(q FileQuery, after string, n, maxBytes int) ([]file
 func (m *memStore) createJob(rec jobRec, fileIDs []string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.putJob(rec, fileIDs)
+	return nil
+}
+
+func (m *memStore) createV2Job(rec jobRec, fileIDs []string, txKey string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if id, ok := m.txs[txKey]; ok && txKey != "" {
+		return id, nil
+	}
+	if txKey != "" {
+		m.txs[txKey] = rec.Job.ID
+	}
+	m.putJob(rec, fileIDs)
+	return "", nil
+}
+
+func (m *memStore) txJob(txKey string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.txs[txKey], nil
+}
+
+func (m *memStore) updateJob(id string, fn func(*jobRec) error) (jobRec, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	j, ok := m.jobs[id]
+	if !ok {
+		return jobRec{}, fmt.Errorf("job %s: %w", id, api.ErrNotFound)
+	}
+	rec := j.rec
+	if rec.V2 != nil {
+		v2 := *rec.V2
+		rec.V2 = &v2
+	}
+	if err := fn(&rec); err != nil {
+		return jobRec{}, err
+	}
+	j.rec = rec
+	return rec, nil
+}
+
+func (m *memStore) putJob(rec jobRec, fileIDs []string) {
 	m.jobs[rec.Job.ID] = &memJob{
 		rec:      rec,
 		fileIDs:  slices.Clone(fileIDs),
@@ -342,7 +400,6 @@ func (m *memStore) createJob(rec jobRec, fileIDs []string) error {
 		failures: make([]string, len(fileIDs)),
 	}
 	m.jobIDs = insertSorted(m.jobIDs, rec.Job.ID)
-	return nil
 }
 
 func (m *memStore) deleteJob(id string) ([]string, error) {
@@ -353,6 +410,9 @@ func (m *memStore) deleteJob(id string) ([]string, error) {
 		return nil, fmt.Errorf("job %s: %w", id, api.ErrNotFound)
 	}
 	delete(m.jobs, id)
+	if k := j.rec.txKey(); k != "" && m.txs[k] == id {
+		delete(m.txs, k)
+	}
 	if i, found := slices.BinarySearch(m.jobIDs, id); found {
 		m.jobIDs = slices.Delete(m.jobIDs, i, i+1)
 	}

@@ -36,6 +36,7 @@ func issue(typ, msg string, loc ...any) api.ValidationIssue {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ve *api.ValidationError
 	var mbe *http.MaxBytesError
+	var se *local.V2StateError
 	switch {
 	case errors.As(err, &ve):
 		writeIssues(w, ve.Issues...)
@@ -53,6 +54,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeDetail(w, http.StatusRequestEntityTooLarge, "File too large")
 	case errors.Is(err, local.ErrBadPageToken):
 		writeIssues(w, issue("value_error", "Value error, invalid page_token", "query", "page_token"))
+	case errors.As(err, &se):
+		// 400, never 409, which every SDK retries.
+		w.Header().Set("X-Should-Retry", "false")
+		writeDetail(w, http.StatusBadRequest, se.Error())
 	case errors.Is(err, local.ErrClosed):
 		w.Header().Set("Retry-After", "5")
 		writeDetail(w, http.StatusServiceUnavailable, "Server is shutting down")

@@ -117,6 +117,7 @@ func New(opts Options) *Server {
 	mux.HandleFunc("GET /api/v1/classifier/jobs/{id}", s.auth(s.getJob))
 	mux.HandleFunc("GET /api/v1/classifier/jobs/{id}/results", s.auth(s.jobResults))
 	mux.Handle("GET /metrics", s.auth(promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}).ServeHTTP))
+	s.routeV2(mux)
 	s.mux = mux
 	return s
 }

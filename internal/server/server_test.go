@@ -203,7 +203,7 @@ func TestValidation(t *testing.T) {
 		{"results of unknown job", "GET", "/api/v1/classifier/jobs/" + missingID + "/results", nil, testKey, 404, nil},
 		{"unknown file", "GET", "/api/v1/beta/files/" + missingID, nil, testKey, 404, nil},
 		{"delete unknown file", "DELETE", "/api/v1/beta/files/" + missingID, nil, testKey, 404, nil},
-		{"unknown route", "GET", "/api/v2/classify", nil, testKey, 404, nil},
+		{"unknown route", "GET", "/api/v3/classify", nil, testKey, 404, nil},
 		{"wrong method", "PUT", "/api/v1/classifier/jobs", nil, testKey, 405, nil},
 		{"JSON too large", "POST", "/api/v1/classifier/jobs", jsonBody(job(`,"x":"` + strings.Repeat("a", 5000) + `"`)), testKey, 413, nil},
 		{"upload too large", "POST", "/api/v1/beta/files", up(part{"purpose", "", "classify"}, part{"file", "big.txt", strings.Repeat("b", 4000)}), testKey, 413, nil},

@@ -58,6 +58,12 @@ type webhooks struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	sem    chan struct{}
+
+	// The deliveries of one job go out in the order they were sent
+	// (classify.pending before classify.running): each waits for the
+	// one before it. last is the done channel of a job's latest delivery.
+	mu   sync.Mutex
+	last map[string]chan struct{}
 }
 
 func newWebhooks(opts Options, log *slog.Logger) *webhooks {
@@ -109,6 +115,7 @@ func newWebhooks(opts Options, log *slog.Logger) *webhooks {
 		ctx:     ctx,
 		cancel:  cancel,
 		sem:     make(chan struct{}, maxWebhookConcurrency),
+		last:    map[string]chan struct{}{},
 	}
 }
 
@@ -235,6 +242,9 @@ func refusedName(host string) bool {
 // JobDone sends the webhooks of a job that reached a terminal state. Wire it
 // to local.Options.OnJobDone. It does not block.
 func (s *Server) JobDone(job api.ClassifyJob) {
+	if s.v2JobDone(job) {
+		return
+	}
 	cfgs, err := s.b.JobWebhooks(context.Background(), job.ID)
 	if err != nil {
 		s.log.Error("webhooks of job", "job", job.ID, "err", err)
@@ -258,16 +268,47 @@ func (wh *webhooks) send(job api.ClassifyJob, c api.WebhookConfiguration, event 
 		wh.log.Error("encode job", "job", job.ID, "err", err)
 		return
 	}
+	// v1 deliveries are a JSON object unless "string" is asked for.
+	wh.sendBody(job.ID, api.Deref(c.WebhookURL), event, c.WebhookHeaders, body, api.Deref(c.WebhookOutputFormat) == "string", api.Deref(c.WebhookSigningSecret))
+}
+
+// sendBody delivers body (as a JSON string holding it when asString), signed
+// with secret when one is given: LC-Signature: sha256=<hex HMAC-SHA256 of
+// the raw request body>.
+func (wh *webhooks) sendBody(jobID, url, event string, headers map[string]any, body []byte, asString bool, secret string) {
+	if asString {
+		body, _ = json.Marshal(string(body))
+	}
+	done := make(chan struct{})
+	wh.mu.Lock()
+	prev := wh.last[jobID]
+	wh.last[jobID] = done
+	wh.mu.Unlock()
 	wh.wg.Add(1)
 	go func() {
 		defer wh.wg.Done()
+		defer func() {
+			close(done)
+			wh.mu.Lock()
+			if wh.last[jobID] == done {
+				delete(wh.last, jobID)
+			}
+			wh.mu.Unlock()
+		}()
+		if prev != nil {
+			select {
+			case <-prev:
+			case <-wh.ctx.Done():
+				return
+			}
+		}
 		select {
 		case wh.sem <- struct{}{}:
 		case <-wh.ctx.Done():
 			return
 		}
 		defer func() { <-wh.sem }()
-		d := wh.deliver(job.ID, *c.WebhookURL, event, c.WebhookHeaders, body)
+		d := wh.deliver(jobID, url, event, headers, body, secret)
 		if errors.Is(d.Err, ErrPrivateAddress) {
 			metrics.SecurityRefusals.WithLabelValues("webhook_target").Inc()
 			wh.log.Warn("webhook target refused", metrics.SecurityAttr, true, "job", d.JobID, "url", d.URL, "err", d.Err)
@@ -285,12 +326,12 @@ func (wh *webhooks) send(job api.ClassifyJob, c api.WebhookConfiguration, event 
 // reservedHeaders are set by the sender and not taken from webhook_headers.
 var reservedHeaders = []string{"Host", "Content-Length", "Content-Type", "Transfer-Encoding", "Connection", "Te", "Upgrade", "Trailer"}
 
-func (wh *webhooks) deliver(jobID, url, event string, headers map[string]any, body []byte) WebhookDelivery {
+func (wh *webhooks) deliver(jobID, url, event string, headers map[string]any, body []byte, secret string) WebhookDelivery {
 	d := WebhookDelivery{JobID: jobID, URL: url, Event: event}
 	deliveryID := fmt.Sprintf("%s.%s", jobID, event)
 	for attempt := 0; ; attempt++ {
 		d.Attempts = attempt + 1
-		status, err := wh.post(url, event, deliveryID, headers, body)
+		status, err := wh.post(url, event, deliveryID, headers, body, secret)
 		d.Status, d.Err = status, err
 		if err == nil || attempt >= wh.retries || !retryableWebhook(status, err) {
 			return d
@@ -309,7 +350,7 @@ func (wh *webhooks) deliver(jobID, url, event string, headers map[string]any, bo
 	}
 }
 
-func (wh *webhooks) post(url, event, deliveryID string, headers map[string]any, body []byte) (int, error) {
+func (wh *webhooks) post(url, event, deliveryID string, headers map[string]any, body []byte, secret string) (int, error) {
 	req, err := http.NewRequestWithContext(wh.ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
@@ -331,6 +372,9 @@ func (wh *webhooks) post(url, event, deliveryID string, headers map[string]any, 
 	}
 	req.Header.Set("X-Classifyd-Event", event)
 	req.Header.Set("X-Classifyd-Delivery", deliveryID)
+	if secret != "" {
+		req.Header.Set("LC-Signature", Signature(secret, body))
+	}
 	resp, err := wh.client.Do(req)
 	if err != nil {
 		return 0, err

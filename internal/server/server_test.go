@@ -39,7 +39,7 @@ func newFixtureAt(t *testing.T, opts Options, dataDir string, run bool) *fixture
 	t.Helper()
 	f := &fixture{}
 	b, err := local.New(local.Options{Classifier: local.KeywordClassifier{}, Workers: 2, DataDir: dataDir,
-		OnJobDone: func(j api.ClassifyJob) { f.srv.JobDone(j) }})
+		OnJobDone: func(j api.ClassifyJob) { f.srv.JobDone(j) }, OnFileStart: func(id string) { f.srv.FileStarted(id) }})
 	if err != nil {
 		t.Fatal(err)
 	}

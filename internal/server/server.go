@@ -1,7 +1,9 @@
-// Package server serves the LlamaCloud classifier API (v1) over the local
-// backend: file upload, list, get and delete under /api/v1/beta/files, and
-// classify jobs under /api/v1/classifier/jobs, with FastAPI-style errors,
-// bearer-key auth, AIP-132 pagination and webhooks. See
+// Package server serves the LlamaCloud classifier API over the local
+// backend: file upload, list, get and delete under /api/v1/beta/files,
+// classify jobs under /api/v1/classifier/jobs and Classify v2 under
+// /api/v2/classify (v2.go), with FastAPI-style errors, bearer-key auth
+// (each key a tenant; every handler reaches files and jobs through
+// s.scoped(r)), AIP-132 pagination and webhooks. See
 // ../../../shared/reference/ for the API it speaks.
 //
 // The package owns HTTP only: request parsing, validation of what is not the

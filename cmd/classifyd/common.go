@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,6 +102,8 @@ type backend struct {
 	close   func() error
 	// jobDone, when the backend can say so, is called with each finished job.
 	jobDone atomic.Pointer[func(id string)]
+	// v2 submits one Classify v2 job per file (llamacloud with backend.api: v2).
+	v2 api.V2Backend
 }
 
 // ReleaseJob passes the daemon's release of a finished job on to a backend
@@ -137,6 +141,9 @@ func openBackend(ctx context.Context, cfg *config.Config, log *slog.Logger) (*ba
 		if key == "" {
 			key = credential("api_key")
 		}
+		if key == "" && !loopbackURL(cfg.Backend.BaseURL) {
+			return nil, fmt.Errorf("backend.kind llamacloud needs an API key: set $%s (backend.api_key_env names the variable; under systemd, LoadCredential=api_key:...). Only a server on this machine (base_url on localhost, such as classifyd serve without --api-key) is used without one", cfg.Backend.APIKeyEnv)
+		}
 		c, err := client.New(client.Options{
 			BaseURL: cfg.Backend.BaseURL, APIKey: key, ProjectID: cfg.Backend.ProjectID,
 			OrganizationID: cfg.Backend.OrganizationID, RateLimit: cfg.Backend.RateLimit,
@@ -151,7 +158,11 @@ func openBackend(ctx context.Context, cfg *config.Config, log *slog.Logger) (*ba
 		if err != nil {
 			return nil, err
 		}
-		return &backend{Backend: c, close: func() error { return nil }}, nil
+		b := &backend{Backend: c, close: func() error { return nil }}
+		if cfg.Backend.API != config.APIV1 {
+			b.v2 = c
+		}
+		return b, nil
 	case config.BackendLocal:
 		stateDir := filepath.Dir(cfg.State)
 		cl, closeCl, err := newLocalClassifier(ctx, cfg, stateDir, log)
@@ -199,4 +210,22 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return errExit{2}
 	}
 	return nil
+}
+
+// loopbackURL reports whether base (or $LLAMA_CLOUD_BASE_URL when empty) is
+// a server on this machine.
+func loopbackURL(base string) bool {
+	if base == "" {
+		base = os.Getenv("LLAMA_CLOUD_BASE_URL")
+	}
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	h := u.Hostname()
+	if h == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(h)
+	return err == nil && ip.Unmap().IsLoopback()
 }

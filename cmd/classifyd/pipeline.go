@@ -44,7 +44,7 @@ func runPipeline(ctx context.Context, cfg *config.Config, dryRun bool, log *slog
 		return nil, err
 	}
 	defer be.close()
-	o := daemon.Options{Config: cfg, Backend: be, Store: st, Logger: log, DryRun: dryRun}
+	o := daemon.Options{Config: cfg, Backend: be, V2: be.v2, Store: st, Logger: log, DryRun: dryRun}
 	if be.learner != nil {
 		o.Learner = be.learner
 	}

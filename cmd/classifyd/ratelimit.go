@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/classifyd/classifyd/internal/metrics"
 )
 
 // rateLimited passes at most burst error records a minute per message, so a
@@ -28,7 +30,7 @@ func newRateLimited(h slog.Handler) slog.Handler {
 }
 
 func (r *rateLimited) Handle(ctx context.Context, rec slog.Record) error {
-	if rec.Level < slog.LevelWarn {
+	if rec.Level < slog.LevelWarn || securityRecord(rec) {
 		return r.Handler.Handle(ctx, rec)
 	}
 	s := r.st
@@ -55,6 +57,21 @@ func (r *rateLimited) Handle(ctx context.Context, rec slog.Record) error {
 		return nil
 	}
 	return r.Handler.Handle(ctx, rec)
+}
+
+// securityRecord reports a record marked security=true (a refused webhook
+// target, a bad key): those are never dropped, so repeated attempts cannot
+// hide one that matters.
+func securityRecord(rec slog.Record) bool {
+	found := false
+	rec.Attrs(func(a slog.Attr) bool {
+		if a.Key == metrics.SecurityAttr && a.Value.Kind() == slog.KindBool && a.Value.Bool() {
+			found = true
+			return false
+		}
+		return true
+	})
+	return found
 }
 
 func (r *rateLimited) WithAttrs(as []slog.Attr) slog.Handler {

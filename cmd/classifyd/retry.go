@@ -36,6 +36,7 @@ func cmdRetry(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var pf pipelineFlags
 	pf.registerPaths(fs)
 	adminAddr := fs.String("admin", envAdmin(), "ask the running daemon at this admin address (default $CLASSIFYD_ADMIN)")
+	tokenFile := fs.String("admin-token-file", envAdminTokenFile(), "file holding the admin endpoint's token, if it has one (default $CLASSIFYD_ADMIN_TOKEN_FILE)")
 	dryRun := fs.Bool("dry-run", false, "print what would go back; change nothing")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	fs.Usage = func() { printHelp(stderr, retryHelp, fs) }
@@ -49,7 +50,12 @@ func cmdRetry(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	var rep *admin.Report
 	if *adminAddr != "" {
-		rep, err = admin.NewClient(*adminAddr).Retry(ctx, admin.RetryRequest{Files: files, DryRun: *dryRun})
+		token, err := admin.ReadToken(*tokenFile)
+		if err != nil {
+			return err
+		}
+		client := admin.NewClient(*adminAddr).WithToken(token)
+		rep, err = client.Retry(ctx, admin.RetryRequest{Files: files, DryRun: *dryRun})
 		if err != nil {
 			return fmt.Errorf("retry: %w", err)
 		}

@@ -35,6 +35,13 @@ restarted. See systemd/classifyd.service.
   /metrics   Prometheus metrics        /healthz  200 while every loop turns and nothing is stuck
   /readyz    200 once ready            /status   what "classifyd status" shows, as JSON
   POST /retry  what "classifyd retry --admin" asks for
+It answers only Host headers that are IP addresses, localhost or one of
+--admin-allowed-hosts, and refuses state changes from other web origins, so
+a web page cannot use it (DNS rebinding). Without --admin-token-file it
+must listen on loopback; with it, /status and /retry need
+"Authorization: Bearer TOKEN" (status and retry take --admin-token-file too,
+or $CLASSIFYD_ADMIN_TOKEN_FILE), while /metrics, /healthz and /readyz stay
+open for monitoring.
 
 Examples:
   classifyd run                                   # built-in rules, ./inbox → ./sorted

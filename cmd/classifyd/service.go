@@ -14,20 +14,27 @@ import (
 	"github.com/classifyd/classifyd/internal/admin"
 	"github.com/classifyd/classifyd/internal/config"
 	"github.com/classifyd/classifyd/internal/daemon"
+	"github.com/classifyd/classifyd/internal/httpguard"
 	"github.com/classifyd/classifyd/internal/metrics"
 	"github.com/classifyd/classifyd/internal/sdnotify"
 )
 
 // serviceFlags are the flags of a long-running classifyd: the admin endpoint.
 type serviceFlags struct {
-	admin, addrFile string
+	admin, addrFile, tokenFile, hosts string
 }
 
 func (s *serviceFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.admin, "admin", envAdmin(),
 		"serve /metrics, /healthz, /readyz, /status and POST /retry on this address, e.g. 127.0.0.1:9090 (port 0 picks a free one); empty: off (default $CLASSIFYD_ADMIN)")
 	fs.StringVar(&s.addrFile, "admin-addr-file", "", "write the admin endpoint's address to this file once it listens (useful with port 0)")
+	fs.StringVar(&s.tokenFile, "admin-token-file", envAdminTokenFile(),
+		"file holding the admin token: /status and /retry then need \"Authorization: Bearer TOKEN\"; required for a non-loopback --admin (default $CLASSIFYD_ADMIN_TOKEN_FILE)")
+	fs.StringVar(&s.hosts, "admin-allowed-hosts", "", "comma-separated host names the admin endpoint answers to besides IP addresses and localhost (others are refused: DNS rebinding)")
 }
+
+// envAdminTokenFile is the default admin token file: $CLASSIFYD_ADMIN_TOKEN_FILE.
+func envAdminTokenFile() string { return os.Getenv("CLASSIFYD_ADMIN_TOKEN_FILE") }
 
 // envAdmin is the default admin address: $CLASSIFYD_ADMIN.
 func envAdmin() string { return os.Getenv("CLASSIFYD_ADMIN") }
@@ -68,8 +75,20 @@ func startService(ctx context.Context, cfg *config.Config, sf serviceFlags, log 
 	s := &service{log: log, stallAge: max(stallAge, n.WatchdogInterval())}
 	s.sup = &sdnotify.Supervisor{N: n, Status: s.statusLine, Healthy: s.health, StatusEvery: statusEvery, Logger: log}
 	if sf.admin != "" {
+		token, err := admin.ReadToken(sf.tokenFile)
+		if err != nil {
+			return nil, err
+		}
+		guard, err := httpguard.New(splitList(sf.hosts), nil)
+		if err != nil {
+			return nil, fmt.Errorf("admin: %w", err)
+		}
 		ln, err := admin.Listen(sf.admin)
 		if err != nil {
+			return nil, err
+		}
+		if err := admin.RequireToken(ln, token); err != nil {
+			ln.Close()
 			return nil, err
 		}
 		if sf.addrFile != "" {
@@ -78,7 +97,7 @@ func startService(ctx context.Context, cfg *config.Config, sf serviceFlags, log 
 				return nil, fmt.Errorf("admin address file: %w", err)
 			}
 		}
-		s.srv = admin.New(admin.Options{Config: cfg, StallAge: s.stallAge, Logger: log.With("component", "admin")})
+		s.srv = admin.New(admin.Options{Config: cfg, StallAge: s.stallAge, Logger: log.With("component", "admin"), Token: token, Guard: guard})
 		sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		s.cancelSrv = cancel
 		s.wg.Add(1)

@@ -36,6 +36,7 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var pf pipelineFlags
 	pf.registerPaths(fs)
 	adminAddr := fs.String("admin", envAdmin(), "address of a running daemon's admin endpoint (default $CLASSIFYD_ADMIN)")
+	tokenFile := fs.String("admin-token-file", envAdminTokenFile(), "file holding the admin endpoint's token, if it has one (default $CLASSIFYD_ADMIN_TOKEN_FILE)")
 	asJSON := fs.Bool("json", false, "print the status as JSON")
 	fs.IntVar(&admin.MaxFailures, "failures", admin.MaxFailures, "how many of the last failures to show (read from the state file; the daemon shows its default)")
 	fs.Usage = func() { printHelp(stderr, statusHelp, fs) }
@@ -47,8 +48,12 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	var s *admin.Status
 	if *adminAddr != "" {
-		var err error
-		if s, err = admin.NewClient(*adminAddr).Status(ctx); err != nil {
+		token, err := admin.ReadToken(*tokenFile)
+		if err != nil {
+			return err
+		}
+		client := admin.NewClient(*adminAddr).WithToken(token)
+		if s, err = client.Status(ctx); err != nil {
 			return fmt.Errorf("status: %w", err)
 		}
 	} else {

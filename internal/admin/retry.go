@@ -47,6 +47,12 @@ func Retry(ctx context.Context, o RetryOptions) (*Report, error) {
 	}
 	cfg := o.Config
 	failedDir := filepath.Join(cfg.Output, cfg.Folders.Failed)
+	// Links are resolved before a path is judged inside the output: a link
+	// sorted/lnk -> /elsewhere must not let files of /elsewhere be moved.
+	outReal, err := filepath.EvalSymlinks(cfg.Output)
+	if err != nil {
+		outReal = filepath.Clean(cfg.Output)
+	}
 	rep := &Report{DryRun: o.DryRun, Actions: []Action{}}
 	var files []string
 	if len(o.Files) == 0 {
@@ -95,6 +101,11 @@ func Retry(ctx context.Context, o RetryOptions) (*Report, error) {
 			return rep, err
 		}
 		a := Action{From: p}
+		if !resolvedWithin(p, outReal) {
+			a.Error = ErrNotInOutput.Error() + " (once links are resolved)"
+			rep.Actions = append(rep.Actions, a)
+			continue
+		}
 		e, inJournal := ix.lastFiling(p)
 		var rec state.File
 		var inState bool
@@ -167,6 +178,13 @@ func Retry(ctx context.Context, o RetryOptions) (*Report, error) {
 		}
 	}
 	return rep, nil
+}
+
+// resolvedWithin reports whether p, with every link resolved, is inside
+// dirReal (itself resolved).
+func resolvedWithin(p, dirReal string) bool {
+	rp, err := filepath.EvalSymlinks(p)
+	return err == nil && within(rp, dirReal) && rp != dirReal
 }
 
 // listFiles lists the regular files under dir, without error notes, the

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/classifyd/classifyd/internal/config"
+	"github.com/classifyd/classifyd/internal/httpguard"
 	"github.com/classifyd/classifyd/internal/metrics"
 	"github.com/classifyd/classifyd/internal/state"
 	"github.com/classifyd/classifyd/internal/watch"
@@ -41,6 +42,11 @@ type Options struct {
 	// Registry is served on /metrics (default metrics.Registry).
 	Registry *prometheus.Registry
 	Logger   *slog.Logger
+	// Token, when set, is needed for /status and /retry (see guard.go).
+	Token string
+	// Guard checks Host and Origin; default: IP addresses and localhost,
+	// no cross-origin state changes.
+	Guard *httpguard.Guard
 }
 
 // Server is the admin HTTP endpoint of a running classifyd:
@@ -56,6 +62,8 @@ type Server struct {
 	ready   atomic.Bool
 	started time.Time
 	mux     *http.ServeMux
+	guard   *httpguard.Guard
+	handler http.Handler
 }
 
 type holder struct{ d Daemon }
@@ -71,7 +79,8 @@ func New(o Options) *Server {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{o: o, started: time.Now(), mux: http.NewServeMux()}
+	s := &Server{o: o, started: time.Now(), mux: http.NewServeMux(), guard: newGuard(o.Guard)}
+	s.handler = s.guarded(s.mux)
 	prom := promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(o.Logger.Handler(), slog.LevelWarn)})
 	s.mux.Handle("GET /metrics", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.UpdateGauges()
@@ -94,7 +103,7 @@ func (s *Server) SetDaemon(d Daemon) { s.d.Store(&holder{d}) }
 func (s *Server) SetReady() { s.ready.Store(true) }
 
 // Handler is the server's HTTP handler.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return s.handler }
 
 func (s *Server) daemon() Daemon {
 	if h := s.d.Load(); h != nil {
@@ -252,7 +261,7 @@ func Listen(addr string) (net.Listener, error) {
 
 // Serve serves on ln until ctx ends, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second,
+	hs := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(s.o.Logger.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

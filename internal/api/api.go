@@ -76,6 +76,12 @@ type WebhookConfiguration struct {
 	WebhookURL     *string        `json:"webhook_url,omitempty"`
 	WebhookHeaders map[string]any `json:"webhook_headers,omitempty"`
 	WebhookEvents  []string       `json:"webhook_events,omitempty"`
+	// WebhookOutputFormat is "json" (the default for v1 jobs here) or
+	// "string" (the body is a JSON string holding the JSON).
+	WebhookOutputFormat *string `json:"webhook_output_format,omitempty"`
+	// WebhookSigningSecret, when set, signs each delivery:
+	// LC-Signature: sha256=<hex HMAC-SHA256 of the raw body>.
+	WebhookSigningSecret *string `json:"webhook_signing_secret,omitempty"`
 }
 
 // Webhook event names for classify jobs.

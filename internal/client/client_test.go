@@ -66,6 +66,7 @@ func (f *faults) set(fn func(w http.ResponseWriter, r *http.Request, seen int) b
 
 type env struct {
 	b  *local.Backend
+	sc *local.Scoped // the backend as testKey's tenant sees it
 	f  *faults
 	ts *httptest.Server
 }
@@ -87,7 +88,7 @@ func newEnv(t *testing.T) *env {
 		b.Close()
 		srv.Shutdown(context.Background())
 	})
-	return &env{b: b, f: f, ts: ts}
+	return &env{b: b, sc: b.Scoped(server.KeyTenant(testKey)), f: f, ts: ts}
 }
 
 // fast are client options with small backoff knobs.
@@ -202,10 +203,9 @@ func TestRoundTrip(t *testing.T) {
 func TestResultsPagination(t *testing.T) {
 	e := newEnv(t)
 	cx := ctx(t)
-	p := writeFile(t, "inv.txt", backendtest.Docs[0].Text)
 	var ids []string
 	for range 250 {
-		f, err := e.b.Upload(cx, p, api.UploadOptions{})
+		f, err := e.sc.AddUpload(cx, "inv.txt", strings.NewReader(backendtest.Docs[0].Text), api.UploadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -384,7 +384,7 @@ func TestUploadRetryResendsFile(t *testing.T) {
 	if api.Deref(f.FileSize) != int64(len(text)) || e.f.count("POST", "/api/v1/beta/files") != 2 {
 		t.Errorf("size %v after %d attempts", f.FileSize, e.f.count("POST", "/api/v1/beta/files"))
 	}
-	fh, _, err := e.b.OpenFile(ctx(t), f.ID)
+	fh, _, err := e.sc.OpenFile(ctx(t), f.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 func (c *Client) CreateJob(ctx context.Context, req api.CreateJobRequest) (api.ClassifyJob, error) {
 	var job api.ClassifyJob
 	if err := c.doJSON(ctx, "POST", "/api/v1/classifier/jobs", nil, req, &job); err != nil {
-		return job, fmt.Errorf("create job: %w", err)
+		return job, fmt.Errorf("create job: %w", noRoute(err, api.ErrNoV1))
 	}
 	return job, nil
 }

@@ -58,7 +58,7 @@ func (c *Client) shouldRetry(ctx context.Context, resp *http.Response, err error
 func routeOf(path string) string {
 	parts := strings.Split(path, "/")
 	for i := 1; i < len(parts); i++ {
-		if (parts[i-1] == "jobs" || parts[i-1] == "files") && parts[i] != "" {
+		if (parts[i-1] == "jobs" || parts[i-1] == "files" || parts[i-1] == "classify") && parts[i] != "" {
 			parts[i] = "{id}"
 		}
 	}

@@ -52,7 +52,11 @@ type Config struct {
 
 // Backend selects and configures the classify service.
 type Backend struct {
-	Kind           string        `yaml:"kind"` // local | llamacloud
+	Kind string `yaml:"kind"` // local | llamacloud
+	// API is the classify API spoken to a llamacloud backend: v2 (Classify
+	// v2, one job per file; the default) or v1 (the classifier jobs API of
+	// servers that only have it, such as an older classifyd serve).
+	API            string        `yaml:"api"`
 	BaseURL        string        `yaml:"base_url"`
 	APIKeyEnv      string        `yaml:"api_key_env"`
 	ProjectID      string        `yaml:"project_id"`
@@ -111,6 +115,12 @@ type Rule struct {
 	Knowledge *bool `yaml:"knowledge"`
 }
 
+// Classify APIs of a llamacloud backend.
+const (
+	APIV1 = "v1"
+	APIV2 = "v2"
+)
+
 // Backend kinds.
 const (
 	BackendLocal      = "local"
@@ -134,6 +144,7 @@ func Defaults() *Config {
 		State:  "./classifyd.db",
 		Backend: Backend{
 			Kind:      BackendLocal,
+			API:       APIV2,
 			APIKeyEnv: "LLAMA_CLOUD_API_KEY",
 			Timeout:   60 * time.Second,
 		},

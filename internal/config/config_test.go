@@ -50,6 +50,9 @@ func TestErrors(t *testing.T) {
 		{"absolute folder", "rules:\n  - type: a\n    description: x\n    folder: /etc\n", "rules[0].folder"},
 		{"bad backend", "backend:\n  kind: cloud\n" + rules, "c.yaml:2: backend.kind"},
 		{"bad mode", "mode: SLOW\n" + rules, "c.yaml:1: mode"},
+		{"multimodal over v2", "mode: MULTIMODAL\nbackend:\n  kind: llamacloud\n" + rules, "c.yaml:1: mode: MULTIMODAL is not in LlamaCloud's Classify v2"},
+		{"multimodal over v2 named", "mode: MULTIMODAL\nbackend:\n  kind: llamacloud\n  api: v2\n" + rules, "c.yaml:1: mode: MULTIMODAL"},
+		{"bad api", "backend:\n  kind: llamacloud\n  api: v3\n" + rules, "c.yaml:3: backend.api"},
 		{"bad lang", "parsing:\n  lang: xx\n" + rules, "c.yaml:2: parsing.lang"},
 		{"negative page", "parsing:\n  target_pages: [1, -2]\n" + rules, "parsing.target_pages[1]"},
 		{"confidence range", "min_confidence: 1.5\n" + rules, "c.yaml:1: min_confidence"},
@@ -69,6 +72,21 @@ func TestErrors(t *testing.T) {
 				t.Fatalf("error %q does not contain %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestMultimodalOutsideV2: MULTIMODAL stays valid with the local engine
+// and with llamacloud over v1; v2 is the default API.
+func TestMultimodalOutsideV2(t *testing.T) {
+	rules := "rules:\n  - type: a\n    description: x\n"
+	for _, y := range []string{"mode: MULTIMODAL\n", "mode: MULTIMODAL\nbackend:\n  kind: llamacloud\n  api: v1\n"} {
+		if _, err := Parse([]byte(y+rules), "c.yaml", t.TempDir()); err != nil {
+			t.Errorf("%q: %v", y, err)
+		}
+	}
+	c, err := Parse([]byte("backend:\n  kind: llamacloud\n"+rules), "c.yaml", t.TempDir())
+	if err != nil || c.Backend.API != APIV2 {
+		t.Errorf("default api: %v %v, want v2", err, c)
 	}
 }
 

@@ -98,6 +98,13 @@ func (c *Config) Validate() error {
 	default:
 		return c.errorf("backend.kind", "%q is not local or llamacloud", c.Backend.Kind)
 	}
+	switch c.Backend.API {
+	case "":
+		c.Backend.API = APIV2
+	case APIV1, APIV2:
+	default:
+		return c.errorf("backend.api", "%q is not v2 or v1", c.Backend.API)
+	}
 	if c.Backend.RateLimit < 0 {
 		return c.errorf("backend.rate_limit", "must not be negative")
 	}
@@ -109,6 +116,9 @@ func (c *Config) Validate() error {
 	}
 	if !c.Mode.Valid() {
 		return c.errorf("mode", "%q is not FAST or MULTIMODAL", c.Mode)
+	}
+	if c.Mode == api.ModeMultimodal && c.Backend.Kind == BackendLlamaCloud && c.Backend.API == APIV2 {
+		return c.errorf("mode", "MULTIMODAL is not in LlamaCloud's Classify v2 (backend.api: v2 has only FAST): set mode: FAST, or backend.api: v1 for a server that still has the v1 classifier jobs")
 	}
 	if c.Parsing.Lang != "" && !api.ValidLang(c.Parsing.Lang) {
 		return c.errorf("parsing.lang", "%q is not a language code of the API (en, de, fr, nl, ch_sim, ...)", c.Parsing.Lang)

@@ -48,8 +48,11 @@ type Learner interface {
 type Options struct {
 	Config  *config.Config
 	Backend api.Backend
-	Store   *state.Store
-	Logger  *slog.Logger
+	// V2, if set, submits each file as its own Classify v2 job (uploads
+	// still go through Backend); nil submits one v1 job per batch.
+	V2     api.V2Backend
+	Store  *state.Store
+	Logger *slog.Logger
 
 	// Once processes what is in the inbox at start (and Paths), then returns.
 	Once bool
@@ -87,6 +90,7 @@ type Daemon struct {
 	cfg     *config.Config
 	st      *state.Store
 	be      api.Backend
+	v2      api.V2Backend
 	log     *slog.Logger
 	sorter  *sorter.Sorter
 	journal *sorter.Journal
@@ -176,7 +180,7 @@ func New(o Options) (*Daemon, error) {
 		tf[r.Type] = r.FolderOf()
 	}
 	d := &Daemon{
-		o: o, Counters: o.Counters, cfg: c, st: o.Store, be: o.Backend, log: o.Logger.With("component", "daemon"),
+		o: o, Counters: o.Counters, cfg: c, st: o.Store, be: o.Backend, v2: o.V2, log: o.Logger.With("component", "daemon"),
 		sorter: sorter.New(sorter.Options{
 			Output: c.Output, TypeFolder: tf, Unmatched: c.Folders.Unmatched, Review: c.Folders.Review,
 			Failed: c.Folders.Failed, Duplicates: c.Folders.Duplicates, OnConflict: c.OnConflict,

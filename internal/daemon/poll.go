@@ -25,6 +25,15 @@ func (d *Daemon) pollLoop(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if len(jobs) > 0 && d.v2 != nil {
+			if err := d.pollV2(ctx, jobs); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return err
+			}
+			continue
+		}
 		if len(jobs) > 0 {
 			g, gctx := errgroup.WithContext(ctx)
 			g.SetLimit(d.cfg.Batch.Concurrency)

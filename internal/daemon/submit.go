@@ -105,7 +105,7 @@ func (d *Daemon) submitLoop(ctx context.Context) error {
 		timer.Reset(wait)
 		select {
 		case <-gctx.Done():
-			return nil
+			return g.Wait() // a submission's error (a server without the API) stops the daemon
 		case <-d.kickSubmit:
 		case ids := <-done:
 			if ids == nil {
@@ -188,6 +188,10 @@ func (d *Daemon) submitBatch(ctx context.Context, batch []state.File) (pause boo
 	if len(ids) == 0 {
 		return pause, nil
 	}
+	if d.v2 != nil {
+		p, err := d.submitV2(ctx, batch, ids, rids)
+		return pause || p, err
+	}
 	req := api.CreateJobRequest{FileIDs: rids, Rules: d.cfg.APIRules(), Mode: api.Ptr(d.cfg.Mode)}
 	pc := d.cfg.ParsingConfiguration()
 	req.ParsingConfiguration = &pc
@@ -205,6 +209,9 @@ func (d *Daemon) submitBatch(ctx context.Context, batch []state.File) (pause boo
 	if err != nil {
 		if ctx.Err() != nil {
 			return false, nil
+		}
+		if errors.Is(err, api.ErrNoV1) {
+			return false, err // every file would fail: stop and say what to set
 		}
 		if permanent(err) {
 			d.log.Error("job refused", "files", len(ids), "err", err)

@@ -55,7 +55,15 @@ const (
 	DefaultMaxUploadBytes = 100 << 20
 	DefaultFileTimeout    = 10 * time.Minute
 	DefaultPageSize       = 50
-	MaxPageSize           = 1000
+	// MaxPageSize bounds a page of results (whose items are small).
+	MaxPageSize = 1000
+	// MaxListPageSize bounds a page of files or jobs, as Classify v2 does
+	// (page_size 1-100); a larger page_size is served as this.
+	MaxListPageSize = 100
+	// DefaultMaxPageBytes bounds the stored bytes of one page: a page ends
+	// early (with a next_page_token) rather than pass it, and always holds
+	// at least one item.
+	DefaultMaxPageBytes = 4 << 20
 )
 
 // OpenTimeout is how long New waits for the store's lock before it gives up
@@ -69,6 +77,13 @@ var (
 	ErrBadPageToken = errors.New("invalid page token")
 	ErrFileChanged  = errors.New("file changed since it was uploaded")
 	ErrNotRegular   = errors.New("not a regular file")
+	// ErrProjectNotFound is a project_id that is not one of the tenant's.
+	ErrProjectNotFound = errors.New("project not found")
+	// ErrQuotaExceeded is an upload past the tenant's quota.
+	ErrQuotaExceeded = errors.New("upload quota exceeded")
+	// ErrDiskFull is an upload refused because the data folder's
+	// filesystem is (nearly) full.
+	ErrDiskFull = errors.New("not enough free space for uploads")
 )
 
 // Options configure a Backend.
@@ -89,6 +104,18 @@ type Options struct {
 	// stored) once for every job that reaches a terminal state. It must not
 	// block for long.
 	OnJobDone func(api.ClassifyJob)
+	// MaxPageBytes bounds one page of a list; default DefaultMaxPageBytes.
+	MaxPageBytes int
+	// Limits of uploads (AddUpload); see quota.go. Zero: no limit.
+	Quota Quota
+	// FileTTL: uploaded files are deleted this long after their upload
+	// (their expires_at). JobTTL: finished jobs and their results are
+	// deleted this long after they ended. Zero: kept until deleted.
+	FileTTL, JobTTL time.Duration
+	// OnFileStart, if set, is called (from a worker) as a file of a job is
+	// about to be read and classified, with the job's id. It must not block
+	// for long. The server reports such a job RUNNING.
+	OnFileStart func(jobID string)
 }
 
 // Backend is the in-process classify service. Safe for concurrent use.
@@ -101,6 +128,9 @@ type Backend struct {
 	filesMu  sync.Mutex
 	filesDir string // "" until the first AddUpload in memory mode
 	tempDir  bool   // filesDir is ours to remove
+
+	quotaMu  sync.Mutex
+	reserved map[string]Usage // of uploads in progress, by tenant
 
 	mu        sync.Mutex
 	closed    bool
@@ -129,7 +159,13 @@ func New(opts Options) (*Backend, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	b := &Backend{opts: opts, log: opts.Logger.With("component", "local"), queue: newQueue()}
+	if opts.MaxPageBytes <= 0 {
+		opts.MaxPageBytes = DefaultMaxPageBytes
+	}
+	if opts.Quota.FreeSpace == nil {
+		opts.Quota.FreeSpace = FreeSpace
+	}
+	b := &Backend{opts: opts, log: opts.Logger.With("component", "local"), queue: newQueue(), reserved: map[string]Usage{}}
 	if opts.DataDir == "" {
 		b.store = newMemStore()
 		return b, nil
@@ -178,6 +214,9 @@ func (b *Backend) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for range b.opts.Workers {
 		wg.Go(func() { b.worker(ctx) })
+	}
+	if b.opts.FileTTL > 0 || b.opts.JobTTL > 0 {
+		wg.Go(func() { b.expireLoop(ctx) })
 	}
 	<-ctx.Done()
 	b.queue.close()
@@ -249,6 +288,9 @@ func (b *Backend) worker(ctx context.Context) {
 func (b *Backend) process(ctx context.Context, t task) {
 	job := &t.job.rec.Job
 	o := outcome{Index: t.index, FileID: t.fileID}
+	if b.opts.OnFileStart != nil {
+		b.opts.OnFileStart(job.ID)
+	}
 	res, err := b.classify(ctx, t.fileID, job)
 	if ctx.Err() != nil {
 		return
@@ -356,11 +398,33 @@ func finish(rec *jobRec, failures []outcome) {
 
 // CreateJob validates req, stores the job PENDING and queues its files.
 func (b *Backend) CreateJob(ctx context.Context, req api.CreateJobRequest) (api.ClassifyJob, error) {
+	return b.def().CreateJob(ctx, req)
+}
+
+func (b *Backend) createJob(sc *Scoped, req api.CreateJobRequest) (api.ClassifyJob, error) {
 	if err := b.checkOpen(); err != nil {
 		return api.ClassifyJob{}, err
 	}
-	if err := b.validate(req); err != nil {
+	rec, fileIDs, err := b.newJob(sc, req)
+	if err != nil {
 		return api.ClassifyJob{}, err
+	}
+	if err := b.store.createJob(rec, fileIDs); err != nil {
+		return api.ClassifyJob{}, fmt.Errorf("create job: %w", err)
+	}
+	b.queueJob(rec, fileIDs)
+	return rec.Job, nil
+}
+
+// newJob validates req and returns the PENDING job record of sc's tenant
+// and its file IDs, not yet stored.
+func (b *Backend) newJob(sc *Scoped, req api.CreateJobRequest) (jobRec, []string, error) {
+	if err := b.validate(sc.lookup, req); err != nil {
+		return jobRec{}, nil, err
+	}
+	project, err := sc.Project(api.Deref(req.ProjectID))
+	if err != nil {
+		return jobRec{}, nil, err
 	}
 	now := time.Now().UTC()
 	mode := api.ModeFast
@@ -369,7 +433,7 @@ func (b *Backend) CreateJob(ctx context.Context, req api.CreateJobRequest) (api.
 	}
 	job := api.ClassifyJob{
 		ID:                   newID(),
-		ProjectID:            DefaultProjectID,
+		ProjectID:            project,
 		Rules:                slices.Clone(req.Rules),
 		Status:               api.StatusPending,
 		UserID:               DefaultUserID,
@@ -379,33 +443,23 @@ func (b *Backend) CreateJob(ctx context.Context, req api.CreateJobRequest) (api.
 		Mode:                 &mode,
 		ParsingConfiguration: req.ParsingConfiguration,
 	}
-	if p := api.Deref(req.ProjectID); p != "" {
-		job.ProjectID = p
-	}
-	rec := jobRec{Job: job, Webhooks: req.WebhookConfigurations, NFiles: len(req.FileIDs)}
-	fileIDs := slices.Clone(req.FileIDs)
-	if err := b.store.createJob(rec, fileIDs); err != nil {
-		return api.ClassifyJob{}, fmt.Errorf("create job: %w", err)
-	}
+	rec := jobRec{Job: job, Webhooks: req.WebhookConfigurations, NFiles: len(req.FileIDs), Tenant: sc.t.ID}
+	return rec, slices.Clone(req.FileIDs), nil
+}
+
+// queueJob queues every file of a stored job.
+func (b *Backend) queueJob(rec jobRec, fileIDs []string) {
 	todo := make([]int, len(fileIDs))
 	for i := range todo {
 		todo[i] = i
 	}
 	b.queue.push(&queuedJob{rec: rec, fileIDs: fileIDs, todo: todo})
-	b.log.Info("job created", "job", job.ID, "files", len(fileIDs), "rules", len(job.Rules))
-	return job, nil
+	b.log.Info("job created", "job", rec.Job.ID, "files", len(fileIDs), "rules", len(rec.Job.Rules))
 }
 
 // GetJob returns a job; api.ErrNotFound when it is unknown.
 func (b *Backend) GetJob(ctx context.Context, id string) (api.ClassifyJob, error) {
-	if err := b.checkOpen(); err != nil {
-		return api.ClassifyJob{}, err
-	}
-	if !validID(id) {
-		return api.ClassifyJob{}, fmt.Errorf("job %s: %w", id, api.ErrNotFound)
-	}
-	rec, err := b.store.getJob(id)
-	return rec.Job, err
+	return b.def().GetJob(ctx, id)
 }
 
 // ReleaseJob forgets a terminal job, its results and the files it named
@@ -416,10 +470,7 @@ func (b *Backend) ReleaseJob(ctx context.Context, id string) error {
 	if err := b.checkOpen(); err != nil {
 		return err
 	}
-	if !validID(id) {
-		return fmt.Errorf("job %s: %w", id, api.ErrNotFound)
-	}
-	rec, err := b.store.getJob(id)
+	rec, err := b.def().lookup.job(id)
 	if err != nil {
 		return err
 	}
@@ -450,6 +501,10 @@ func (b *Backend) JobWebhooks(ctx context.Context, id string) ([]api.WebhookConf
 
 // ListJobsPage returns one page of jobs, newest first.
 func (b *Backend) ListJobsPage(ctx context.Context, pr api.PageRequest) (api.Page[api.ClassifyJob], error) {
+	return b.def().ListJobsPage(ctx, JobQuery{}, pr)
+}
+
+func (b *Backend) listJobsPage(sc *Scoped, q JobQuery, pr api.PageRequest) (api.Page[api.ClassifyJob], error) {
 	var page api.Page[api.ClassifyJob]
 	if err := b.checkOpen(); err != nil {
 		return page, err
@@ -458,7 +513,7 @@ func (b *Backend) ListJobsPage(ctx context.Context, pr api.PageRequest) (api.Pag
 	if err != nil {
 		return page, err
 	}
-	recs, more, total, err := b.store.listJobs(after, pageSize(pr.PageSize, DefaultPageSize))
+	recs, more, total, err := sc.lookup.listJobs(q, after, pageSize(pr.PageSize, DefaultPageSize, MaxListPageSize), b.opts.MaxPageBytes)
 	if err != nil {
 		return page, fmt.Errorf("list jobs: %w", err)
 	}
@@ -475,20 +530,22 @@ func (b *Backend) ListJobsPage(ctx context.Context, pr api.PageRequest) (api.Pag
 
 // ResultsPage returns one page of a job's results in the order of the job's
 // file_ids. The default page size is MaxPageSize, so that a client that does
-// not page (the official SDK's getResults) sees whole jobs of up to that size.
+// not page (the official SDK's getResults) sees whole jobs of up to that size
+// (or MaxPageBytes of them).
 func (b *Backend) ResultsPage(ctx context.Context, jobID string, pr api.PageRequest) (api.Page[api.ResultItem], error) {
+	return b.def().ResultsPage(ctx, jobID, pr)
+}
+
+func (b *Backend) resultsPage(sc *Scoped, jobID string, pr api.PageRequest) (api.Page[api.ResultItem], error) {
 	var page api.Page[api.ResultItem]
 	if err := b.checkOpen(); err != nil {
 		return page, err
-	}
-	if !validID(jobID) {
-		return page, fmt.Errorf("job %s: %w", jobID, api.ErrNotFound)
 	}
 	after, err := parseIndexToken(pr.PageToken)
 	if err != nil {
 		return page, err
 	}
-	items, last, more, total, err := b.store.results(jobID, after, pageSize(pr.PageSize, MaxPageSize))
+	items, last, more, total, err := sc.lookup.results(jobID, after, pageSize(pr.PageSize, MaxPageSize, MaxPageSize), b.opts.MaxPageBytes)
 	if err != nil {
 		return page, err
 	}
@@ -526,9 +583,9 @@ func (b *Backend) Results(ctx context.Context, jobID string, each func(api.Resul
 	}
 }
 
-func pageSize(n, def int) int {
+func pageSize(n, def, most int) int {
 	if n <= 0 {
 		return def
 	}
-	return min(n, MaxPageSize)
+	return min(n, most)
 }

@@ -7,7 +7,26 @@ package local
 //	files/
 //	    <file id>          -> JSON fileRec
 //	jobs/
-//	    <job id>           -> JSON jobRec (written at creation and when terminal)
+//	    <job id>           -> JSON jobRec without its rules (written at creation,
+//	                          when terminal, and for a v2 job as it starts
+//	                          running or is cancelled; records of older
+//	                          versions may hold their rules). A v2 job's
+//	                          record holds its v2 side ("v2": file_input,
+//	                          configuration without rules, transaction_id,
+//	                          webhooks, running, cancelled_at)
+//	v2tx/
+//	    <tenant>\x00<project>\x00<transaction_id>
+//	                       -> job id of the v2 job created under that
+//	                          transaction_id (written in the job's create
+//	                          transaction, removed with the job)
+//	rules/
+//	    <job id>           -> JSON []api.Rule, written once at creation: a list,
+//	                          a poll or an outcome does not decode them unless
+//	                          it answers with them
+//	usage/
+//	    <tenant>           -> JSON Usage {bytes, files} of the tenant's uploads,
+//	                          kept with every put and delete of a file (built
+//	                          from files/ when the bucket is new)
 //	jobfiles/
 //	    <job id>           -> JSON []string, the job's file IDs in request order
 //	progress/
@@ -21,7 +40,8 @@ package local
 //	    <job id>/          (bucket)
 //	        <index u32 BE> -> why file <index> of the job failed (text)
 //
-// IDs are UUIDv7, so key order is creation order. Each file outcome is one
+// File and job records name their tenant ("" = DefaultTenant). IDs are
+// UUIDv7, so key order is creation order. Each file outcome is one
 // Update transaction: result or failure, progress, and (for the last file)
 // the terminal job and the removal from pending.
 
@@ -49,6 +69,9 @@ var (
 	bPending  = []byte("pending")
 	bResults  = []byte("results")
 	bFailures = []byte("failures")
+	bRules    = []byte("rules")
+	bUsage    = []byte("usage")
+	bV2Tx     = []byte("v2tx")
 )
 
 // ErrLocked is returned by New when another process holds the store.
@@ -67,8 +90,13 @@ func openBolt(path string, timeout time.Duration) (*boltStore, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bMeta, bFiles, bJobs, bJobFiles, bProgress, bPending, bResults, bFailures} {
+		for _, name := range [][]byte{bMeta, bFiles, bJobs, bJobFiles, bProgress, bPending, bResults, bFailures, bRules, bV2Tx} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		if tx.Bucket(bUsage) == nil {
+			if err := buildUsage(tx); err != nil {
 				return err
 			}
 		}
@@ -86,6 +114,75 @@ func openBolt(path string, timeout time.Duration) (*boltStore, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return &boltStore{db: db}, nil
+}
+
+// buildUsage creates the usage bucket from the file records.
+func buildUsage(tx *bolt.Tx) error {
+	ub, err := tx.CreateBucket(bUsage)
+	if err != nil {
+		return err
+	}
+	used := map[string]Usage{}
+	err = tx.Bucket(bFiles).ForEach(func(k, v []byte) error {
+		var rec fileRec
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return fmt.Errorf("decode record %s: %w", k, err)
+		}
+		u := used[rec.Tenant]
+		u.add(&rec, 1)
+		used[rec.Tenant] = u
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for t, u := range used {
+		if err := putJSON(ub, []byte(usageKey(t)), u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addUsage changes the usage of rec's tenant by rec (sign 1 or -1).
+func addUsage(tx *bolt.Tx, rec *fileRec, sign int64) error {
+	if !rec.Stored {
+		return nil
+	}
+	ub := tx.Bucket(bUsage)
+	var u Usage
+	key := usageKey(rec.Tenant)
+	if _, err := getJSON(ub, key, &u); err != nil {
+		return err
+	}
+	u.add(rec, sign)
+	return putJSON(ub, []byte(key), u)
+}
+
+// usageKey: bbolt refuses an empty key, so DefaultTenant ("") is stored as
+// a key no tenant ID can be (IDs are printable).
+func usageKey(tenant string) string {
+	if tenant == "" {
+		return "\x00"
+	}
+	return tenant
+}
+
+func (s *boltStore) usage(tenant string) (u Usage, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		_, err := getJSON(tx.Bucket(bUsage), usageKey(tenant), &u)
+		return err
+	})
+	return u, err
+}
+
+// withRules fills in the rules of a job record stored without them.
+func withRules(tx *bolt.Tx, rec *jobRec) error {
+	if rec.Job.Rules != nil {
+		return nil
+	}
+	_, err := getJSON(tx.Bucket(bRules), rec.Job.ID, &rec.Job.Rules)
+	return err
 }
 
 func idx(i int) []byte {
@@ -115,7 +212,19 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 
 func (s *boltStore) putFile(rec fileRec) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		return putJSON(tx.Bucket(bFiles), []byte(rec.File.ID), rec)
+		b := tx.Bucket(bFiles)
+		var old fileRec
+		if ok, err := getJSON(b, rec.File.ID, &old); err != nil {
+			return err
+		} else if ok {
+			if err := addUsage(tx, &old, -1); err != nil {
+				return err
+			}
+		}
+		if err := addUsage(tx, &rec, 1); err != nil {
+			return err
+		}
+		return putJSON(b, []byte(rec.File.ID), rec)
 	})
 }
 
@@ -146,6 +255,9 @@ func (s *boltStore) deleteFile(id string) (rec fileRec, err error) {
 			err = fmt.Errorf("file %s: %w", id, api.ErrNotFound)
 		}
 		if err != nil {
+			return err
+		}
+		if err := addUsage(tx, &rec, -1); err != nil {
 			return err
 		}
 		return b.Delete([]byte(id))
@@ -193,7 +305,7 @@ func walkNewest(b *bolt.Bucket, after string, each func(k, v []byte) (bool, erro
 	return nil
 }
 
-func (s *boltStore) listFiles(q FileQuery, after string, n int) (out []fileRec, more bool, total int, err error) {
+func (s *boltStore) listFiles(q FileQuery, after string, n, maxBytes int) (out []fileRec, more bool, total int, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bFiles)
 		err := b.ForEach(func(_, v []byte) error {
@@ -201,7 +313,7 @@ func (s *boltStore) listFiles(q FileQuery, after string, n int) (out []fileRec, 
 			if err := json.Unmarshal(v, &rec); err != nil {
 				return err
 			}
-			if q.match(&rec.File) {
+			if q.match(&rec) {
 				total++
 			}
 			return nil
@@ -209,15 +321,17 @@ func (s *boltStore) listFiles(q FileQuery, after string, n int) (out []fileRec, 
 		if err != nil {
 			return err
 		}
+		size := 0
 		return walkNewest(b, after, func(_, v []byte) (bool, error) {
 			var rec fileRec
 			if err := json.Unmarshal(v, &rec); err != nil {
 				return false, err
 			}
-			if !q.match(&rec.File) {
+			if !q.match(&rec) {
 				return true, nil
 			}
-			if len(out) == n {
+			size += len(v)
+			if len(out) == n || len(out) > 0 && size > maxBytes {
 				more = true
 				return false, nil
 			}
@@ -229,37 +343,99 @@ func (s *boltStore) listFiles(q FileQuery, after string, n int) (out []fileRec, 
 }
 
 func (s *boltStore) createJob(rec jobRec, fileIDs []string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		id := []byte(rec.Job.ID)
-		if err := putJSON(tx.Bucket(bJobs), id, rec); err != nil {
-			return err
+	return s.db.Update(func(tx *bolt.Tx) error { return putNewJob(tx, rec, fileIDs) })
+}
+
+func (s *boltStore) createV2Job(rec jobRec, fileIDs []string, txKey string) (existing string, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if txKey != "" {
+			b := tx.Bucket(bV2Tx)
+			if id := b.Get([]byte(txKey)); id != nil {
+				existing = string(id)
+				return nil
+			}
+			if err := b.Put([]byte(txKey), []byte(rec.Job.ID)); err != nil {
+				return err
+			}
 		}
-		if err := putJSON(tx.Bucket(bJobFiles), id, fileIDs); err != nil {
-			return err
-		}
-		if err := putJSON(tx.Bucket(bProgress), id, progress{}); err != nil {
-			return err
-		}
-		if _, err := tx.Bucket(bResults).CreateBucket(id); err != nil {
-			return err
-		}
-		if _, err := tx.Bucket(bFailures).CreateBucket(id); err != nil {
-			return err
-		}
-		return tx.Bucket(bPending).Put(id, nil)
+		return putNewJob(tx, rec, fileIDs)
 	})
+	return existing, err
+}
+
+func (s *boltStore) txJob(txKey string) (id string, err error) {
+	if txKey == "" {
+		return "", nil
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		id = string(tx.Bucket(bV2Tx).Get([]byte(txKey)))
+		return nil
+	})
+	return id, err
+}
+
+func (s *boltStore) updateJob(id string, fn func(*jobRec) error) (rec jobRec, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		ok, err := getJSON(tx.Bucket(bJobs), id, &rec)
+		if err == nil && !ok {
+			err = fmt.Errorf("job %s: %w", id, api.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(&rec); err != nil {
+			return err
+		}
+		if err := putJSON(tx.Bucket(bJobs), []byte(id), rec); err != nil {
+			return err
+		}
+		return withRules(tx, &rec)
+	})
+	return rec, err
+}
+
+func putNewJob(tx *bolt.Tx, rec jobRec, fileIDs []string) error {
+	id := []byte(rec.Job.ID)
+	if err := putJSON(tx.Bucket(bRules), id, rec.Job.Rules); err != nil {
+		return err
+	}
+	rec.Job.Rules = nil
+	if err := putJSON(tx.Bucket(bJobs), id, rec); err != nil {
+		return err
+	}
+	if err := putJSON(tx.Bucket(bJobFiles), id, fileIDs); err != nil {
+		return err
+	}
+	if err := putJSON(tx.Bucket(bProgress), id, progress{}); err != nil {
+		return err
+	}
+	if _, err := tx.Bucket(bResults).CreateBucket(id); err != nil {
+		return err
+	}
+	if _, err := tx.Bucket(bFailures).CreateBucket(id); err != nil {
+		return err
+	}
+	return tx.Bucket(bPending).Put(id, nil)
 }
 
 func (s *boltStore) deleteJob(id string) (fileIDs []string, err error) {
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		key := []byte(id)
-		if tx.Bucket(bJobs).Get(key) == nil {
+		var rec jobRec
+		if ok, err := getJSON(tx.Bucket(bJobs), id, &rec); err != nil {
+			return err
+		} else if !ok {
 			return fmt.Errorf("job %s: %w", id, api.ErrNotFound)
+		}
+		if k := rec.txKey(); k != "" && string(tx.Bucket(bV2Tx).Get([]byte(k))) == id {
+			if err := tx.Bucket(bV2Tx).Delete([]byte(k)); err != nil {
+				return err
+			}
 		}
 		if _, err := getJSON(tx.Bucket(bJobFiles), id, &fileIDs); err != nil {
 			return err
 		}
-		for _, name := range [][]byte{bJobs, bJobFiles, bProgress, bPending} {
+		for _, name := range [][]byte{bJobs, bJobFiles, bProgress, bPending, bRules} {
 			if err := tx.Bucket(name).Delete(key); err != nil {
 				return err
 			}
@@ -280,22 +456,50 @@ func (s *boltStore) getJob(id string) (rec jobRec, err error) {
 		if err == nil && !ok {
 			err = fmt.Errorf("job %s: %w", id, api.ErrNotFound)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return withRules(tx, &rec)
 	})
 	return rec, err
 }
 
-func (s *boltStore) listJobs(after string, n int) (out []jobRec, more bool, total int, err error) {
+func (s *boltStore) listJobs(q JobQuery, after string, n, maxBytes int) (out []jobRec, more bool, total int, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bJobs)
-		total = b.Stats().KeyN
-		return walkNewest(b, after, func(_, v []byte) (bool, error) {
-			if len(out) == n {
+		err := b.ForEach(func(_, v []byte) error {
+			var rec jobRec
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return err
+			}
+			if q.match(&rec) {
+				total++
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		rules, size := tx.Bucket(bRules), 0
+		return walkNewest(b, after, func(k, v []byte) (bool, error) {
+			var rec jobRec
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return false, err
+			}
+			if !q.match(&rec) {
+				return true, nil
+			}
+			size += len(v) + len(rules.Get(k))
+			if rec.V2 != nil { // a v2 answer carries its result
+				if rb := tx.Bucket(bResults).Bucket(k); rb != nil {
+					size += len(rb.Get(idx(0)))
+				}
+			}
+			if len(out) == n || len(out) > 0 && size > maxBytes {
 				more = true
 				return false, nil
 			}
-			var rec jobRec
-			if err := json.Unmarshal(v, &rec); err != nil {
+			if err := withRules(tx, &rec); err != nil {
 				return false, err
 			}
 			out = append(out, rec)
@@ -368,12 +572,15 @@ func (s *boltStore) record(jobID string, o outcome, finish finishFunc) (rec jobR
 		if err := putJSON(tx.Bucket(bJobs), []byte(jobID), rec); err != nil {
 			return err
 		}
+		if err := withRules(tx, &rec); err != nil {
+			return err
+		}
 		return tx.Bucket(bPending).Delete([]byte(jobID))
 	})
 	return rec, done, err
 }
 
-func (s *boltStore) results(jobID string, after, n int) (out []api.ResultItem, last int, more bool, total int, err error) {
+func (s *boltStore) results(jobID string, after, n, maxBytes int) (out []api.ResultItem, last int, more bool, total int, err error) {
 	last = after
 	err = s.db.View(func(tx *bolt.Tx) error {
 		if tx.Bucket(bJobs).Get([]byte(jobID)) == nil {
@@ -388,9 +595,10 @@ func (s *boltStore) results(jobID string, after, n int) (out []api.ResultItem, l
 			return err
 		}
 		total = prog.Done
-		c := b.Cursor()
+		c, size := b.Cursor(), 0
 		for k, v := c.Seek(idx(after + 1)); k != nil; k, v = c.Next() {
-			if len(out) == n {
+			size += len(v)
+			if len(out) == n || len(out) > 0 && size > maxBytes {
 				more = true
 				return nil
 			}
@@ -415,6 +623,9 @@ func (s *boltStore) unfinished() (out []pendingJob, err error) {
 			if err != nil || !ok {
 				return err
 			}
+			if err := withRules(tx, &p.Rec); err != nil {
+				return err
+			}
 			if _, err := getJSON(tx.Bucket(bJobFiles), id, &p.FileIDs); err != nil {
 				return err
 			}
@@ -431,6 +642,35 @@ func (s *boltStore) unfinished() (out []pendingJob, err error) {
 		})
 	})
 	return out, err
+}
+
+func (s *boltStore) expired(now, jobsBefore time.Time, n int) (fileIDs, jobIDs []string, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		err := tx.Bucket(bFiles).ForEach(func(k, v []byte) error {
+			var rec fileRec
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("decode record %s: %w", k, err)
+			}
+			if f := rec.File; f.ExpiresAt != nil && f.ExpiresAt.Before(now) && len(fileIDs) < n {
+				fileIDs = append(fileIDs, string(k))
+			}
+			return nil
+		})
+		if err != nil || jobsBefore.IsZero() {
+			return err
+		}
+		return tx.Bucket(bJobs).ForEach(func(k, v []byte) error {
+			var rec jobRec
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("decode record %s: %w", k, err)
+			}
+			if jobExpired(&rec.Job, jobsBefore) && len(jobIDs) < n {
+				jobIDs = append(jobIDs, string(k))
+			}
+			return nil
+		})
+	})
+	return fileIDs, jobIDs, err
 }
 
 func (s *boltStore) close() error { return s.db.Close() }

@@ -89,14 +89,15 @@ func fileExt(name string) string {
 
 // CleanName makes a client-given file name safe to show and store as
 // metadata: the part after the last slash or backslash, without control
-// characters, at most 255 bytes; "file" when nothing is left. It is never
-// used as a path.
+// characters and bidirectional formatting characters (U+202E makes
+// "invoice\u202Efdp.exe" show as "invoiceexe.pdf"), at most 255 bytes;
+// "file" when nothing is left. It is never used as a path.
 func CleanName(name string) string {
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
 	}
 	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == utf8.RuneError {
+		if unicode.IsControl(r) || r == utf8.RuneError || unicode.Is(unicode.Bidi_Control, r) {
 			return -1
 		}
 		return r
@@ -132,14 +133,30 @@ func (b *Backend) filesDirectory() (string, error) {
 // as a new file called name. The bytes go to <files dir>/<id>.<ext>: the
 // name is metadata only and never part of a path.
 func (b *Backend) AddUpload(ctx context.Context, name string, r io.Reader, opts api.UploadOptions) (api.File, error) {
+	return b.def().AddUpload(ctx, name, r, opts)
+}
+
+// addUpload is AddUpload for a tenant, within its quota and the free space
+// of the data folder.
+func (b *Backend) addUpload(ctx context.Context, sc *Scoped, name string, r io.Reader, opts api.UploadOptions) (api.File, error) {
 	if err := b.checkOpen(); err != nil {
 		return api.File{}, err
 	}
 	name = CleanName(name)
+	project, err := sc.Project(opts.ProjectID)
+	if err != nil {
+		return api.File{}, err
+	}
+	opts.ProjectID = project
 	dir, err := b.filesDirectory()
 	if err != nil {
 		return api.File{}, fmt.Errorf("upload %s: %w", name, err)
 	}
+	res, err := b.reserve(sc.t.ID, dir)
+	if err != nil {
+		return api.File{}, fmt.Errorf("upload %s: %w", name, err)
+	}
+	defer res.release()
 	f := newFile(name, 0, time.Now(), opts)
 	base := f.ID
 	if ext := fileExt(name); ext != "" {
@@ -151,7 +168,7 @@ func (b *Backend) AddUpload(ctx context.Context, name string, r io.Reader, opts 
 		return api.File{}, fmt.Errorf("upload %s: %w", name, err)
 	}
 	defer os.Remove(tmp.Name()) // no-op after the rename
-	n, err := io.Copy(tmp, io.LimitReader(ctxReader{ctx, r}, b.opts.MaxUploadBytes+1))
+	n, err := io.Copy(res.writer(tmp), io.LimitReader(ctxReader{ctx, r}, b.opts.MaxUploadBytes+1))
 	if err == nil && n > b.opts.MaxUploadBytes {
 		err = fmt.Errorf("%w: more than %d bytes", ErrTooLarge, b.opts.MaxUploadBytes)
 	}
@@ -165,12 +182,15 @@ func (b *Backend) AddUpload(ctx context.Context, name string, r io.Reader, opts 
 		err = os.Rename(tmp.Name(), final)
 	}
 	if err != nil {
-		return api.File{}, fmt.Errorf("upload %s: %w", name, err)
+		return api.File{}, fmt.Errorf("upload %s: %w", name, diskFull(err))
 	}
 	now := time.Now().UTC()
 	f.FileSize = &n
 	f.LastModifiedAt = &now
-	rec := fileRec{File: f, Path: final, Stored: true}
+	if b.opts.FileTTL > 0 {
+		f.ExpiresAt = api.Ptr(now.Add(b.opts.FileTTL))
+	}
+	rec := fileRec{File: f, Path: final, Stored: true, Tenant: sc.t.ID}
 	if err := b.store.putFile(rec); err != nil {
 		os.Remove(final)
 		return api.File{}, fmt.Errorf("upload %s: %w", name, err)
@@ -200,13 +220,14 @@ type FileUpdate struct {
 // UpdateFile changes a file's metadata (the server uses it for form fields
 // that follow the file part of an upload).
 func (b *Backend) UpdateFile(ctx context.Context, id string, u FileUpdate) (api.File, error) {
+	return b.def().UpdateFile(ctx, id, u)
+}
+
+func (b *Backend) updateFile(sc *Scoped, id string, u FileUpdate) (api.File, error) {
 	if err := b.checkOpen(); err != nil {
 		return api.File{}, err
 	}
-	if !validID(id) {
-		return api.File{}, fmt.Errorf("file %s: %w", id, api.ErrNotFound)
-	}
-	rec, err := b.store.updateFile(id, func(r *fileRec) {
+	rec, err := sc.lookup.updateFile(id, func(r *fileRec) {
 		if u.Purpose != nil {
 			r.File.Purpose = u.Purpose
 		}
@@ -219,26 +240,20 @@ func (b *Backend) UpdateFile(ctx context.Context, id string, u FileUpdate) (api.
 
 // GetFile returns a file; api.ErrNotFound when it is unknown.
 func (b *Backend) GetFile(ctx context.Context, id string) (api.File, error) {
-	if err := b.checkOpen(); err != nil {
-		return api.File{}, err
-	}
-	if !validID(id) {
-		return api.File{}, fmt.Errorf("file %s: %w", id, api.ErrNotFound)
-	}
-	rec, err := b.store.getFile(id)
-	return rec.File, err
+	return b.def().GetFile(ctx, id)
 }
 
 // OpenFile opens the bytes of a file for reading (uploaded bytes, or the
 // registered path).
 func (b *Backend) OpenFile(ctx context.Context, id string) (*os.File, api.File, error) {
+	return b.def().OpenFile(ctx, id)
+}
+
+func (b *Backend) openFile(sc *Scoped, id string) (*os.File, api.File, error) {
 	if err := b.checkOpen(); err != nil {
 		return nil, api.File{}, err
 	}
-	if !validID(id) {
-		return nil, api.File{}, fmt.Errorf("file %s: %w", id, api.ErrNotFound)
-	}
-	rec, err := b.store.getFile(id)
+	rec, err := sc.lookup.file(id)
 	if err != nil {
 		return nil, api.File{}, err
 	}
@@ -253,26 +268,36 @@ func (b *Backend) OpenFile(ctx context.Context, id string) (*os.File, api.File, 
 // (a registered path is never touched). Jobs still waiting for it fail that
 // file.
 func (b *Backend) DeleteFile(ctx context.Context, id string) error {
+	return b.def().DeleteFile(ctx, id)
+}
+
+func (b *Backend) deleteFile(sc *Scoped, id string) error {
 	if err := b.checkOpen(); err != nil {
 		return err
 	}
-	if !validID(id) {
-		return fmt.Errorf("file %s: %w", id, api.ErrNotFound)
-	}
-	rec, err := b.store.deleteFile(id)
+	rec, err := sc.lookup.deleteFile(id)
 	if err != nil {
 		return err
 	}
+	b.removeBytes(rec)
+	return nil
+}
+
+// removeBytes removes the bytes of a deleted file if they were uploaded.
+func (b *Backend) removeBytes(rec fileRec) {
 	if rec.Stored {
 		if err := os.Remove(rec.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
-			b.log.Warn("remove uploaded file", "file", id, "err", err)
+			b.log.Warn("remove uploaded file", "file", rec.File.ID, "err", err)
 		}
 	}
-	return nil
 }
 
 // ListFilesPage returns one page of the files matching q, newest first.
 func (b *Backend) ListFilesPage(ctx context.Context, q FileQuery, pr api.PageRequest) (api.Page[api.File], error) {
+	return b.def().ListFilesPage(ctx, q, pr)
+}
+
+func (b *Backend) listFilesPage(sc *Scoped, q FileQuery, pr api.PageRequest) (api.Page[api.File], error) {
 	var page api.Page[api.File]
 	if err := b.checkOpen(); err != nil {
 		return page, err
@@ -281,7 +306,7 @@ func (b *Backend) ListFilesPage(ctx context.Context, q FileQuery, pr api.PageReq
 	if err != nil {
 		return page, err
 	}
-	recs, more, total, err := b.store.listFiles(q, after, pageSize(pr.PageSize, DefaultPageSize))
+	recs, more, total, err := sc.lookup.listFiles(q, after, pageSize(pr.PageSize, DefaultPageSize, MaxListPageSize), b.opts.MaxPageBytes)
 	if err != nil {
 		return page, fmt.Errorf("list files: %w", err)
 	}

@@ -2,12 +2,14 @@ package local
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/classifyd/classifyd/internal/api"
 )
@@ -24,6 +26,8 @@ type fileRec struct {
 	// ModUnixNano is the modification time of a registered path at upload;
 	// a file that changed since is not classified.
 	ModUnixNano int64 `json:"mod_unix_nano,omitempty"`
+	// Tenant owns the file (DefaultTenant: "").
+	Tenant string `json:"tenant,omitempty"`
 }
 
 // jobRec is a job without its file list and results (those are stored apart
@@ -32,6 +36,10 @@ type jobRec struct {
 	Job      api.ClassifyJob            `json:"job"`
 	Webhooks []api.WebhookConfiguration `json:"webhooks,omitempty"`
 	NFiles   int                        `json:"n_files"`
+	// Tenant owns the job (DefaultTenant: "").
+	Tenant string `json:"tenant,omitempty"`
+	// V2 is the Classify v2 side of a v2 job (v2.go); nil for v1 jobs.
+	V2 *V2Side `json:"v2,omitempty"`
 }
 
 // progress counts the outcomes recorded for a job.
@@ -71,24 +79,44 @@ type store interface {
 	updateFile(id string, fn func(*fileRec)) (fileRec, error)
 	// listFiles returns up to n files matching q, newest first, older than
 	// the file ID after ("" = from the newest); more reports a next page.
-	listFiles(q FileQuery, after string, n int) (recs []fileRec, more bool, total int, err error)
+	// A page holds at least one record and stops before its records pass
+	// maxBytes.
+	listFiles(q FileQuery, after string, n, maxBytes int) (recs []fileRec, more bool, total int, err error)
 	// hasFile reports whether a record exists (for the orphan sweep).
 	hasFile(id string) (bool, error)
 
 	createJob(rec jobRec, fileIDs []string) error
+	// createV2Job stores a job like createJob, unless txKey is not "" and
+	// indexes a job already: then it stores nothing and returns that
+	// job's ID. The check and the store are one step.
+	createV2Job(rec jobRec, fileIDs []string, txKey string) (existing string, err error)
+	// txJob returns the job ID a transaction key indexes ("" for none).
+	txJob(txKey string) (string, error)
+	// updateJob applies fn to a job record in one step; when fn returns
+	// an error nothing is written and updateJob returns it.
+	updateJob(id string, fn func(*jobRec) error) (jobRec, error)
 	getJob(id string) (jobRec, error)
-	listJobs(after string, n int) (recs []jobRec, more bool, total int, err error)
+	// listJobs pages like listFiles.
+	listJobs(q JobQuery, after string, n, maxBytes int) (recs []jobRec, more bool, total int, err error)
 	// record stores the outcome of one file of a job. When it is the last
 	// one, finish makes the job terminal in the same step and done is true.
 	// An outcome already recorded for that index is ignored.
 	record(jobID string, o outcome, finish finishFunc) (rec jobRec, done bool, err error)
 	// results returns up to n result items of a job in file order, after
-	// file index after (-1 = from the start).
-	results(jobID string, after, n int) (items []api.ResultItem, last int, more bool, total int, err error)
-	// deleteJob removes a job with its results and returns its file IDs.
+	// file index after (-1 = from the start), at most maxBytes of them (at
+	// least one).
+	results(jobID string, after, n, maxBytes int) (items []api.ResultItem, last int, more bool, total int, err error)
+	// deleteJob removes a job with its results and its transaction key
+	// and returns its file IDs.
 	deleteJob(id string) ([]string, error)
 	// unfinished returns every job that is not terminal, oldest first.
 	unfinished() ([]pendingJob, error)
+	// usage is what the stored (uploaded) files of a tenant hold.
+	usage(tenant string) (Usage, error)
+	// expired returns the uploaded files whose expiry is before now and the
+	// terminal jobs last updated before jobsBefore (zero: none), at most n
+	// of each.
+	expired(now, jobsBefore time.Time, n int) (fileIDs, jobIDs []string, err error)
 	close() error
 }
 
@@ -124,14 +152,25 @@ func parseIndexToken(tok string) (int, error) {
 	return i, nil
 }
 
-// FileQuery filters a file list; zero fields match everything.
+// FileQuery filters a file list; zero fields match everything. A list is
+// always of one tenant's files (set by the Scoped that lists).
 type FileQuery struct {
 	FileIDs        []string
 	FileName       string
 	ExternalFileID string
+	ProjectID      string
+
+	tenant string
 }
 
-func (q FileQuery) match(f *api.File) bool {
+func (q FileQuery) match(rec *fileRec) bool {
+	f := &rec.File
+	if rec.Tenant != q.tenant {
+		return false
+	}
+	if q.ProjectID != "" && f.ProjectID != q.ProjectID {
+		return false
+	}
 	if len(q.FileIDs) > 0 && !slices.Contains(q.FileIDs, f.ID) {
 		return false
 	}
@@ -144,6 +183,40 @@ func (q FileQuery) match(f *api.File) bool {
 	return true
 }
 
+// JobQuery filters a job list; zero fields match everything. A list is
+// always of one tenant's jobs (set by the Scoped that lists).
+type JobQuery struct {
+	ProjectID string
+
+	tenant string
+	v2     *V2Query // only v2 jobs, filtered (ListV2JobsPage)
+}
+
+func (q JobQuery) match(rec *jobRec) bool {
+	return rec.Tenant == q.tenant && (q.ProjectID == "" || rec.Job.ProjectID == q.ProjectID) &&
+		(q.v2 == nil || q.v2.match(rec))
+}
+
+// Usage is what a tenant's uploaded files hold.
+type Usage struct {
+	Bytes int64 `json:"bytes"`
+	Files int64 `json:"files"`
+}
+
+func (u *Usage) add(rec *fileRec, sign int64) {
+	if rec.Stored {
+		u.Bytes += sign * api.Deref(rec.File.FileSize)
+		u.Files += sign
+	}
+}
+
+// jsonSize is the length of v in JSON (memory store; the bbolt store counts
+// the stored bytes).
+func jsonSize(v any) int {
+	b, _ := json.Marshal(v)
+	return len(b)
+}
+
 // memStore is the store of a backend without a data directory.
 type memStore struct {
 	mu      sync.Mutex
@@ -151,6 +224,8 @@ type memStore struct {
 	fileIDs []string // ascending
 	jobs    map[string]*memJob
 	jobIDs  []string // ascending
+	used    map[string]Usage
+	txs     map[string]string // transaction key -> job ID
 }
 
 type memJob struct {
@@ -162,7 +237,7 @@ type memJob struct {
 }
 
 func newMemStore() *memStore {
-	return &memStore{files: map[string]fileRec{}, jobs: map[string]*memJob{}}
+	return &memStore{files: map[string]fileRec{}, jobs: map[string]*memJob{}, used: map[string]Usage{}, txs: map[string]string{}}
 }
 
 func insertSorted(s []string, v string) []string {
@@ -176,6 +251,12 @@ func insertSorted(s []string, v string) []string {
 func (m *memStore) putFile(rec fileRec) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	u := m.used[rec.Tenant]
+	if old, ok := m.files[rec.File.ID]; ok {
+		u.add(&old, -1)
+	}
+	u.add(&rec, 1)
+	m.used[rec.Tenant] = u
 	m.files[rec.File.ID] = rec
 	m.fileIDs = insertSorted(m.fileIDs, rec.File.ID)
 	return nil
@@ -204,6 +285,9 @@ func (m *memStore) deleteFile(id string) (fileRec, error) {
 		return fileRec{}, fmt.Errorf("file %s: %w", id, api.ErrNotFound)
 	}
 	delete(m.files, id)
+	u := m.used[rec.Tenant]
+	u.add(&rec, -1)
+	m.used[rec.Tenant] = u
 	if i, found := slices.BinarySearch(m.fileIDs, id); found {
 		m.fileIDs = slices.Delete(m.fileIDs, i, i+1)
 	}
@@ -235,24 +319,25 @@ func newestFirst(ids []string, after string, each func(id string) bool) {
 	}
 }
 
-func (m *memStore) listFiles(q FileQuery, after string, n int) ([]fileRec, bool, int, error) {
+func (m *memStore) listFiles(q FileQuery, after string, n, maxBytes int) ([]fileRec, bool, int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	total := 0
 	for _, id := range m.fileIDs {
-		f := m.files[id].File
-		if q.match(&f) {
+		rec := m.files[id]
+		if q.match(&rec) {
 			total++
 		}
 	}
 	var out []fileRec
-	more := false
+	more, size := false, 0
 	newestFirst(m.fileIDs, after, func(id string) bool {
 		rec := m.files[id]
-		if !q.match(&rec.File) {
+		if !q.match(&rec) {
 			return true
 		}
-		if len(out) == n {
+		size += jsonSize(rec.File)
+		if len(out) == n || len(out) > 0 && size > maxBytes {
 			more = true
 			return false
 		}
@@ -265,6 +350,49 @@ func (m *memStore) listFiles(q FileQuery, after string, n int) ([]fileRec, bool,
 func (m *memStore) createJob(rec jobRec, fileIDs []string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.putJob(rec, fileIDs)
+	return nil
+}
+
+func (m *memStore) createV2Job(rec jobRec, fileIDs []string, txKey string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if id, ok := m.txs[txKey]; ok && txKey != "" {
+		return id, nil
+	}
+	if txKey != "" {
+		m.txs[txKey] = rec.Job.ID
+	}
+	m.putJob(rec, fileIDs)
+	return "", nil
+}
+
+func (m *memStore) txJob(txKey string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.txs[txKey], nil
+}
+
+func (m *memStore) updateJob(id string, fn func(*jobRec) error) (jobRec, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	j, ok := m.jobs[id]
+	if !ok {
+		return jobRec{}, fmt.Errorf("job %s: %w", id, api.ErrNotFound)
+	}
+	rec := j.rec
+	if rec.V2 != nil {
+		v2 := *rec.V2
+		rec.V2 = &v2
+	}
+	if err := fn(&rec); err != nil {
+		return jobRec{}, err
+	}
+	j.rec = rec
+	return rec, nil
+}
+
+func (m *memStore) putJob(rec jobRec, fileIDs []string) {
 	m.jobs[rec.Job.ID] = &memJob{
 		rec:      rec,
 		fileIDs:  slices.Clone(fileIDs),
@@ -272,7 +400,6 @@ func (m *memStore) createJob(rec jobRec, fileIDs []string) error {
 		failures: make([]string, len(fileIDs)),
 	}
 	m.jobIDs = insertSorted(m.jobIDs, rec.Job.ID)
-	return nil
 }
 
 func (m *memStore) deleteJob(id string) ([]string, error) {
@@ -283,6 +410,9 @@ func (m *memStore) deleteJob(id string) ([]string, error) {
 		return nil, fmt.Errorf("job %s: %w", id, api.ErrNotFound)
 	}
 	delete(m.jobs, id)
+	if k := j.rec.txKey(); k != "" && m.txs[k] == id {
+		delete(m.txs, k)
+	}
 	if i, found := slices.BinarySearch(m.jobIDs, id); found {
 		m.jobIDs = slices.Delete(m.jobIDs, i, i+1)
 	}
@@ -299,20 +429,31 @@ func (m *memStore) getJob(id string) (jobRec, error) {
 	return j.rec, nil
 }
 
-func (m *memStore) listJobs(after string, n int) ([]jobRec, bool, int, error) {
+func (m *memStore) listJobs(q JobQuery, after string, n, maxBytes int) ([]jobRec, bool, int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	total := 0
+	for _, id := range m.jobIDs {
+		if q.match(&m.jobs[id].rec) {
+			total++
+		}
+	}
 	var out []jobRec
-	more := false
+	more, size := false, 0
 	newestFirst(m.jobIDs, after, func(id string) bool {
-		if len(out) == n {
+		rec := m.jobs[id].rec
+		if !q.match(&rec) {
+			return true
+		}
+		size += jsonSize(rec.Job)
+		if len(out) == n || len(out) > 0 && size > maxBytes {
 			more = true
 			return false
 		}
-		out = append(out, m.jobs[id].rec)
+		out = append(out, rec)
 		return true
 	})
-	return out, more, len(m.jobIDs), nil
+	return out, more, total, nil
 }
 
 func (m *memStore) record(jobID string, o outcome, finish finishFunc) (jobRec, bool, error) {
@@ -349,7 +490,7 @@ func (m *memStore) record(jobID string, o outcome, finish finishFunc) (jobRec, b
 	return j.rec, true, nil
 }
 
-func (m *memStore) results(jobID string, after, n int) ([]api.ResultItem, int, bool, int, error) {
+func (m *memStore) results(jobID string, after, n, maxBytes int) ([]api.ResultItem, int, bool, int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	j, ok := m.jobs[jobID]
@@ -357,12 +498,13 @@ func (m *memStore) results(jobID string, after, n int) ([]api.ResultItem, int, b
 		return nil, 0, false, 0, fmt.Errorf("job %s: %w", jobID, api.ErrNotFound)
 	}
 	var out []api.ResultItem
-	last := after
+	last, size := after, 0
 	for i := after + 1; i < len(j.items); i++ {
 		if j.items[i] == nil {
 			continue
 		}
-		if len(out) == n {
+		size += jsonSize(j.items[i])
+		if len(out) == n || len(out) > 0 && size > maxBytes {
 			return out, last, true, j.prog.Done, nil
 		}
 		out = append(out, *j.items[i])
@@ -389,6 +531,32 @@ func (m *memStore) unfinished() ([]pendingJob, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+func (m *memStore) usage(tenant string) (Usage, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.used[tenant], nil
+}
+
+func (m *memStore) expired(now, jobsBefore time.Time, n int) (fileIDs, jobIDs []string, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, id := range m.fileIDs {
+		if f := m.files[id].File; f.ExpiresAt != nil && f.ExpiresAt.Before(now) && len(fileIDs) < n {
+			fileIDs = append(fileIDs, id)
+		}
+	}
+	for _, id := range m.jobIDs {
+		if j := m.jobs[id].rec.Job; jobExpired(&j, jobsBefore) && len(jobIDs) < n {
+			jobIDs = append(jobIDs, id)
+		}
+	}
+	return fileIDs, jobIDs, nil
+}
+
+func jobExpired(j *api.ClassifyJob, before time.Time) bool {
+	return !before.IsZero() && j.Status.Terminal() && j.UpdatedAt != nil && j.UpdatedAt.Before(before)
 }
 
 func (m *memStore) close() error { return nil }

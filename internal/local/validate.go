@@ -20,7 +20,7 @@ const (
 
 // validate checks a job request and answers a *api.ValidationError with
 // FastAPI-style locations (["body","rules",0,"type"]) listing every problem.
-func (b *Backend) validate(req api.CreateJobRequest) error {
+func (b *Backend) validate(sc scope, req api.CreateJobRequest) error {
 	var v validation
 	switch {
 	case len(req.FileIDs) == 0:
@@ -33,7 +33,7 @@ func (b *Backend) validate(req api.CreateJobRequest) error {
 				v.add("value_error", fmt.Sprintf("Value error, file %q not found", id), "body", "file_ids", i)
 				continue
 			}
-			if ok, err := b.store.hasFile(id); err != nil || !ok {
+			if !sc.hasFile(id) {
 				v.add("value_error", fmt.Sprintf("Value error, file %q not found", id), "body", "file_ids", i)
 			}
 		}

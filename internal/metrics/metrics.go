@@ -13,6 +13,10 @@ import (
 // Registry holds every classifyd metric (and the Go and process collectors).
 var Registry = prometheus.NewRegistry()
 
+// SecurityAttr marks a log record as security-relevant: log rate limiting
+// passes every record that carries it.
+const SecurityAttr = "security"
+
 var (
 	FilesSeen = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "classifyd_files_seen_total", Help: "Stable files handed on by the watcher or the backlog walk."})
@@ -53,6 +57,12 @@ var (
 		}
 		return 0
 	})
+	// SecurityRefusals counts requests and deliveries refused for security
+	// reasons, by reason (bad_key, bad_host, cross_origin, admin_token,
+	// webhook_target). The refusals are also logged with security=true, which
+	// the log rate limit never drops.
+	SecurityRefusals = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "classifyd_security_refusals_total", Help: "Requests and webhook deliveries refused for security reasons, by reason."}, []string{"reason"})
 	// RescanCount, when set, returns the watcher's rescans so far.
 	RescanCount atomic.Pointer[func() uint64]
 )
@@ -60,5 +70,5 @@ var (
 func init() {
 	Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	Registry.MustRegister(FilesSeen, FilesQueued, FilesInFlight, FilesFiled, FilesFailed, FilesStuck, Duplicates,
-		JobsSubmitted, JobsFailed, APIRequests, APIRetries, PollLatency, Confidence, ExtractSeconds, Rescans)
+		JobsSubmitted, JobsFailed, APIRequests, APIRetries, PollLatency, Confidence, ExtractSeconds, Rescans, SecurityRefusals)
 }

@@ -5,12 +5,15 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/classifyd/classifyd/internal/local"
 )
 
 // Download links: GET /api/v1/beta/files/{id}/content answers the SDK's
@@ -32,9 +35,9 @@ func newLinkKey() []byte {
 	return k
 }
 
-func (s *Server) sign(id string, expires int64) string {
+func (s *Server) sign(id, tenant string, expires int64) string {
 	m := hmac.New(sha256.New, s.linkKey)
-	fmt.Fprintf(m, "%s\n%d", id, expires)
+	fmt.Fprintf(m, "%s\n%s\n%d", id, tenant, expires)
 	return hex.EncodeToString(m.Sum(nil))
 }
 
@@ -48,17 +51,21 @@ func (s *Server) fileContent(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	ttl := defaultLinkTTL
 	if v := r.URL.Query().Get("expires_at_seconds"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) || n < 1 {
 			writeIssues(w, issue("greater_than_equal", "Input should be an integer greater than or equal to 1", "query", "expires_at_seconds"))
 			return
 		}
-		ttl = min(time.Duration(n)*time.Second, maxLinkTTL)
+		// Capped before it becomes a Duration: n seconds near the integer
+		// limit would wrap into a link that has already expired.
+		ttl = time.Duration(min(n, int64(maxLinkTTL/time.Second))) * time.Second
 	}
-	if _, err := s.b.GetFile(r.Context(), id); err != nil {
+	sc := s.scoped(r)
+	if _, err := sc.GetFile(r.Context(), id); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	tenant := sc.Tenant().ID
 	exp := time.Now().Add(ttl).UTC().Truncate(time.Second)
 	scheme := "http"
 	if r.TLS != nil {
@@ -68,7 +75,7 @@ func (s *Server) fileContent(w http.ResponseWriter, r *http.Request) {
 		Scheme:   scheme,
 		Host:     r.Host,
 		Path:     "/api/v1/beta/files/" + id + "/download",
-		RawQuery: url.Values{"expires": {strconv.FormatInt(exp.Unix(), 10)}, "signature": {s.sign(id, exp.Unix())}}.Encode(),
+		RawQuery: url.Values{"expires": {strconv.FormatInt(exp.Unix(), 10)}, "tenant": {tenant}, "signature": {s.sign(id, tenant, exp.Unix())}}.Encode(),
 	}
 	writeJSON(w, http.StatusOK, PresignedURL{URL: u.String(), ExpiresAt: exp})
 }
@@ -77,8 +84,9 @@ func (s *Server) fileDownload(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	q := r.URL.Query()
 	exp, err := strconv.ParseInt(q.Get("expires"), 10, 64)
+	tenant := q.Get("tenant")
 	sig, herr := hex.DecodeString(q.Get("signature"))
-	want, _ := hex.DecodeString(s.sign(id, exp))
+	want, _ := hex.DecodeString(s.sign(id, tenant, exp))
 	if err != nil || herr != nil || !hmac.Equal(sig, want) {
 		writeDetail(w, http.StatusForbidden, "Invalid download link")
 		return
@@ -87,14 +95,16 @@ func (s *Server) fileDownload(w http.ResponseWriter, r *http.Request) {
 		writeDetail(w, http.StatusForbidden, "Download link expired")
 		return
 	}
-	fh, f, err := s.b.OpenFile(r.Context(), id)
+	// The link names its tenant and the signature covers it: the file is
+	// looked up as that tenant, like every other lookup.
+	fh, f, err := s.b.Scoped(local.Tenant{ID: tenant}).OpenFile(r.Context(), id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	defer fh.Close()
 	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": local.CleanName(f.Name)}))
 	mod := time.Time{}
 	if f.LastModifiedAt != nil {
 		mod = *f.LastModifiedAt

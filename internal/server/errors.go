@@ -36,6 +36,7 @@ func issue(typ, msg string, loc ...any) api.ValidationIssue {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ve *api.ValidationError
 	var mbe *http.MaxBytesError
+	var se *local.V2StateError
 	switch {
 	case errors.As(err, &ve):
 		writeIssues(w, ve.Issues...)
@@ -43,10 +44,20 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeDetail(w, http.StatusNotFound, notFoundText(r))
 	case errors.As(err, &mbe):
 		writeDetail(w, http.StatusRequestEntityTooLarge, "Request body too large: the limit is "+byteSize(mbe.Limit))
+	case errors.Is(err, local.ErrProjectNotFound):
+		writeDetail(w, http.StatusNotFound, "Project not found")
+	case errors.Is(err, local.ErrQuotaExceeded):
+		writeDetail(w, http.StatusRequestEntityTooLarge, "Upload quota exceeded: "+afterSentinel(err, local.ErrQuotaExceeded))
+	case errors.Is(err, local.ErrDiskFull):
+		writeDetail(w, http.StatusInsufficientStorage, "Insufficient storage: the server's disk is nearly full; try again later")
 	case errors.Is(err, local.ErrTooLarge):
 		writeDetail(w, http.StatusRequestEntityTooLarge, "File too large")
 	case errors.Is(err, local.ErrBadPageToken):
 		writeIssues(w, issue("value_error", "Value error, invalid page_token", "query", "page_token"))
+	case errors.As(err, &se):
+		// 400, never 409, which every SDK retries.
+		w.Header().Set("X-Should-Retry", "false")
+		writeDetail(w, http.StatusBadRequest, se.Error())
 	case errors.Is(err, local.ErrClosed):
 		w.Header().Set("Retry-After", "5")
 		writeDetail(w, http.StatusServiceUnavailable, "Server is shutting down")
@@ -54,6 +65,16 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeDetail(w, http.StatusInternalServerError, "Internal server error")
 	}
+}
+
+// afterSentinel is the text of err after the sentinel's own ("...: at most
+// 10 files may be stored" → "at most 10 files may be stored").
+func afterSentinel(err, sentinel error) string {
+	msg := err.Error()
+	if _, rest, ok := strings.Cut(msg, sentinel.Error()+": "); ok {
+		return rest
+	}
+	return sentinel.Error()
 }
 
 func notFoundText(r *http.Request) string {

@@ -48,6 +48,7 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) {
 		ProjectID:      r.URL.Query().Get("project_id"),
 		OrganizationID: r.URL.Query().Get("organization_id"),
 	}
+	sc := s.scoped(r)
 	var (
 		file              *api.File
 		purpose, external *string
@@ -55,7 +56,7 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) {
 	)
 	fail := func(err error) {
 		if file != nil {
-			s.b.DeleteFile(r.Context(), file.ID)
+			sc.DeleteFile(r.Context(), file.ID)
 		}
 		s.writeError(w, r, err)
 	}
@@ -84,7 +85,7 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) {
 			}
 			o := opts
 			o.ExternalFileID = api.Deref(external)
-			f, err := s.b.AddUpload(r.Context(), part.FileName(), part, o)
+			f, err := sc.AddUpload(r.Context(), part.FileName(), part, o)
 			if err != nil {
 				fail(err)
 				return
@@ -130,7 +131,7 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if upd.Purpose != nil || upd.ExternalFileID != nil {
-		f, err := s.b.UpdateFile(r.Context(), file.ID, upd)
+		f, err := sc.UpdateFile(r.Context(), file.ID, upd)
 		if err != nil {
 			fail(err)
 			return
@@ -152,7 +153,15 @@ func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
+	sc := s.scoped(r)
 	fq := local.FileQuery{FileName: q.Get("file_name"), ExternalFileID: q.Get("external_file_id")}
+	if p := q.Get("project_id"); p != "" {
+		if _, err := sc.Project(p); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		fq.ProjectID = p
+	}
 	for _, v := range q["file_ids"] {
 		for id := range strings.SplitSeq(v, ",") {
 			if id = strings.TrimSpace(id); id != "" {
@@ -160,7 +169,7 @@ func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	page, err := s.b.ListFilesPage(r.Context(), fq, pr)
+	page, err := sc.ListFilesPage(r.Context(), fq, pr)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -169,7 +178,7 @@ func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getFile(w http.ResponseWriter, r *http.Request) {
-	f, err := s.b.GetFile(r.Context(), r.PathValue("id"))
+	f, err := s.scoped(r).GetFile(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -178,7 +187,7 @@ func (s *Server) getFile(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteFile(w http.ResponseWriter, r *http.Request) {
-	if err := s.b.DeleteFile(r.Context(), r.PathValue("id")); err != nil {
+	if err := s.scoped(r).DeleteFile(r.Context(), r.PathValue("id")); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -191,7 +200,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	job, err := s.b.CreateJob(r.Context(), req)
+	job, err := s.scoped(r).CreateJob(r.Context(), req)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -205,12 +214,12 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
 func (s *Server) decodeCreateJob(w http.ResponseWriter, r *http.Request) (api.CreateJobRequest, bool) {
 	var req api.CreateJobRequest
 	setReadDeadline(w, jsonReadTimeout)
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			writeIssues(w, issue("model_attributes_type", "Input should be a valid dictionary or object to extract fields from (send Content-Type: application/json)", "body"))
-			return req, false
-		}
+	// JSON only, named as such: a browser page cannot send that to another
+	// site without asking first (a body without a Content-Type, like a
+	// form's, can be).
+	if !isJSON(r) {
+		writeIssues(w, issue("model_attributes_type", "Input should be a valid dictionary or object to extract fields from (send Content-Type: application/json)", "body"))
+		return req, false
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxJSONBytes))
 	if err != nil {
@@ -248,6 +257,12 @@ func (s *Server) decodeCreateJob(w http.ResponseWriter, r *http.Request) (api.Cr
 		req.OrganizationID = api.Ptr(q.Get("organization_id"))
 	}
 	return req, true
+}
+
+// isJSON reports a request whose Content-Type is JSON.
+func isJSON(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
 
 // jsonIssue describes a JSON decoding error FastAPI-style.
@@ -290,7 +305,16 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	page, err := s.b.ListJobsPage(r.Context(), pr)
+	sc := s.scoped(r)
+	var jq local.JobQuery
+	if p := r.URL.Query().Get("project_id"); p != "" {
+		if _, err := sc.Project(p); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		jq.ProjectID = p
+	}
+	page, err := sc.ListJobsPage(r.Context(), jq, pr)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -299,7 +323,7 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
-	job, err := s.b.GetJob(r.Context(), r.PathValue("id"))
+	job, err := s.scoped(r).GetJob(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -312,7 +336,7 @@ func (s *Server) jobResults(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	page, err := s.b.ResultsPage(r.Context(), r.PathValue("id"), pr)
+	page, err := s.scoped(r).ResultsPage(r.Context(), r.PathValue("id"), pr)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -320,8 +344,9 @@ func (s *Server) jobResults(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, page)
 }
 
-// pageRequest reads page_size (0 or absent = the endpoint's default, more
-// than local.MaxPageSize = local.MaxPageSize) and page_token.
+// pageRequest reads page_size (0 or absent = the endpoint's default; more
+// than the endpoint's most, local.MaxListPageSize for files and jobs,
+// local.MaxPageSize for results, is served as that most) and page_token.
 func pageRequest(w http.ResponseWriter, r *http.Request) (api.PageRequest, bool) {
 	q := r.URL.Query()
 	pr := api.PageRequest{PageToken: q.Get("page_token")}

@@ -1,7 +1,9 @@
-// Package server serves the LlamaCloud classifier API (v1) over the local
-// backend: file upload, list, get and delete under /api/v1/beta/files, and
-// classify jobs under /api/v1/classifier/jobs, with FastAPI-style errors,
-// bearer-key auth, AIP-132 pagination and webhooks. See
+// Package server serves the LlamaCloud classifier API over the local
+// backend: file upload, list, get and delete under /api/v1/beta/files,
+// classify jobs under /api/v1/classifier/jobs and Classify v2 under
+// /api/v2/classify (v2.go), with FastAPI-style errors, bearer-key auth
+// (each key a tenant; every handler reaches files and jobs through
+// s.scoped(r)), AIP-132 pagination and webhooks. See
 // ../../../shared/reference/ for the API it speaks.
 //
 // The package owns HTTP only: request parsing, validation of what is not the
@@ -12,8 +14,6 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"log/slog"
 	"net"
 	"net/http"
@@ -21,7 +21,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/classifyd/classifyd/internal/httpguard"
 	"github.com/classifyd/classifyd/internal/local"
+	"github.com/classifyd/classifyd/internal/metrics"
 )
 
 // Defaults of Options.
@@ -33,9 +37,16 @@ const (
 // Options configure a Server.
 type Options struct {
 	Backend *local.Backend
-	// APIKeys are the accepted bearer keys. With none, only loopback clients
-	// are served (unless AllowRemoteWithoutKey).
+	// APIKeys are the accepted bearer keys, each a tenant of its own. With
+	// none (and no Keys), only loopback clients are served (unless
+	// AllowRemoteWithoutKey), all as local.DefaultTenant. Keys that are all
+	// blank accept nobody.
 	APIKeys []string
+	// Keys are accepted keys with their tenants (besides APIKeys).
+	Keys []Key
+	// Guard checks Host and Origin of every request; default: IP
+	// literals and localhost, no cross-origin state changes.
+	Guard *httpguard.Guard
 	// AllowRemoteWithoutKey serves clients on any address without a key
 	// (`serve --insecure`).
 	AllowRemoteWithoutKey bool
@@ -46,6 +57,9 @@ type Options struct {
 	// AllowPrivateWebhooks lets webhooks reach loopback, link-local and
 	// private addresses.
 	AllowPrivateWebhooks bool
+	// WebhookResolver resolves webhook host names; default
+	// net.DefaultResolver.
+	WebhookResolver Resolver
 	// Webhook delivery knobs; zero means the default.
 	WebhookRetries int           // retries after the first attempt; default 4
 	WebhookBackoff time.Duration // first wait between attempts, doubled each time; default 1s
@@ -64,8 +78,10 @@ type Server struct {
 	log      *slog.Logger
 	b        *local.Backend
 	mux      *http.ServeMux
-	keys     [][32]byte // SHA-256 of each key, compared in constant time
-	linkKey  []byte     // signs download links
+	keys     []keyEntry
+	keyed    bool // keys were configured (even if none was usable)
+	guard    *httpguard.Guard
+	linkKey  []byte // signs download links
 	webhooks *webhooks
 }
 
@@ -80,11 +96,14 @@ func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{opts: opts, log: opts.Logger.With("component", "server"), b: opts.Backend, linkKey: newLinkKey()}
+	s := &Server{opts: opts, log: opts.Logger.With("component", "server"), b: opts.Backend, linkKey: newLinkKey(), guard: opts.Guard}
+	keys := opts.Keys
 	for _, k := range opts.APIKeys {
-		if k = strings.TrimSpace(k); k != "" {
-			s.keys = append(s.keys, sha256.Sum256([]byte(k)))
-		}
+		keys = append(keys, Key{Key: k})
+	}
+	s.keys, s.keyed = buildKeys(keys), len(keys) > 0
+	if s.guard == nil {
+		s.guard, _ = httpguard.New(nil, nil)
 	}
 	s.webhooks = newWebhooks(opts, s.log)
 	mux := http.NewServeMux()
@@ -99,6 +118,8 @@ func New(opts Options) *Server {
 	mux.HandleFunc("GET /api/v1/classifier/jobs", s.auth(s.listJobs))
 	mux.HandleFunc("GET /api/v1/classifier/jobs/{id}", s.auth(s.getJob))
 	mux.HandleFunc("GET /api/v1/classifier/jobs/{id}/results", s.auth(s.jobResults))
+	mux.Handle("GET /metrics", s.auth(promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}).ServeHTTP))
+	s.routeV2(mux)
 	s.mux = mux
 	return s
 }
@@ -106,9 +127,14 @@ func New(opts Options) *Server {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if reason, detail := s.guard.Check(r); reason != "" {
+		s.refused(r, reason, "request refused", "host", r.Host, "origin", r.Header.Get("Origin"))
+		writeDetail(w, http.StatusForbidden, detail)
+		return
+	}
 	if _, pattern := s.mux.Handler(r); pattern == "" {
 		// Unknown path or method: answer in the API's error shape.
-		if !s.allowed(w, r) {
+		if _, ok := s.allowed(w, r); !ok {
 			return
 		}
 		s.mux.ServeHTTP(&detailWriter{ResponseWriter: w}, r)
@@ -128,41 +154,37 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // auth checks the bearer key (or, with no keys configured, that the client
-// is on loopback).
+// is on loopback) and hands h the request with its tenant.
 func (s *Server) auth(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if s.allowed(w, r) {
+		if r, ok := s.allowed(w, r); ok {
 			h(w, r)
 		}
 	}
 }
 
-func (s *Server) allowed(w http.ResponseWriter, r *http.Request) bool {
-	if len(s.keys) == 0 {
+func (s *Server) allowed(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	if !s.keyed {
 		if s.opts.AllowRemoteWithoutKey || isLoopback(r.RemoteAddr) {
-			return true
+			return withTenant(r, local.Tenant{ID: local.DefaultTenant}), true
 		}
 		writeDetail(w, http.StatusForbidden, "no API key is configured, so only loopback clients are served")
-		return false
+		return r, false
 	}
 	token, ok := bearer(r.Header.Get("Authorization"))
 	if ok {
-		sum := sha256.Sum256([]byte(token))
-		match := 0
-		for _, k := range s.keys {
-			match |= subtle.ConstantTimeCompare(sum[:], k[:])
-		}
-		if match == 1 {
-			return true
+		if t, found := s.lookupKey(token); found {
+			return withTenant(r, t), true
 		}
 	}
 	w.Header().Set("WWW-Authenticate", `Bearer realm="classifyd"`)
 	if !ok {
 		writeDetail(w, http.StatusUnauthorized, "Missing API key: send Authorization: Bearer <key>")
 	} else {
+		s.refused(r, "bad_key", "invalid API key")
 		writeDetail(w, http.StatusUnauthorized, "Invalid API key")
 	}
-	return false
+	return r, false
 }
 
 func bearer(h string) (string, bool) {

@@ -39,7 +39,7 @@ func newFixtureAt(t *testing.T, opts Options, dataDir string, run bool) *fixture
 	t.Helper()
 	f := &fixture{}
 	b, err := local.New(local.Options{Classifier: local.KeywordClassifier{}, Workers: 2, DataDir: dataDir,
-		OnJobDone: func(j api.ClassifyJob) { f.srv.JobDone(j) }})
+		OnJobDone: func(j api.ClassifyJob) { f.srv.JobDone(j) }, OnFileStart: func(id string) { f.srv.FileStarted(id) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestValidation(t *testing.T) {
 		{"results of unknown job", "GET", "/api/v1/classifier/jobs/" + missingID + "/results", nil, testKey, 404, nil},
 		{"unknown file", "GET", "/api/v1/beta/files/" + missingID, nil, testKey, 404, nil},
 		{"delete unknown file", "DELETE", "/api/v1/beta/files/" + missingID, nil, testKey, 404, nil},
-		{"unknown route", "GET", "/api/v2/classify", nil, testKey, 404, nil},
+		{"unknown route", "GET", "/api/v3/classify", nil, testKey, 404, nil},
 		{"wrong method", "PUT", "/api/v1/classifier/jobs", nil, testKey, 405, nil},
 		{"JSON too large", "POST", "/api/v1/classifier/jobs", jsonBody(job(`,"x":"` + strings.Repeat("a", 5000) + `"`)), testKey, 413, nil},
 		{"upload too large", "POST", "/api/v1/beta/files", up(part{"purpose", "", "classify"}, part{"file", "big.txt", strings.Repeat("b", 4000)}), testKey, 413, nil},
@@ -254,7 +254,7 @@ func TestValidation(t *testing.T) {
 		})
 	}
 	// The refused uploads left nothing behind.
-	page, err := f.b.ListFilesPage(context.Background(), local.FileQuery{}, api.PageRequest{})
+	page, err := f.tenant().ListFilesPage(context.Background(), local.FileQuery{}, api.PageRequest{})
 	if err != nil || len(page.Items) != 1 {
 		t.Errorf("files after the refused uploads: %d (%v), want 1", len(page.Items), err)
 	}
@@ -280,6 +280,7 @@ func TestNoKeyServesLoopbackOnly(t *testing.T) {
 		s := New(Options{Backend: b, AllowRemoteWithoutKey: tt.insecure})
 		req := httptest.NewRequest("GET", "/api/v1/classifier/jobs", nil)
 		req.RemoteAddr = tt.remote
+		req.Host = "127.0.0.1:8080" // httptest's example.com is not a name of this server
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, req)
 		if rec.Code != tt.want {
@@ -298,7 +299,7 @@ func TestListAndResultsPagination(t *testing.T) {
 	a := f.do(t, "POST", "/api/v1/classifier/jobs", "application/json", strings.NewReader(body), testKey)
 	var job api.ClassifyJob
 	a.json(t, &job)
-	backendtest.WaitTerminal(context.Background(), t, f.b, job.ID)
+	f.waitTerminal(t, job.ID)
 
 	var got []string
 	token := ""
@@ -446,7 +447,7 @@ func TestWebhooks(t *testing.T) {
 		if n := bad.count.Load(); n != 3 {
 			t.Errorf("receiver called %d times, want 3", n)
 		}
-		got, err := f.b.GetJob(context.Background(), job.ID)
+		got, err := f.tenant().GetJob(context.Background(), job.ID)
 		if err != nil || got.Status != api.StatusSuccess {
 			t.Errorf("job %s %v", got.Status, err)
 		}

@@ -13,11 +13,13 @@ import (
 	"net/http"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/metrics"
 )
 
 // ErrPrivateAddress is a webhook host that resolves to a loopback,
@@ -56,6 +58,12 @@ type webhooks struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	sem    chan struct{}
+
+	// The deliveries of one job go out in the order they were sent
+	// (classify.pending before classify.running): each waits for the
+	// one before it. last is the done channel of a job's latest delivery.
+	mu   sync.Mutex
+	last map[string]chan struct{}
 }
 
 func newWebhooks(opts Options, log *slog.Logger) *webhooks {
@@ -72,12 +80,18 @@ func newWebhooks(opts Options, log *slog.Logger) *webhooks {
 		opts.WebhookTimeout = 10 * time.Second
 	}
 	dialer := &net.Dialer{Timeout: opts.WebhookTimeout}
+	dial := dialer.DialContext
 	if !opts.AllowPrivateWebhooks {
 		dialer.Control = refusePrivate
+		res := opts.WebhookResolver
+		if res == nil {
+			res = net.DefaultResolver
+		}
+		dial = (&publicDialer{dialer: dialer, resolver: res}).DialContext
 	}
 	tr := &http.Transport{
 		Proxy:                  nil, // a proxy would hide the address we must check
-		DialContext:            dialer.DialContext,
+		DialContext:            dial,
 		TLSHandshakeTimeout:    opts.WebhookTimeout,
 		ResponseHeaderTimeout:  opts.WebhookTimeout,
 		MaxIdleConns:           8,
@@ -101,6 +115,7 @@ func newWebhooks(opts Options, log *slog.Logger) *webhooks {
 		ctx:     ctx,
 		cancel:  cancel,
 		sem:     make(chan struct{}, maxWebhookConcurrency),
+		last:    map[string]chan struct{}{},
 	}
 }
 
@@ -122,6 +137,10 @@ func refusePrivate(network, address string, _ syscall.RawConn) error {
 }
 
 var nonPublic = []netip.Prefix{
+	netip.MustParsePrefix("::/96"),           // IPv4-compatible (::127.0.0.1), ::, ::1
+	netip.MustParsePrefix("::ffff:0:0:0/96"), // IPv4-translated (::ffff:0:127.0.0.1)
+	netip.MustParsePrefix("2001::/32"),       // Teredo: an IPv4 address inside
+	netip.MustParsePrefix("fec0::/10"),       // site-local (deprecated)
 	netip.MustParsePrefix("0.0.0.0/8"),
 	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT
 	netip.MustParsePrefix("192.0.0.0/24"),
@@ -145,9 +164,87 @@ func publicAddr(ip netip.Addr) bool {
 	return true
 }
 
+// Resolver resolves webhook host names (net.DefaultResolver; tests stub it).
+type Resolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+}
+
+// publicDialer connects webhooks to public addresses only. An address in the
+// URL is checked as it is; a name that a rule refuses (localhost, .local,
+// .internal, a numeric form some resolvers read as an address) is refused
+// without being resolved; any other name is resolved and refused if any of
+// its addresses is not public, in any form (mapped, compatible, translated
+// IPv6); then the checked address itself is dialled, and the dialer's
+// Control checks the socket once more.
+type publicDialer struct {
+	dialer   *net.Dialer
+	resolver Resolver
+}
+
+func (p *publicDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(address)
+	if err != nil {
+		return nil, err
+	}
+	var addrs []netip.Addr
+	if ip, err := netip.ParseAddr(host); err == nil {
+		addrs = []netip.Addr{ip}
+	} else {
+		if refusedName(host) {
+			return nil, fmt.Errorf("%w: %s", ErrPrivateAddress, host)
+		}
+		if addrs, err = p.resolver.LookupNetIP(ctx, "ip", host); err != nil {
+			return nil, err
+		}
+		if len(addrs) == 0 {
+			return nil, fmt.Errorf("webhook host %s: no address", host)
+		}
+	}
+	for _, ip := range addrs {
+		if !publicAddr(ip) {
+			return nil, fmt.Errorf("%w: %s is %s", ErrPrivateAddress, host, ip)
+		}
+	}
+	var firstErr error
+	for _, ip := range addrs {
+		c, err := p.dialer.DialContext(ctx, network, net.JoinHostPort(ip.Unmap().String(), port))
+		if err == nil {
+			return c, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return nil, firstErr
+}
+
+// refusedNames are names (and, with a leading dot, suffixes) that never
+// name a public host.
+var refusedNames = []string{"localhost", ".localhost", ".local", ".internal", ".localdomain", ".home.arpa", ".lan", ".intranet", ".corp", ".private"}
+
+// refusedName reports a host name refused without resolving it: a
+// special-use or private name, or a numeric one ("2130706433", "0x7f.1",
+// "127.1") that a resolver may read as an address.
+func refusedName(host string) bool {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	for _, n := range refusedNames {
+		if h == strings.TrimPrefix(n, ".") || strings.HasPrefix(n, ".") && strings.HasSuffix(h, n) {
+			return true
+		}
+	}
+	last := h[strings.LastIndex(h, ".")+1:]
+	if last == "" || strings.HasPrefix(last, "0x") {
+		return true
+	}
+	return strings.Trim(last, "0123456789") == ""
+}
+
 // JobDone sends the webhooks of a job that reached a terminal state. Wire it
 // to local.Options.OnJobDone. It does not block.
 func (s *Server) JobDone(job api.ClassifyJob) {
+	if s.v2JobDone(job) {
+		return
+	}
 	cfgs, err := s.b.JobWebhooks(context.Background(), job.ID)
 	if err != nil {
 		s.log.Error("webhooks of job", "job", job.ID, "err", err)
@@ -171,17 +268,51 @@ func (wh *webhooks) send(job api.ClassifyJob, c api.WebhookConfiguration, event 
 		wh.log.Error("encode job", "job", job.ID, "err", err)
 		return
 	}
+	// v1 deliveries are a JSON object unless "string" is asked for.
+	wh.sendBody(job.ID, api.Deref(c.WebhookURL), event, c.WebhookHeaders, body, api.Deref(c.WebhookOutputFormat) == "string", api.Deref(c.WebhookSigningSecret))
+}
+
+// sendBody delivers body (as a JSON string holding it when asString), signed
+// with secret when one is given: LC-Signature: sha256=<hex HMAC-SHA256 of
+// the raw request body>.
+func (wh *webhooks) sendBody(jobID, url, event string, headers map[string]any, body []byte, asString bool, secret string) {
+	if asString {
+		body, _ = json.Marshal(string(body))
+	}
+	done := make(chan struct{})
+	wh.mu.Lock()
+	prev := wh.last[jobID]
+	wh.last[jobID] = done
+	wh.mu.Unlock()
 	wh.wg.Add(1)
 	go func() {
 		defer wh.wg.Done()
+		defer func() {
+			close(done)
+			wh.mu.Lock()
+			if wh.last[jobID] == done {
+				delete(wh.last, jobID)
+			}
+			wh.mu.Unlock()
+		}()
+		if prev != nil {
+			select {
+			case <-prev:
+			case <-wh.ctx.Done():
+				return
+			}
+		}
 		select {
 		case wh.sem <- struct{}{}:
 		case <-wh.ctx.Done():
 			return
 		}
 		defer func() { <-wh.sem }()
-		d := wh.deliver(job.ID, *c.WebhookURL, event, c.WebhookHeaders, body)
-		if d.Err != nil {
+		d := wh.deliver(jobID, url, event, headers, body, secret)
+		if errors.Is(d.Err, ErrPrivateAddress) {
+			metrics.SecurityRefusals.WithLabelValues("webhook_target").Inc()
+			wh.log.Warn("webhook target refused", metrics.SecurityAttr, true, "job", d.JobID, "url", d.URL, "err", d.Err)
+		} else if d.Err != nil {
 			wh.log.Warn("webhook failed", "job", d.JobID, "url", d.URL, "event", d.Event, "attempts", d.Attempts, "err", d.Err)
 		} else {
 			wh.log.Info("webhook sent", "job", d.JobID, "url", d.URL, "event", d.Event, "attempts", d.Attempts)
@@ -195,12 +326,12 @@ func (wh *webhooks) send(job api.ClassifyJob, c api.WebhookConfiguration, event 
 // reservedHeaders are set by the sender and not taken from webhook_headers.
 var reservedHeaders = []string{"Host", "Content-Length", "Content-Type", "Transfer-Encoding", "Connection", "Te", "Upgrade", "Trailer"}
 
-func (wh *webhooks) deliver(jobID, url, event string, headers map[string]any, body []byte) WebhookDelivery {
+func (wh *webhooks) deliver(jobID, url, event string, headers map[string]any, body []byte, secret string) WebhookDelivery {
 	d := WebhookDelivery{JobID: jobID, URL: url, Event: event}
 	deliveryID := fmt.Sprintf("%s.%s", jobID, event)
 	for attempt := 0; ; attempt++ {
 		d.Attempts = attempt + 1
-		status, err := wh.post(url, event, deliveryID, headers, body)
+		status, err := wh.post(url, event, deliveryID, headers, body, secret)
 		d.Status, d.Err = status, err
 		if err == nil || attempt >= wh.retries || !retryableWebhook(status, err) {
 			return d
@@ -219,7 +350,7 @@ func (wh *webhooks) deliver(jobID, url, event string, headers map[string]any, bo
 	}
 }
 
-func (wh *webhooks) post(url, event, deliveryID string, headers map[string]any, body []byte) (int, error) {
+func (wh *webhooks) post(url, event, deliveryID string, headers map[string]any, body []byte, secret string) (int, error) {
 	req, err := http.NewRequestWithContext(wh.ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
@@ -241,6 +372,9 @@ func (wh *webhooks) post(url, event, deliveryID string, headers map[string]any, 
 	}
 	req.Header.Set("X-Classifyd-Event", event)
 	req.Header.Set("X-Classifyd-Delivery", deliveryID)
+	if secret != "" {
+		req.Header.Set("LC-Signature", Signature(secret, body))
+	}
 	resp, err := wh.client.Do(req)
 	if err != nil {
 		return 0, err

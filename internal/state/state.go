@@ -123,6 +123,10 @@ type File struct {
 	JobID    string `json:"job_id,omitempty"`    // job of the last submission
 	RemoteID string `json:"remote_id,omitempty"` // the backend's file id (while submitted)
 	Attempts int    `json:"attempts,omitempty"`  // submissions that did not give a result
+	// TxID is the transaction_id of a Classify v2 create, recorded before the
+	// create is sent, so that a create sent again after a crash names the same
+	// job instead of paying for a second one.
+	TxID string `json:"tx_id,omitempty"`
 
 	Kind        Kind    `json:"kind,omitempty"`
 	Type        string  `json:"type,omitempty"`
@@ -1150,4 +1154,25 @@ func (s *Store) Meta(key string) ([]byte, error) {
 // SetMeta writes a value of the meta bucket.
 func (s *Store) SetMeta(key string, value []byte) error {
 	return s.update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put([]byte(key), value) })
+}
+
+// Intend records the transaction id each queued file will be submitted
+// under (ids → transaction id), in one transaction, before the create calls
+// are sent. Files that are no longer queued are skipped.
+func (s *Store) Intend(tx map[uint64]string) error {
+	return s.update(func(btx *bolt.Tx) error {
+		for id, txID := range tx {
+			err := s.updateFile(btx, id, func(f *File) error {
+				if f.Status != Queued || f.TxID == txID {
+					return errSkip
+				}
+				f.TxID = txID
+				return nil
+			})
+			if err != nil && !errors.Is(err, errSkip) && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -15,6 +15,7 @@ type Config struct {
 
 	Backend string // local (default) or llamacloud
 	BaseURL string
+	API     string        // backend.api: v2 or v1 (default: classifyd's, v2)
 	Timeout time.Duration // backend.timeout (default 5s)
 
 	BatchSize   int           // default 20
@@ -67,6 +68,9 @@ func (c Config) YAML() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "inbox: %q\noutput: %q\nstate: %q\n", c.Inbox, c.Output, c.State)
 	fmt.Fprintf(&b, "backend:\n  kind: %s\n  base_url: %q\n  timeout: %s\n", backend, c.BaseURL, def(5*time.Second, c.Timeout))
+	if c.API != "" {
+		fmt.Fprintf(&b, "  api: %s\n", c.API)
+	}
 	fmt.Fprintf(&b, "batch:\n  size: %d\n  window: %s\n  concurrency: %d\n",
 		defi(20, c.BatchSize), def(200*time.Millisecond, c.Window), defi(4, c.Concurrency))
 	pmin := def(50*time.Millisecond, c.PollMin)

@@ -46,7 +46,8 @@ var AllFaults = []Fault{FaultRateLimit, Fault500, Fault502, Fault503, FaultReset
 // Proxy is a reverse proxy in front of an API server that counts and
 // records every request and, at Rate, injects one of Faults.
 type Proxy struct {
-	URL string
+	latency time.Duration
+	URL     string
 
 	target string
 	rate   float64
@@ -76,6 +77,9 @@ type ProxyOptions struct {
 	// ShuffleLists shuffles the items of every list page answered 200, on
 	// top of the faults.
 	ShuffleLists bool
+	// Latency is added to every request before it is forwarded (a slow
+	// server, as LlamaCloud is from far away).
+	Latency time.Duration
 }
 
 // NewProxy starts a proxy to target; it is closed when the test ends.
@@ -87,7 +91,8 @@ func NewProxy(t testing.TB, target string, o ProxyOptions) *Proxy {
 		o.Stall = 10 * time.Second
 	}
 	p := &Proxy{
-		target: strings.TrimRight(target, "/"), rate: o.Rate, faults: o.Faults, stall: o.Stall, shufl: o.ShuffleLists,
+		latency: o.Latency,
+		target:  strings.TrimRight(target, "/"), rate: o.Rate, faults: o.Faults, stall: o.Stall, shufl: o.ShuffleLists,
 		fwd:      &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()},
 		rng:      rand.New(rand.NewPCG(uint64(o.Seed), 0x9e3779b9)),
 		byRoute:  map[string]int{},
@@ -154,7 +159,7 @@ func (p *Proxy) Stats() ProxyStats {
 func route(method, path string) string {
 	parts := strings.Split(path, "/")
 	for i := 1; i < len(parts); i++ {
-		if (parts[i-1] == "jobs" || parts[i-1] == "files") && parts[i] != "" {
+		if (parts[i-1] == "jobs" || parts[i-1] == "files" || parts[i-1] == "classify") && parts[i] != "" {
 			parts[i] = "{id}"
 		}
 	}
@@ -162,7 +167,7 @@ func route(method, path string) string {
 }
 
 func isList(method, path string) bool {
-	return method == http.MethodGet && (strings.HasSuffix(path, "/files") || strings.HasSuffix(path, "/jobs") || strings.HasSuffix(path, "/results"))
+	return method == http.MethodGet && (strings.HasSuffix(path, "/files") || strings.HasSuffix(path, "/jobs") || strings.HasSuffix(path, "/results") || strings.HasSuffix(path, "/classify"))
 }
 
 func (p *Proxy) pick(method, path string) Fault {
@@ -189,6 +194,9 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
+	if p.latency > 0 {
+		time.Sleep(p.latency)
+	}
 	rt := route(r.Method, r.URL.Path)
 	fault := p.pick(r.Method, r.URL.Path)
 	var upload string
@@ -206,6 +214,11 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if rt == "GET /api/v1/classifier/jobs/{id}" {
 		p.polled[strings.TrimPrefix(r.URL.Path, "/api/v1/classifier/jobs/")] = true
+	}
+	if rt == "GET /api/v2/classify" {
+		for _, id := range r.URL.Query()["job_ids"] {
+			p.polled[id] = true // Classify v2 polls by listing
+		}
 	}
 	p.mu.Unlock()
 

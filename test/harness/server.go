@@ -39,9 +39,10 @@ func StartServer(t testing.TB, dataDir string) *Server {
 	s := &Server{}
 	var srv *server.Server
 	b, err := local.New(local.Options{
-		Classifier: local.KeywordClassifier{PDFToText: "-"},
-		DataDir:    dataDir,
-		OnJobDone:  func(j api.ClassifyJob) { srv.JobDone(j) },
+		Classifier:  local.KeywordClassifier{PDFToText: "-"},
+		DataDir:     dataDir,
+		OnJobDone:   func(j api.ClassifyJob) { srv.JobDone(j) },
+		OnFileStart: func(id string) { srv.FileStarted(id) },
 	})
 	if err != nil {
 		t.Fatalf("local backend: %v", err)

@@ -62,7 +62,8 @@ func newRigServer(t *testing.T, mod func(*harness.Config), persist bool) *rig {
 	r.srv = harness.StartServer(t, r.srvData)
 	r.proxy = harness.NewProxy(t, r.srv.URL, harness.ProxyOptions{Seed: seed})
 	r.cfg = harness.NewConfig(r.dir)
-	r.cfg.Backend, r.cfg.BaseURL = "llamacloud", r.proxy.URL
+	// v1: the proxy holds jobs PENDING through the v1 GET of a job.
+	r.cfg.Backend, r.cfg.BaseURL, r.cfg.API = "llamacloud", r.proxy.URL, "v1"
 	r.cfg.Rescan = 300 * time.Millisecond
 	if mod != nil {
 		mod(&r.cfg)

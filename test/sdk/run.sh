@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Runs the official LlamaCloud TypeScript SDK against `classifyd serve`:
+# Runs the official LlamaCloud TypeScript SDK against `classifyd serve`, in
+# two versions: 2.4.1 (sdk-test.mjs: the v1 classifier jobs) and 2.16.0
+# (sdk-test-v2.mjs, installed as llama-cloud-2.16: Classify v2). It
 # builds classifyd, starts it on a free loopback port with a temporary data
 # directory and a random API key (and --allow-private-webhooks, so that the
-# script's webhook receiver on loopback is reachable), runs sdk-test.mjs,
+# script's webhook receiver on loopback is reachable), runs both scripts,
 # and stops the server.
 #
 #   test/sdk/run.sh            # from anywhere; needs go, node >= 18, npm
@@ -29,7 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-if [[ ! -d "$here/node_modules/@llamaindex/llama-cloud" ]]; then
+if [[ ! -d "$here/node_modules/@llamaindex/llama-cloud" || ! -d "$here/node_modules/llama-cloud-2.16" ]]; then
 	echo "installing the SDK (npm ci)..."
 	(cd "$here" && timeout "$limit" npm ci --no-audit --no-fund --silent)
 fi
@@ -63,8 +65,12 @@ fi
 echo "classifyd serve at $url"
 
 status=0
+echo "--- SDK 2.4.1 (v1 classifier jobs) ---"
 LLAMA_CLOUD_BASE_URL="$url" LLAMA_CLOUD_API_KEY="$key" \
 	timeout "$limit" node "$here/sdk-test.mjs" || status=$?
+echo "--- SDK 2.16.0 (Classify v2) ---"
+LLAMA_CLOUD_BASE_URL="$url" LLAMA_CLOUD_API_KEY="$key" \
+	timeout "$limit" node "$here/sdk-test-v2.mjs" || status=$?
 
 if [[ $status -ne 0 ]]; then
 	echo "--- server log ---"

@@ -28,7 +28,7 @@ func sendHuge(t *testing.T, f *fixture, path, contentType, head string, total in
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: classifyd\r\nAuthorization: Bearer %s\r\n"+
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"+
 		"Content-Type: %s\r\nContent-Length: %d\r\n\r\n", path, apiKey, contentType, total)
 	type result struct {
 		status int

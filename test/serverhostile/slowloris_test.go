@@ -50,7 +50,7 @@ func TestSlowlorisHeaders(t *testing.T) {
 		closed <- time.Since(start)
 	}()
 	// 40 s of headers at this pace: far longer than the timeout.
-	header := "GET /healthz HTTP/1.1\r\nHost: classifyd\r\nX-Slow: " + strings.Repeat("s", int(40*time.Second/slowByteEvery)) + "\r\n\r\n"
+	header := "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + strings.Repeat("s", int(40*time.Second/slowByteEvery)) + "\r\n\r\n"
 	sent := 0
 	tick := time.NewTicker(slowByteEvery)
 	defer tick.Stop()

@@ -1,0 +1,122 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/client"
+	"github.com/classifyd/classifyd/internal/local"
+	"github.com/classifyd/classifyd/internal/server"
+)
+
+// apiLog records the API calls a server answered.
+type apiLog struct {
+	mu      sync.Mutex
+	creates []api.V2CreateRequest
+	lists   [][]string // job_ids of each list call
+	other   []string   // calls to job routes other than v2 create and list
+}
+
+func (l *apiLog) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l.mu.Lock()
+		switch {
+		case r.Method == "POST" && r.URL.Path == "/api/v2/classify":
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(strings.NewReader(string(body)))
+			var req api.V2CreateRequest
+			json.Unmarshal(body, &req)
+			l.creates = append(l.creates, req)
+		case r.Method == "GET" && r.URL.Path == "/api/v2/classify":
+			var ids []string
+			for _, v := range r.URL.Query()["job_ids"] {
+				ids = append(ids, strings.Split(v, ",")...)
+			}
+			l.lists = append(l.lists, ids)
+		case strings.HasPrefix(r.URL.Path, "/api/v2/") || strings.HasPrefix(r.URL.Path, "/api/v1/classifier/"):
+			l.other = append(l.other, r.Method+" "+r.URL.Path)
+		}
+		l.mu.Unlock()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// TestV2AgainstServe: the daemon with backend.api v2 against classifyd's
+// own server (internal/server over a local backend, through httptest and
+// the HTTP client) creates one job per file, each with its own
+// transaction_id, polls with one list call per round naming every due job
+// (the first round: all of the batch), never a job's own route nor v1, and
+// files every document by its result.
+func TestV2AgainstServe(t *testing.T) {
+	e := newEnv(t, "")
+	e.write("a.txt", "the apple harvest in the orchard, banana too")
+	e.write("b.txt", "my car engine needs new wheels from the garage")
+	e.write("c.txt", "more apple fruit from the orchard")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	var srv *server.Server
+	lb, err := local.New(local.Options{Classifier: local.KeywordClassifier{PDFToText: "-"}, Workers: 2,
+		DataDir:   filepath.Join(t.TempDir(), "serve"),
+		OnJobDone: func(j api.ClassifyJob) { srv.JobDone(j) }, OnFileStart: func(id string) { srv.FileStarted(id) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go lb.Run(ctx)
+	const key = "daemon-test-key"
+	srv = server.New(server.Options{Backend: lb, APIKeys: []string{key}})
+	log := &apiLog{}
+	ts := httptest.NewServer(log.wrap(srv))
+	t.Cleanup(func() { ts.Close(); lb.Close(); srv.Shutdown(context.Background()) })
+	c, err := client.New(client.Options{BaseURL: ts.URL, APIKey: key, RetryWaitMin: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := e.run(ctx, c, func(o *Options) { o.V2 = c })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 {
+		t.Fatalf("reported %d files, want 3: %+v", len(got), got)
+	}
+	want := map[string]string{"fruit/a.txt": "", "Garage/Cars/b.txt": "", "fruit/c.txt": ""}
+	for rel := range files(t, e.out) {
+		delete(want, rel)
+	}
+	if len(want) > 0 {
+		t.Errorf("not filed: %v (sorted: %v)", want, files(t, e.out))
+	}
+
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	inputs, txs := map[string]bool{}, map[string]bool{}
+	for _, cr := range log.creates {
+		inputs[api.Deref(cr.FileInput)] = true
+		txs[api.Deref(cr.TransactionID)] = true
+	}
+	if len(log.creates) != 3 || len(inputs) != 3 || len(txs) != 3 || txs[""] {
+		t.Errorf("%d creates (%d files, %d transaction ids), want one per file with its own transaction_id", len(log.creates), len(inputs), len(txs))
+	}
+	if len(log.other) > 0 {
+		t.Errorf("calls besides v2 create and list: %v", log.other)
+	}
+	if len(log.lists) == 0 || len(log.lists[0]) != 3 {
+		t.Fatalf("list calls %v; want the first to name all 3 jobs", log.lists)
+	}
+	for i, ids := range log.lists {
+		if len(ids) == 0 || len(slices.Compact(slices.Sorted(slices.Values(ids)))) != len(ids) {
+			t.Errorf("list call %d names %v", i, ids)
+		}
+	}
+}

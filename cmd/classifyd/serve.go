@@ -98,19 +98,19 @@ Auth and tenants:
       b7d41aa...
 
 Limits (per tenant unless said):
-  --quota-mb, --quota-files   what a tenant's uploads may hold (413 past it)
-  --min-free-mb               uploads are refused (507) when the data folder's
-                              filesystem has less free
-  --file-ttl, --job-ttl       uploaded files (their expires_at) and finished
-                              jobs with their results are deleted this long
-                              after upload / end; 0 keeps them
+    quota-mb, quota-files   what a tenant's uploads may hold (413 past it)
+    min-free-mb             uploads are refused (507) when the data folder's
+                            filesystem has less free
+    file-ttl, job-ttl       uploaded files (their expires_at) and finished
+                            jobs with their results are deleted this long
+                            after upload / end; 0 keeps them
   Lists of files and jobs serve at most 100 items a page (a larger page_size
   is served as 100), results 1000; any page ends early (with a
   next_page_token) rather than pass 4 MiB.
 
 Browsers:
-  Requests whose Host is not an IP address, localhost or one of
-  --allowed-hosts are refused (403), so a web page cannot reach the server
+  Requests whose Host is not an IP address, localhost or one of the names
+  in --allowed-hosts are refused (403), so a web page cannot reach the server
   through DNS rebinding; put the name clients use (and a TLS reverse proxy
   forwards) there. Uploads, job creation and deletes from another origin
   (a web page's form or fetch) are refused unless --trusted-origins names

@@ -238,10 +238,16 @@ func TestStuckMoveIsReported(t *testing.T) {
 	if v := gauge(metrics.FilesStuck); v != 1 {
 		t.Errorf("classifyd_files_stuck = %v, want 1", v)
 	}
-	snap, err := admin.Snapshot(d.Store(), e.cfg, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	// the reason reaches the state in its own transaction, just after
+	var snap *admin.Status
+	waitFor(t, "the stuck file in the status", 5*time.Second, func() bool {
+		s, err := admin.Snapshot(d.Store(), e.cfg, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap = s
+		return len(s.Stuck) > 0
+	})
 	if len(snap.Stuck) != 1 || !strings.Contains(snap.Stuck[0].Reason, "not a directory") {
 		t.Errorf("status stuck = %+v", snap.Stuck)
 	}

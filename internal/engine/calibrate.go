@@ -13,9 +13,13 @@ import "math"
 type Calibration struct {
 	Margin   float64 // weight of belief - runner-up belief
 	Score    float64 // weight of the winner's belief
-	Z        float64 // weight of the winner's standardised evidence (clamped to -2..6, /4)
+	Z        float64 // weight of the winner's lead in standardised evidence over the runner-up (clamped to 0..6, /4)
 	Evidence float64 // weight of the winner's absolute evidence (in threshold units, capped at 4, /4)
-	Bias     float64
+	Words    float64 // weight of how much the winner rests on its own words rather than built-in knowledge (0..1)
+	// Decisions resting on the rule's own words get their own slopes:
+	// weights of the margin and the lead times Words.
+	WordsMargin, WordsLead float64
+	Bias                   float64
 	// For "no type" answers: probability that nothing fits, a logistic
 	// function of how far the best rule's evidence stays below the
 	// threshold (in threshold units).
@@ -26,26 +30,33 @@ type Calibration struct {
 // CalFeatures are what a typed decision's confidence is computed from.
 type CalFeatures struct {
 	F1, F2 float64 // the winner's and the runner-up's belief
-	Z      float64 // the winner's standardised evidence
+	Z      float64 // the winner's lead in standardised evidence over the runner-up
 	E      float64 // the winner's absolute evidence, in threshold units
+	W      float64 // the winner's text weight: 1 = only its own words, 0.2 = mostly built-in knowledge
 }
 
 func (f CalFeatures) vector() []float64 {
-	return []float64{f.F1 - f.F2, f.F1, max(-2, min(6, f.Z)) / 4, min(4, f.E) / 4, 1}
+	lead := max(0, min(6, f.Z)) / 4
+	return []float64{f.F1 - f.F2, f.F1, lead, min(4, f.E) / 4, f.W, f.W * (f.F1 - f.F2), f.W * lead, 1}
 }
 
 // DefaultCalibration is fitted on both development corpora (see
 // TestFitCalibration).
-var DefaultCalibration = Calibration{Margin: 3, Score: 2, Z: 1, Evidence: 1, Bias: -1.5, NoneScale: -1.246, NoneBias: 2.118}
+var DefaultCalibration = Calibration{Margin: 2.276, Score: -1.383, Z: 2.061, Evidence: -0.146, Words: -1.636, WordsMargin: 1.173,
+	WordsLead: 0.467, Bias: 2.681, NoneScale: -2.191, NoneBias: 2.614}
 
 // maxConfidence caps what the engine claims: there is always a chance the
 // document is not what its words suggest.
 const maxConfidence = 0.99
 
+func (c Calibration) weights() []float64 {
+	return []float64{c.Margin, c.Score, c.Z, c.Evidence, c.Words, c.WordsMargin, c.WordsLead, c.Bias}
+}
+
 // P is the probability that a typed decision with features f is right.
 func (c Calibration) P(f CalFeatures) float64 {
 	x := f.vector()
-	w := []float64{c.Margin, c.Score, c.Z, c.Evidence, c.Bias}
+	w := c.weights()
 	z := 0.0
 	for i := range x {
 		z += w[i] * x[i]
@@ -87,8 +98,9 @@ func FitCalibration(samples []CalSample, base Calibration, l2 float64) Calibrati
 		}
 	}
 	if len(xs) > 0 {
-		w := fitLogistic(xs, ys, []float64{base.Margin, base.Score, base.Z, base.Evidence, base.Bias}, l2)
-		base.Margin, base.Score, base.Z, base.Evidence, base.Bias = w[0], w[1], w[2], w[3], w[4]
+		w := fitLogistic(xs, ys, base.weights(), l2)
+		base.Margin, base.Score, base.Z, base.Evidence, base.Words, base.WordsMargin, base.WordsLead, base.Bias =
+			w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]
 	}
 	if len(nxs) > 0 {
 		w := fitLogistic(nxs, nys, []float64{base.NoneScale, base.NoneBias}, l2)

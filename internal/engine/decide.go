@@ -270,7 +270,16 @@ func (e *Engine) decide(p *pending, rs *ruleSet) Result {
 		return none(reasonUnasked(other, hit, best), e.Calibration.PNone(0))
 	}
 	res.Type = best.rm.typ
-	res.Features = CalFeatures{F1: best.total, F2: s2, Z: p.s[bi], E: best.evidence(minEv)}
+	lead := math.Inf(1)
+	for r := range p.s {
+		if r != bi && r != fb {
+			lead = min(lead, p.s[bi]-p.s[r])
+		}
+	}
+	if math.IsInf(lead, 1) {
+		lead = 6
+	}
+	res.Features = CalFeatures{F1: best.total, F2: s2, Z: lead, E: best.evidence(minEv), W: best.rm.textWeight()}
 	conf := e.Calibration.P(res.Features)
 	if p.pulled = pulledBy(p, bi); p.pulled != "" {
 		// resemblance alone never makes a file surer than its own evidence
@@ -380,9 +389,12 @@ func (e *Engine) exampleAgreement(rs *ruleSet, key string) []float64 {
 		if len(list) == 0 {
 			continue
 		}
+		if len(vecs[r]) == 0 {
+			continue // no words of its own to agree with
+		}
 		hit := 0
 		for _, ex := range list {
-			best, bs := -1, -1.0
+			best, bs := -1, 0.0
 			for q := range rs.rules {
 				if s := textSim(vecs[q], ex, ps); s > bs {
 					best, bs = q, s

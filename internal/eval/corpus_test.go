@@ -31,7 +31,50 @@ var (
 	corpusOnce sync.Once
 	corpusDocs []Doc
 	corpusErr  error
+
+	corpusBOnce sync.Once
+	corpusBDocs []Doc
+	corpusBErr  error
 )
+
+// corpusBDir is the second development corpus: types the engine has no
+// built-in knowledge of, with rules written the way a user would.
+func corpusBDir(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.Abs("../../../shared/corpus/dev-b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "labels.csv")); err != nil {
+		t.Skipf("dev-b corpus not found at %s: %v", dir, err)
+	}
+	return dir
+}
+
+// loadCorpusB extracts the dev-b corpus once per test binary.
+func loadCorpusB(t testing.TB) []Doc {
+	dir := corpusBDir(t)
+	corpusBOnce.Do(func() { corpusBDocs, corpusBErr = extractCorpus(dir) })
+	if corpusBErr != nil {
+		t.Fatal(corpusBErr)
+	}
+	return corpusBDocs
+}
+
+func extractCorpus(dir string) ([]Doc, error) {
+	items, err := LoadLabels(filepath.Join(dir, "labels.csv"))
+	if err != nil {
+		return nil, err
+	}
+	ext, err := extract.New(extract.Config{})
+	if err != nil {
+		return nil, err
+	}
+	defer ext.Close()
+	p := pipeline.New(pipeline.Options{Extractor: ext})
+	return Extract(context.Background(), p, items,
+		pipeline.ExtractOptions(api.ModeMultimodal, api.ParsingConfiguration{}), runtime.GOMAXPROCS(0))
+}
 
 // loadCorpus extracts the dev corpus once per test binary, through the real
 // extractor and pipeline (MULTIMODAL, so the scanned receipts are OCRed).

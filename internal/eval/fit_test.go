@@ -2,99 +2,113 @@ package eval
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/classifyd/classifyd/internal/engine"
 )
 
-// TestFitCalibration refits the engine's calibration map on the dev corpus
-// (zero-shot with several rule wordings, learned examples, unrelated
-// documents) and reports its cross-validated expected calibration error.
-// Run it with CLASSIFYD_FIT=1 and copy the printed map into
-// engine.DefaultCalibration.
+// calibrationPredictions are the decisions the calibration is fitted on:
+// both development corpora (familiar types with several rule wordings,
+// unfamiliar types with the rules a user wrote), zero-shot as the daemon
+// classifies (batches of 50 in arrival order, and one file at a time), with
+// learned examples, and documents whose type has no rule. Each prediction's
+// fold is its corpus and labelled type, so a calibration can be checked on
+// types it was not fitted on.
+func calibrationPredictions(t *testing.T) (preds []Prediction, folds []string) {
+	add := func(corpus string, ps []Prediction, weight int) {
+		for _, p := range ps {
+			if p.Error != "" {
+				continue
+			}
+			// a corpus with fewer runs counts as much as one with more
+			for range weight {
+				preds = append(preds, p)
+				folds = append(folds, corpus+"/"+p.Want)
+			}
+		}
+	}
+	dir := corpusDir(t)
+	docs := append(append([]Doc(nil), loadCorpus(t)...), otherDocs(t)...)
+	for _, rs := range ruleSets(dir) {
+		rules := rulesOf(t, rs.path)
+		runs := []Options{{Examples: 1, Seeds: []int64{11, 12}}, {Examples: 5, Seeds: []int64{21}}}
+		if rs.name == "opaque" {
+			runs = append(runs, Options{Examples: 2, Seeds: []int64{41, 42}})
+		} else {
+			runs = append(runs, Options{BatchSize: 50}, Options{BatchSize: 1})
+		}
+		for _, o := range runs {
+			o.Rules, o.TypeMap = rules, rs.types
+			if o.BatchSize == 0 {
+				o.BatchSize = 50
+			}
+			add("dev", Run(docs, o).Predictions, 1)
+		}
+		if rs.name != "opaque" {
+			add("dev-holdout", holdOutRuns(t, docs, rs), 1)
+		}
+	}
+	bdocs := loadCorpusB(t)
+	brules := rulesOf(t, filepath.Join(corpusBDir(t), "rules.yaml"))
+	for _, o := range []Options{{BatchSize: 50}, {BatchSize: 1}, {BatchSize: 50, Examples: 1, Seeds: []int64{1, 2}},
+		{BatchSize: 50, Examples: 2, Seeds: []int64{3}}, {BatchSize: 50, Examples: 5, Seeds: []int64{4}}} {
+		o.Rules = brules
+		add("dev-b", Run(bdocs, o).Predictions, 4)
+	}
+	return preds, folds
+}
+
+func calSample(p Prediction) engine.CalSample {
+	return engine.CalSample{F: p.Features, None: p.None, Right: p.Right()}
+}
+
+// TestFitCalibration refits the engine's calibration map and reports its
+// expected calibration error with whole types left out: each corpus's
+// type is predicted by a map fitted on all other types. Run it with
+// CLASSIFYD_FIT=1 and copy the printed map into engine.DefaultCalibration.
 func TestFitCalibration(t *testing.T) {
 	if os.Getenv("CLASSIFYD_FIT") == "" {
 		t.Skip("set CLASSIFYD_FIT=1 to refit the calibration")
 	}
-	dir := corpusDir(t)
-	docs := append(append([]Doc(nil), loadCorpus(t)...), otherDocs(t)...)
-	var preds []Prediction
-	for _, rs := range ruleSets(dir) {
-		rules := rulesOf(t, rs.path)
-		runs := []Options{{Examples: 3, Seeds: []int64{11, 12}}, {Examples: 5, Seeds: []int64{21, 22}}}
-		if rs.name == "opaque" {
-			// learning from one or two examples gives the errors at small
-			// margins that the zero-shot runs on this corpus rarely make
-			runs = append(runs, Options{Examples: 1, Seeds: []int64{31, 32}}, Options{Examples: 2, Seeds: []int64{41, 42}})
-		} else {
-			runs = append(runs, Options{})
-		}
-		for _, o := range runs {
-			o.Rules, o.TypeMap = rules, rs.types
-			o.NewEngine = func() *engine.Engine {
-				e := engine.New()
-				e.Calibration = engine.Calibration{Margin: 1, Score: 1, NoneScale: engine.DefaultCalibration.NoneScale,
-					NoneBias: engine.DefaultCalibration.NoneBias}
-				return e
-			}
-			preds = append(preds, Run(docs, o).Predictions...)
-		}
+	preds, folds := calibrationPredictions(t)
+	const l2 = 1.0
+	byFold := map[string][]int{}
+	for i, f := range folds {
+		byFold[f] = append(byFold[f], i)
 	}
-	// documents whose type has no rule (all of them should get no type)
-	for _, rs := range ruleSets(dir) {
-		if rs.name != "opaque" {
-			preds = append(preds, holdOutRuns(t, docs, rs)...)
-		}
-	}
-	// 5-fold cross-validation, folds by document.
-	paths := map[string]int{}
 	var names []string
-	for _, p := range preds {
-		if _, ok := paths[p.Path]; !ok {
-			paths[p.Path] = 0
-			names = append(names, p.Path)
-		}
+	for f := range byFold {
+		names = append(names, f)
 	}
 	sort.Strings(names)
-	rng := rand.New(rand.NewPCG(7, 7))
-	rng.Shuffle(len(names), func(i, j int) { names[i], names[j] = names[j], names[i] })
-	for i, n := range names {
-		paths[n] = i % 5
-	}
-	samples := func(ps []Prediction) []engine.CalSample {
-		var out []engine.CalSample
-		for _, p := range ps {
-			if p.Error == "" {
-				out = append(out, engine.CalSample{F: engine.CalFeatures{F1: p.Score, F2: p.RunnerUp}, None: p.Got == "", Right: p.Right()})
+	oof := make([]Prediction, len(preds))
+	for _, f := range names {
+		var train []engine.CalSample
+		for i, p := range preds {
+			if folds[i] != f {
+				train = append(train, calSample(p))
 			}
 		}
-		return out
-	}
-	const l2 = 1.0
-	var oof []Prediction
-	for f := 0; f < 5; f++ {
-		var train, test []Prediction
-		for _, p := range preds {
-			if paths[p.Path] == f {
-				test = append(test, p)
-			} else {
-				train = append(train, p)
-			}
-		}
-		c := engine.FitCalibration(samples(train), engine.DefaultCalibration, l2)
-		for _, p := range test {
+		c := engine.FitCalibration(train, engine.DefaultCalibration, l2)
+		for _, i := range byFold[f] {
+			p := preds[i]
 			p.Confidence = recalibrate(c, p)
-			oof = append(oof, p)
+			oof[i] = p
 		}
 	}
-	c := engine.FitCalibration(samples(preds), engine.DefaultCalibration, l2)
-	all := make([]Prediction, len(preds))
+	var all []engine.CalSample
+	for _, p := range preds {
+		all = append(all, calSample(p))
+	}
+	c := engine.FitCalibration(all, engine.DefaultCalibration, l2)
+	in := make([]Prediction, len(preds))
 	for i, p := range preds {
 		p.Confidence = recalibrate(c, p)
-		all[i] = p
+		in[i] = p
 	}
 	right := 0
 	for _, p := range preds {
@@ -102,38 +116,75 @@ func TestFitCalibration(t *testing.T) {
 			right++
 		}
 	}
-	fmt.Printf("decisions: %d (%d right)\n", len(preds), right)
-	fmt.Printf("cross-validated ECE (5 folds, 10 bins): %.4f   in-sample ECE: %.4f\n", ECE(oof, 10), ECE(all, 10))
-	fmt.Printf("engine.Calibration{Margin: %.3f, Score: %.3f, Bias: %.3f, NoneScale: %.3f, NoneBias: %.3f}\n",
-		c.Margin, c.Score, c.Bias, c.NoneScale, c.NoneBias)
+	fmt.Printf("decisions: %d (%d right), %d folds (corpus/type)\n", len(preds), right, len(names))
+	fmt.Printf("ECE with the type left out: %.4f   in-sample: %.4f\n", ECE(oof, 10), ECE(in, 10))
+	for _, corpus := range []string{"dev", "dev-holdout", "dev-b"} {
+		var part []Prediction
+		for i, p := range oof {
+			if strings.HasPrefix(folds[i], corpus+"/") {
+				part = append(part, p)
+			}
+		}
+		fmt.Printf("  %s: %d decisions, ECE (type left out) %.4f\n", corpus, len(part), ECE(part, 10))
+	}
+	fmt.Printf("engine.Calibration{Margin: %.3f, Score: %.3f, Z: %.3f, Evidence: %.3f, Words: %.3f, WordsMargin: %.3f, WordsLead: %.3f, Bias: %.3f, NoneScale: %.3f, NoneBias: %.3f}\n",
+		c.Margin, c.Score, c.Z, c.Evidence, c.Words, c.WordsMargin, c.WordsLead, c.Bias, c.NoneScale, c.NoneBias)
 	printReliability(oof)
-	if os.Getenv("CLASSIFYD_FIT") == "2" {
-		for _, p := range oof {
-			if p.Confidence >= 0.4 && p.Confidence < 0.7 {
-				fmt.Printf("    %s want=%s got=%s s1=%.3f s2=%.3f conf=%.2f right=%v\n", p.Path[len(p.Path)-12:], p.Want, p.Got, p.Score, p.RunnerUp, p.Confidence, p.Right())
-			}
-		}
-	}
-	none, noneRight := 0, 0
-	for _, p := range preds {
-		if p.Got == "" {
-			none++
-			if p.Right() {
-				noneRight++
-			}
-		}
-	}
-	fmt.Printf("no-type decisions: %d (%d right)\n", none, noneRight)
 }
 
 func recalibrate(c engine.Calibration, p Prediction) float64 {
 	if p.Error != "" {
 		return 0
 	}
-	if p.Got == "" {
-		return c.PNone(p.Score)
+	if p.None {
+		return c.PNone(p.Features.E)
 	}
-	return c.P(engine.CalFeatures{F1: p.Score, F2: p.RunnerUp})
+	if p.Features == (engine.CalFeatures{}) {
+		return p.Confidence // a correction
+	}
+	return c.P(p.Features)
+}
+
+// TestCalibrationHeldOutType: the shipped calibration, applied to decisions
+// of types it may not have seen, stays calibrated; refitting it on all but
+// one type and applying it to that type does too. It guards against a
+// calibration that only fits the types it was made on.
+func TestCalibrationHeldOutType(t *testing.T) {
+	if testing.Short() {
+		t.Skip("extracts both corpora")
+	}
+	bdocs := loadCorpusB(t)
+	brules := rulesOf(t, filepath.Join(corpusBDir(t), "rules.yaml"))
+	preds := Run(bdocs, Options{Rules: brules, BatchSize: 50}).Predictions
+	types := map[string]bool{}
+	for _, p := range preds {
+		types[p.Want] = true
+	}
+	var oof []Prediction
+	for typ := range types {
+		var train []engine.CalSample
+		for _, p := range preds {
+			if p.Want != typ {
+				train = append(train, calSample(p))
+			}
+		}
+		c := engine.FitCalibration(train, engine.DefaultCalibration, 1)
+		for _, p := range preds {
+			if p.Want == typ {
+				p.Confidence = recalibrate(c, p)
+				oof = append(oof, p)
+			}
+		}
+	}
+	shipped := ECE(preds, 10)
+	held := ECE(oof, 10)
+	t.Logf("dev-b zero-shot: ECE %.3f with the shipped calibration, %.3f refitted with each type left out", shipped, held)
+	if shipped > 0.1 {
+		t.Errorf("ECE %.3f of the shipped calibration on dev-b above 0.1", shipped)
+	}
+	if held > 0.15 {
+		t.Errorf("ECE %.3f with the type left out above 0.15", held)
+	}
 }
 
 func printReliability(ps []Prediction) {

@@ -22,9 +22,13 @@ type Options struct {
 	// Seeds of the example draws; each seed is one run on a fresh engine
 	// (default: one run, seed 1).
 	Seeds []int64
-	// SelfTrain lets confident documents of the evaluated batch teach the
-	// engine about the rest (engine.ClassifyBatch).
+	// SelfTrain classifies all evaluated files as one batch (they weigh
+	// each other at once) when BatchSize is 0.
 	SelfTrain bool
+	// BatchSize, when set, classifies the files as the daemon does: in
+	// their order (arrival order), BatchSize at a time, each batch joining
+	// the engine's population before the next (1 = one file at a time).
+	BatchSize int
 	// Threshold is the confidence below which the daemon sends a file to
 	// review; the report says how many files clear it and how many of
 	// those are right. 0 = not reported.
@@ -43,6 +47,10 @@ type Prediction struct {
 	RunnerUp   float64 `json:"runner_up_score"` // the second best score
 	Reasoning  string  `json:"reasoning"`
 	Error      string  `json:"error,omitempty"`
+	// Features are what the confidence was computed from (for refitting
+	// the calibration); None marks an answer for lack of evidence.
+	Features engine.CalFeatures `json:"-"`
+	None     bool               `json:"-"`
 	Seed       int64   `json:"seed"`
 }
 
@@ -121,7 +129,15 @@ func Run(docs []Doc, o Options) Report {
 				edocs = append(edocs, d.Doc)
 			}
 		}
-		res := eng.ClassifyBatch(edocs, o.Rules, o.SelfTrain)
+		var res []engine.Result
+		switch {
+		case o.BatchSize > 0:
+			for start := 0; start < len(edocs); start += o.BatchSize {
+				res = append(res, eng.ClassifyBatch(edocs[start:min(len(edocs), start+o.BatchSize)], o.Rules, true)...)
+			}
+		default:
+			res = eng.ClassifyBatch(edocs, o.Rules, o.SelfTrain)
+		}
 		right := 0
 		k := 0
 		for _, d := range test {
@@ -133,6 +149,7 @@ func Run(docs []Doc, o Options) Report {
 				r := res[k]
 				k++
 				p.Got, p.Confidence, p.Reasoning = r.Type, r.Confidence, r.Reasoning
+				p.Features, p.None = r.Features, r.None
 				if len(r.Scores) > 0 {
 					p.Score = r.Scores[0].Score
 				}

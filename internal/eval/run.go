@@ -51,7 +51,7 @@ type Prediction struct {
 	// the calibration); None marks an answer for lack of evidence.
 	Features engine.CalFeatures `json:"-"`
 	None     bool               `json:"-"`
-	Seed       int64   `json:"seed"`
+	Seed     int64              `json:"seed"`
 }
 
 // Right reports whether the prediction is correct.

@@ -19,6 +19,8 @@ type Calibration struct {
 	// Decisions resting on the rule's own words get their own slopes:
 	// weights of the margin and the lead times Words.
 	WordsMargin, WordsLead float64
+	Coverage               float64 // weight of the share of the rule's words found in the document
+	Found                  float64 // weight of the number of different rule words found (capped at 6, /6)
 	Bias                   float64
 	// For "no type" answers: probability that nothing fits, a logistic
 	// function of how far the best rule's evidence stays below the
@@ -33,24 +35,26 @@ type CalFeatures struct {
 	Z      float64 // the winner's lead in standardised evidence over the runner-up
 	E      float64 // the winner's absolute evidence, in threshold units
 	W      float64 // the winner's text weight: 1 = only its own words, 0.2 = mostly built-in knowledge
+	C      float64 // the share of the winner's words (IDF-weighted) found in the document
+	N      float64 // how many different words of the winner's rule were found
 }
 
 func (f CalFeatures) vector() []float64 {
 	lead := max(0, min(6, f.Z)) / 4
-	return []float64{f.F1 - f.F2, f.F1, lead, min(4, f.E) / 4, f.W, f.W * (f.F1 - f.F2), f.W * lead, 1}
+	return []float64{f.F1 - f.F2, f.F1, lead, min(4, f.E) / 4, f.W, f.W * (f.F1 - f.F2), f.W * lead, f.C, min(6, f.N) / 6, 1}
 }
 
 // DefaultCalibration is fitted on both development corpora (see
 // TestFitCalibration).
-var DefaultCalibration = Calibration{Margin: 2.276, Score: -1.383, Z: 2.061, Evidence: -0.146, Words: -1.636, WordsMargin: 1.173,
-	WordsLead: 0.467, Bias: 2.681, NoneScale: -2.191, NoneBias: 2.614}
+var DefaultCalibration = Calibration{Margin: 2.461, Score: -1.595, Z: 2.212, Evidence: -1.058, Words: -2.204, WordsMargin: 0.881,
+	WordsLead: 0.429, Coverage: -0.264, Found: 1.163, Bias: 3.425, NoneScale: -2.191, NoneBias: 2.614}
 
 // maxConfidence caps what the engine claims: there is always a chance the
 // document is not what its words suggest.
 const maxConfidence = 0.99
 
 func (c Calibration) weights() []float64 {
-	return []float64{c.Margin, c.Score, c.Z, c.Evidence, c.Words, c.WordsMargin, c.WordsLead, c.Bias}
+	return []float64{c.Margin, c.Score, c.Z, c.Evidence, c.Words, c.WordsMargin, c.WordsLead, c.Coverage, c.Found, c.Bias}
 }
 
 // P is the probability that a typed decision with features f is right.
@@ -99,8 +103,8 @@ func FitCalibration(samples []CalSample, base Calibration, l2 float64) Calibrati
 	}
 	if len(xs) > 0 {
 		w := fitLogistic(xs, ys, base.weights(), l2)
-		base.Margin, base.Score, base.Z, base.Evidence, base.Words, base.WordsMargin, base.WordsLead, base.Bias =
-			w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]
+		base.Margin, base.Score, base.Z, base.Evidence, base.Words, base.WordsMargin, base.WordsLead, base.Coverage, base.Found, base.Bias =
+			w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9]
 	}
 	if len(nxs) > 0 {
 		w := fitLogistic(nxs, nys, []float64{base.NoneScale, base.NoneBias}, l2)

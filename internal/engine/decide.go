@@ -279,7 +279,8 @@ func (e *Engine) decide(p *pending, rs *ruleSet) Result {
 	if math.IsInf(lead, 1) {
 		lead = 6
 	}
-	res.Features = CalFeatures{F1: best.total, F2: s2, Z: lead, E: best.evidence(minEv), W: best.rm.textWeight()}
+	res.Features = CalFeatures{F1: best.total, F2: s2, Z: lead, E: best.evidence(minEv), W: best.rm.textWeight(),
+		C: best.lexical, N: float64(len(best.matched))}
 	conf := e.Calibration.P(res.Features)
 	if p.pulled = pulledBy(p, bi); p.pulled != "" {
 		// resemblance alone never makes a file surer than its own evidence

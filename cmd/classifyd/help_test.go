@@ -190,8 +190,11 @@ func TestCompletionBash(t *testing.T) {
 	if got := complete("classifyd", ""); !slices.Equal(got, cmds) {
 		t.Errorf("classifyd <TAB>: %v, want every command %v", got, cmds)
 	}
-	if got := complete("classifyd", "ru"); !slices.Equal(got, []string{"run"}) {
-		t.Errorf("classifyd ru<TAB>: %v, want [run]", got)
+	if got := complete("classifyd", "ru"); !slices.Equal(got, []string{"rules", "run"}) && !slices.Equal(got, []string{"run", "rules"}) {
+		t.Errorf("classifyd ru<TAB>: %v, want [run rules]", got)
+	}
+	if got := complete("classifyd", "ret"); !slices.Equal(got, []string{"retry"}) {
+		t.Errorf("classifyd ret<TAB>: %v, want [retry]", got)
 	}
 	for _, name := range cmds {
 		if name == "completion" {

@@ -32,6 +32,7 @@ func commands() []command {
 		{"once", "file everything in the inbox, wait for it, print a summary and exit", cmdOnce},
 		{"classify", "classify files and print one JSON line each (moves nothing)", cmdClassify},
 		{"eval", "measure the engine against labelled documents", cmdEval},
+		{"rules", "check what the engine makes of the rules: kinds, cues, words, overlaps", cmdRules},
 		{"serve", "serve the local engine behind the LlamaCloud classifier API", cmdServe},
 		{"status", "show queue counts, jobs in flight and recent failures", cmdStatus},
 		{"undo", "move filed files back into the inbox", cmdUndo},

@@ -56,6 +56,7 @@ type ruleSet struct {
 const (
 	nameWeight    = 0.9
 	supportWeight = 0.5
+	descHead      = 6 // tokens of a description that say what the document is
 )
 
 // negators cancel a trigger that follows them closely ("not an invoice").
@@ -187,6 +188,10 @@ func compileRule(r api.Rule) *ruleModel {
 						if tr.w >= nameWeight {
 							names[c] = true
 						}
+					} else if tr.w >= 1 && i < descHead {
+						// the head of the description names the kind with
+						// one of its own names ("a supplier invoice to pay")
+						names[c] = true
 					}
 					if tr.w >= supportWeight {
 						support[c] = append(support[c], [2]int{off + i, off + i + len(tr.v.toks)})

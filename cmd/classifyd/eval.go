@@ -31,15 +31,21 @@ expects "no type" (use it for unrelated documents).
 
 Zero-shot by default: the engine knows only the rules. --examples N draws N
 files per type from the labelled set, learns them and evaluates on the rest;
---runs R repeats that with seeds S, S+1, ... and averages. The evaluated files
-are classified as one batch that teaches itself (self-training, as classify
-does); --self-train=false classifies each file on its own, as the daemon does.
+--runs R repeats that with seeds S, S+1, ... and averages.
+
+The files are classified as the daemon classifies an inbox: in arrival order
+(the order of the CSV, or of the folder listing), --batch files at a time
+(default: the configuration's batch.size), each batch weighing the documents
+seen before it (see "How the engine decides" in the README). --batch 1 is a
+drop folder that receives one file at a time; --batch 0 classifies all files
+as one batch. The report says what share of the files would be filed in a
+wrong type folder (a wrong type at or above min_confidence).
 
 Examples:
   classifyd eval --config rules.yaml ./labelled
   classifyd eval --config rules.yaml --labels corpus/labels.csv
   classifyd eval --config rules.yaml --labels corpus/labels.csv --examples 5 --runs 3
-  classifyd eval --config rules.yaml --labels corpus/labels.csv --self-train=false
+  classifyd eval --config rules.yaml --labels corpus/labels.csv --batch 1
   classifyd eval --config paraphrased.yaml --labels corpus/labels.csv --map invoice=bill,receipt=till_slip
   classifyd eval --labels corpus/labels.csv --json > report.json
 `
@@ -52,7 +58,8 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	examples := fs.Int("examples", 0, "examples per type to learn before evaluating on the rest (0 = zero-shot)")
 	seed := fs.Int64("seed", 1, "seed of the example draw")
 	runs := fs.Int("runs", 1, "runs with seeds seed, seed+1, ... (averaged)")
-	selfTrain := fs.Bool("self-train", engine.SelfTrainByDefault, "let confident documents teach the engine about the rest of the batch (--self-train=false: each file on its own)")
+	batch := fs.Int("batch", -1, "files classified together, in arrival order (default: the config's batch.size; 1: one at a time; 0: all at once)")
+	selfTrain := fs.Bool("self-train", engine.SelfTrainByDefault, "kept for older scripts: --self-train=false is --batch 1")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	mapping := fs.String("map", "", "rename labels to rule types: label=type,label=type")
 	mode := fs.String("mode", "", "FAST or MULTIMODAL (default: the config's mode)")
@@ -66,8 +73,8 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fs.Usage()
 		return errExit{2}
 	}
-	if *examples < 0 || *runs < 1 {
-		return fmt.Errorf("eval: --examples must be >= 0 and --runs >= 1")
+	if *examples < 0 || *runs < 1 || *batch < -1 {
+		return fmt.Errorf("eval: --examples and --batch must be >= 0 and --runs >= 1")
 	}
 	typeMap, err := parseMap(*mapping)
 	if err != nil {
@@ -112,8 +119,20 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	o := eval.Options{Rules: cfg.APIRules(), TypeMap: typeMap, Examples: *examples, SelfTrain: *selfTrain,
-		Threshold: cfg.MinConfidence}
+	o := eval.Options{Rules: cfg.APIRules(), TypeMap: typeMap, Examples: *examples, SelfTrain: true,
+		Threshold: cfg.MinConfidence, BatchSize: *batch}
+	switch {
+	case !*selfTrain && *batch < 0:
+		o.BatchSize = 1
+	case *batch < 0:
+		o.BatchSize = cfg.Batch.Size
+	}
+	newEngine := func() *engine.Engine {
+		e := engine.New()
+		e.MinEvidence = cfg.MinEvidence
+		return e
+	}
+	o.NewEngine = newEngine
 	for i := 0; i < *runs; i++ {
 		o.Seeds = append(o.Seeds, *seed+int64(i))
 	}

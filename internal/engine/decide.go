@@ -149,7 +149,7 @@ func propagate(ps []*pending, inBatch map[*popEntry]*pending, key uint64) {
 			}
 			R := len(p.p0)
 			acc := make([]float64, R)
-			wsum := 0.0
+			wsum, n := 0.0, 0
 			for k, o := range p.nb {
 				var b []float64
 				if q, ok := inBatch[o]; ok {
@@ -168,11 +168,12 @@ func propagate(ps []*pending, inBatch map[*popEntry]*pending, key uint64) {
 					acc[r] += w * b[r]
 				}
 				wsum += w
+				n++
 			}
 			if wsum == 0 {
 				continue
 			}
-			a := popAlpha * min(1, wsum/(popK*popMinSim*2))
+			a := popAlpha * float64(n) / popK
 			f := make([]float64, R)
 			for r := range f {
 				f[r] = (1-a)*p.p0[r] + a*acc[r]/wsum

@@ -32,7 +32,7 @@ const (
 	popMax   = 512 // documents kept
 	popK     = 5   // neighbours consulted
 	popIters = 10  // propagation rounds within a batch
-	popTerms = 96  // strongest terms of a document used to find neighbours
+	popTerms = 200 // strongest terms of a document used to find neighbours
 	popPrior = 8.0 // pseudo-documents of the prior in the per-rule statistics
 )
 

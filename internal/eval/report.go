@@ -17,8 +17,13 @@ func (r Report) WriteText(w io.Writer, base string) error {
 	if r.Examples > 0 {
 		mode = fmt.Sprintf("%d examples per type learned, evaluated on the rest", r.Examples)
 	}
-	if r.SelfTrain {
-		mode += ", self-training over the batch"
+	switch {
+	case r.BatchSize == 1:
+		mode += ", one file at a time in arrival order (as the daemon)"
+	case r.BatchSize > 1:
+		mode += fmt.Sprintf(", in arrival order, %d files a batch (as the daemon)", r.BatchSize)
+	case r.SelfTrain:
+		mode += ", all files as one batch"
 	}
 	bw.printf("Mode:      %s\n", mode)
 	bw.printf("Files:     %d per run, %d run(s)\n", r.Files, r.Runs)
@@ -34,6 +39,8 @@ func (r Report) WriteText(w io.Writer, base string) error {
 	if r.Threshold > 0 {
 		bw.printf("At confidence >= %.2f: %.1f%% of files filed, %.1f%% of them right\n",
 			r.Threshold, 100*r.Coverage, 100*r.CovAccuracy)
+		bw.printf("Filed in a wrong type folder (wrong type at confidence >= %.2f): %.1f%% (%d)\n",
+			r.Threshold, 100*r.WrongFiled, r.WrongFiledN)
 	}
 	bw.printf("\n")
 	width := len("(none)")

@@ -81,6 +81,9 @@ type Report struct {
 	Threshold   float64                   `json:"threshold,omitempty"`
 	Coverage    float64                   `json:"coverage,omitempty"`         // share at or above Threshold
 	CovAccuracy float64                   `json:"covered_accuracy,omitempty"` // accuracy of those
+	WrongFiled  float64                   `json:"wrong_filed"`                // share given a wrong type at or above Threshold
+	WrongFiledN int                       `json:"wrong_filed_files"`
+	BatchSize   int                       `json:"batch_size,omitempty"`
 	PerType     []TypeStats               `json:"per_type"`
 	Types       []string                  `json:"types"`
 	Confusion   map[string]map[string]int `json:"confusion"` // want -> got -> count
@@ -110,7 +113,7 @@ func Run(docs []Doc, o Options) Report {
 		}
 		return label
 	}
-	rep := Report{Runs: len(seeds), Examples: o.Examples, SelfTrain: o.SelfTrain, Threshold: o.Threshold}
+	rep := Report{Runs: len(seeds), Examples: o.Examples, SelfTrain: o.SelfTrain, Threshold: o.Threshold, BatchSize: o.BatchSize}
 	for _, seed := range seeds {
 		eng := o.NewEngine()
 		test := docs
@@ -239,6 +242,8 @@ func (r *Report) measure() {
 			covered++
 			if p.Right() {
 				coveredRight++
+			} else if p.Error == "" {
+				r.WrongFiledN++
 			}
 		}
 	}
@@ -248,6 +253,7 @@ func (r *Report) measure() {
 	if r.Threshold > 0 {
 		r.Coverage = ratio(covered, r.Evaluated)
 		r.CovAccuracy = ratio(coveredRight, covered)
+		r.WrongFiled = ratio(r.WrongFiledN, r.Evaluated)
 	}
 	for t := range types {
 		r.Types = append(r.Types, t)

@@ -3,6 +3,7 @@ package extract
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -112,6 +113,8 @@ func makeZip(t testing.TB, entries []zipEntry) []byte {
 type pdfPage struct {
 	lines []string
 	jpeg  []byte
+	dpi   float64 // resolution of the JPEG on the page; 0 = 200
+	size  float64 // font size of the lines; 0 = 12
 }
 
 // buildPDF writes a small valid PDF with an exact cross-reference table.
@@ -141,13 +144,14 @@ func buildPDF(t testing.TB, pages []pdfPage) []byte {
 			}
 			img := add(fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace %s /BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n%s\nendstream",
 				cfg.Width, cfg.Height, cs, len(p.jpeg), p.jpeg))
-			// 200 dpi scan.
-			w, h = float64(cfg.Width)*72/200, float64(cfg.Height)*72/200
+			dpi := cmp.Or(p.dpi, 200)
+			w, h = float64(cfg.Width)*72/dpi, float64(cfg.Height)*72/dpi
 			content = fmt.Sprintf("q %.2f 0 0 %.2f 0 0 cm /Im0 Do Q", w, h)
 			resources = fmt.Sprintf("<< /XObject << /Im0 %d 0 R >> >>", img)
 		} else {
 			var b strings.Builder
-			b.WriteString("BT /F1 12 Tf 72 720 Td 14 TL\n")
+			size := cmp.Or(p.size, 12)
+			fmt.Fprintf(&b, "BT /F1 %g Tf 72 %g Td %g TL\n", size, 732-size, size*7/6)
 			for _, l := range p.lines {
 				l = strings.NewReplacer(`\`, `\\`, "(", `\(`, ")", `\)`).Replace(l)
 				fmt.Fprintf(&b, "(%s) Tj T*\n", l)
@@ -176,6 +180,15 @@ func buildPDF(t testing.TB, pages []pdfPage) []byte {
 	}
 	fmt.Fprintf(&out, "trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, catalog, info, xref)
 	return out.Bytes()
+}
+
+func needPoppler(t testing.TB) {
+	t.Helper()
+	for _, p := range []string{"pdftotext", "pdftoppm"} {
+		if _, err := exec.LookPath(p); err != nil {
+			t.Skipf("poppler not installed (%s): apt-get install poppler-utils", p)
+		}
+	}
 }
 
 func needTesseract(t testing.TB) {

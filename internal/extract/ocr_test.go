@@ -28,12 +28,13 @@ func TestTesseractLang(t *testing.T) {
 	for code, want := range map[string]string{
 		"": "eng", "en": "eng", "de": "deu", "fr": "fra", "nl": "nld", "ch_sim": "chi_sim", "ch_tra": "chi_tra",
 		"rs_latin": "srp_latn", "rs_cyrillic": "srp", "tl": "tgl", "ja": "jpn", "ko": "kor", "che": "rus", "tjk": "tgk",
+		"en,de": "eng+deu", "de, en": "deu+eng", "ru,che": "rus", "en,fr,nl": "eng+fra+nld",
 	} {
 		if got, _ := TesseractLang(code); got != want {
 			t.Errorf("TesseractLang(%q) = %q, want %q", code, got, want)
 		}
 	}
-	for _, bad := range []string{"xx", "EN", "zh", "../eng"} {
+	for _, bad := range []string{"xx", "EN", "zh", "../eng", "en,xx", "en,", "eng+deu"} {
 		_, err := TesseractLang(bad)
 		wantErr(t, err, ErrUnknownLang)
 	}
@@ -46,23 +47,22 @@ func TestOCRImage(t *testing.T) {
 	needTesseract(t)
 	img := filepath.Join(corpusDir(t), "d001.jpg")
 	e := newExtractor(t, Config{})
-	for _, mode := range []bool{false, true} {
-		doc := mustExtract(t, e, img, Options{Multimodal: mode})
-		if doc.Format != "image" || doc.Pages != 1 || !strings.Contains(strings.ToUpper(doc.Text), "GIN KEE") {
-			t.Fatalf("multimodal=%v format %q pages %d text:\n%s", mode, doc.Format, doc.Pages, doc.Text)
-		}
+	doc := mustExtract(t, e, img, Options{})
+	if doc.Format != "image" || doc.Pages != 1 || !strings.Contains(strings.ToUpper(doc.Text), "GIN KEE") {
+		t.Fatalf("format %q pages %d text:\n%s", doc.Format, doc.Pages, doc.Text)
 	}
-	t.Run("language fallback", func(t *testing.T) {
-		// Japanese is not installed in the test image: eng with a warning.
+	t.Run("language not installed", func(t *testing.T) {
+		// Japanese is not installed in the test image: an error naming the package.
 		if e.mustTool(t).langs["jpn"] {
 			t.Skip("jpn is installed")
 		}
-		doc := mustExtract(t, e, img, Options{Lang: "ja"})
-		if len(doc.Warnings) != 1 || !strings.Contains(doc.Warnings[0], "tesseract-ocr-jpn") {
-			t.Fatalf("warnings %v", doc.Warnings)
+		_, err := e.Extract(context.Background(), img, Options{Lang: "en,ja"})
+		wantErr(t, err, ErrNoOCRLang)
+		if !strings.Contains(err.Error(), "install tesseract-ocr-jpn") || strings.Contains(err.Error(), "tesseract-ocr-eng") {
+			t.Fatalf("message %q", err)
 		}
-		if !strings.Contains(strings.ToUpper(doc.Text), "GIN KEE") {
-			t.Fatalf("text:\n%s", doc.Text)
+		if !Permanent(err) {
+			t.Fatal("a missing language is not permanent")
 		}
 	})
 	t.Run("installed language", func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image/jpeg"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/klippa-app/go-pdfium/requests"
 )
 
 func markerPDF(t *testing.T, n int) []byte {
@@ -84,12 +87,13 @@ func pdftotext(t *testing.T, path string, args ...string) string {
 	return string(out)
 }
 
-// TestPDFCorpusOverlap compares our text with poppler's on every corpus PDF.
+// TestPDFCorpusOverlap compares PDFium's text (the fallback when poppler is
+// not installed) with poppler's on every corpus PDF.
 func TestPDFCorpusOverlap(t *testing.T) {
 	if _, err := exec.LookPath("pdftotext"); err != nil {
 		t.Skip("pdftotext not installed")
 	}
-	e := sharedExtractor(t)
+	e := newExtractor(t, Config{PDF: PDFium})
 	var mu sync.Mutex
 	var worst []string
 	files := corpusPDFs(t)
@@ -125,7 +129,10 @@ func TestPDFCorpusPages(t *testing.T) {
 	if _, err := os.Stat(f); err != nil {
 		t.Skip(err)
 	}
-	e := sharedExtractor(t)
+	engines(t, func(t *testing.T, e *Extractor) { corpusPages(t, e, f) })
+}
+
+func corpusPages(t *testing.T, e *Extractor, f string) {
 	doc := mustExtract(t, e, f, Options{MaxPages: 3})
 	if doc.Pages != 3 {
 		t.Fatalf("pages = %d", doc.Pages)
@@ -154,39 +161,52 @@ func receiptJPEG(t *testing.T) []byte {
 	return data
 }
 
+// engines runs f once per PDF engine: PDFium, and poppler when installed.
+func engines(t *testing.T, f func(t *testing.T, e *Extractor)) {
+	t.Run("pdfium", func(t *testing.T) { f(t, newExtractor(t, Config{PDF: PDFium})) })
+	t.Run("poppler", func(t *testing.T) {
+		needPoppler(t)
+		f(t, newExtractor(t, Config{PDF: PDFPoppler}))
+	})
+}
+
 func TestPDFScanned(t *testing.T) {
 	scan := buildPDF(t, []pdfPage{{jpeg: receiptJPEG(t)}})
 	p := writeFile(t, "scan.pdf", scan)
-	e := sharedExtractor(t)
-	doc, err := e.Extract(context.Background(), p, Options{})
-	wantErr(t, err, ErrNoText)
-	if doc.Format != "pdf" || doc.Pages != 1 {
-		t.Fatalf("format %q pages %d", doc.Format, doc.Pages)
-	}
-	t.Run("multimodal OCR", func(t *testing.T) {
-		needTesseract(t)
-		doc := mustExtract(t, e, p, Options{Multimodal: true})
-		if !strings.Contains(strings.ToUpper(doc.Text), "GIN KEE") {
-			t.Fatalf("OCR text:\n%s", doc.Text)
-		}
-	})
-	t.Run("multimodal without tesseract", func(t *testing.T) {
-		e := newExtractor(t, Config{Tesseract: "/nonexistent/tesseract"})
-		_, err := e.Extract(context.Background(), p, Options{Multimodal: true})
-		wantErr(t, err, ErrNoOCR)
-	})
-	t.Run("mixed pages OCR only the scan", func(t *testing.T) {
-		needTesseract(t)
-		mixed := buildPDF(t, []pdfPage{{lines: []string{"A typed cover page with plenty of words."}}, {jpeg: receiptJPEG(t)}})
-		doc := mustExtract(t, e, writeFile(t, "mixed.pdf", mixed), Options{Multimodal: true})
-		if !strings.Contains(doc.Text, "typed cover page") || !strings.Contains(strings.ToUpper(doc.Text), "GIN KEE") || doc.Pages != 2 {
-			t.Fatalf("pages %d text:\n%s", doc.Pages, doc.Text)
-		}
-		// FAST mode reads the typed page and does not fail the file.
-		doc = mustExtract(t, e, writeFile(t, "mixed.pdf", mixed), Options{})
-		if !strings.Contains(doc.Text, "typed cover page") {
-			t.Fatalf("fast text:\n%s", doc.Text)
-		}
+	engines(t, func(t *testing.T, e *Extractor) {
+		t.Run("OCR by default", func(t *testing.T) {
+			needTesseract(t)
+			doc := mustExtract(t, e, p, Options{})
+			if !strings.Contains(strings.ToUpper(doc.Text), "GIN KEE") || doc.Format != "pdf" || doc.Pages != 1 {
+				t.Fatalf("format %q pages %d OCR text:\n%s", doc.Format, doc.Pages, doc.Text)
+			}
+		})
+		t.Run("without tesseract", func(t *testing.T) {
+			e := newExtractor(t, Config{PDF: e.cfg.PDF, Tesseract: "/nonexistent/tesseract"})
+			doc, err := e.Extract(context.Background(), p, Options{Lang: "de"})
+			wantErr(t, err, ErrNoOCR)
+			if !strings.Contains(err.Error(), "install tesseract-ocr tesseract-ocr-deu") || !Permanent(err) {
+				t.Fatalf("error %q", err)
+			}
+			if doc.Format != "pdf" || doc.Pages != 1 {
+				t.Fatalf("format %q pages %d", doc.Format, doc.Pages)
+			}
+		})
+		t.Run("mixed pages OCR only the scan", func(t *testing.T) {
+			needTesseract(t)
+			mixed := buildPDF(t, []pdfPage{{lines: []string{"A typed cover page with plenty of words."}}, {jpeg: receiptJPEG(t)}})
+			doc := mustExtract(t, e, writeFile(t, "mixed.pdf", mixed), Options{})
+			if !strings.Contains(doc.Text, "typed cover page") || !strings.Contains(strings.ToUpper(doc.Text), "GIN KEE") || doc.Pages != 2 ||
+				doc.Fields["ocr_pages"] != "1" {
+				t.Fatalf("pages %d fields %v text:\n%s", doc.Pages, doc.Fields, doc.Text)
+			}
+			// Without tesseract the typed page is read and the file does not fail.
+			e := newExtractor(t, Config{PDF: e.cfg.PDF, Tesseract: "/nonexistent/tesseract"})
+			doc = mustExtract(t, e, writeFile(t, "mixed.pdf", mixed), Options{})
+			if !strings.Contains(doc.Text, "typed cover page") || len(doc.Warnings) != 1 {
+				t.Fatalf("warnings %v text:\n%s", doc.Warnings, doc.Text)
+			}
+		})
 	})
 }
 
@@ -245,7 +265,7 @@ func errorsIsAny(err error, targets ...error) bool {
 
 func TestPDFTimeoutKillsInstance(t *testing.T) {
 	files := corpusPDFs(t)
-	e := newExtractor(t, Config{Timeout: 30 * time.Millisecond, Workers: 1})
+	e := newExtractor(t, Config{PDF: PDFium, Timeout: 30 * time.Millisecond, Workers: 1})
 	// Warm up: PDFium starts outside the time budget of the measured file.
 	if _, err := e.pdfEngine(); err != nil {
 		t.Fatal(err)
@@ -319,7 +339,7 @@ func TestPDFiumStartup(t *testing.T) {
 	p := writeFile(t, "m.pdf", markerPDF(t, 1))
 	var took [2]time.Duration
 	for i := range took {
-		e, _ := New(Config{CacheDir: dir, Workers: 1})
+		e, _ := New(Config{PDF: PDFium, CacheDir: dir, Workers: 1})
 		start := time.Now()
 		mustExtract(t, e, p, Options{})
 		took[i] = time.Since(start)
@@ -342,7 +362,7 @@ func everyNth(list []string, n int) []string {
 // A page PDFium cannot load is skipped with a warning; the other pages
 // still count. Only when no page loads is the file malformed.
 func TestPDFBadPageSkipped(t *testing.T) {
-	e := sharedExtractor(t)
+	e := newExtractor(t, Config{PDF: PDFium})
 	good := buildPDF(t, []pdfPage{
 		{lines: []string{"first page alpha words here and more"}},
 		{lines: []string{"second page beta words here and more"}},
@@ -368,4 +388,82 @@ func TestPDFBadPageSkipped(t *testing.T) {
 	wantErr(t, err, ErrMalformed)
 	// The pool still works.
 	mustExtract(t, e, writeFile(t, "ok.pdf", good), Options{})
+}
+
+// scanOf renders the first page of a PDF in grey at dpi with PDFium, as a
+// scanner would see the printed page, and returns it as a JPEG.
+func scanOf(t *testing.T, pdf []byte, dpi int) []byte {
+	t.Helper()
+	eng, err := newExtractor(t, Config{PDF: PDFium, Workers: 1}).pdfEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := eng.pool.GetInstance(time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	doc, err := inst.OpenDocument(&requests.OpenDocument{File: &pdf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc.Document})
+	res, err := inst.RenderPageInDPI(&requests.RenderPageInDPI{
+		Page: requests.Page{ByIndex: &requests.PageByIndex{Document: doc.Document, Index: 0}}, DPI: dpi,
+		ImageFormat: requests.RenderImageFormatGrayscale,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.CleanupFunc()
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, res.Result.RenderedImage, &jpeg.Options{Quality: 85}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// An image-only PDF made from a known text page gives the words of that
+// page, and the words tesseract reads from the scan itself, whatever the
+// page size the scan was wrapped in: at its own resolution, and at one
+// point per pixel (what many scan tools write), where rendering at a fixed
+// 300 dpi blows the glyphs up fourfold.
+func TestPDFScannedTextPage(t *testing.T) {
+	needTesseract(t)
+	heading := []string{"INVOICE INV/2023/03/0008"}
+	body := []string{
+		"Invoice Date: 03/20/2023",
+		"Due Date: 04/04/2023",
+		"Bill to: Azure Interior",
+		"4557 De Silva St, Fremont",
+		"Office chair, quantity 2",
+		"Unit price 120.00",
+		"Total amount due: 240.00 EUR",
+		"Payment within 30 days",
+		"Reference CUSTREF123",
+	}
+	// The heading is a big font: blown up, it is what OCR loses first.
+	scan := scanOf(t, buildPDF(t, []pdfPage{{lines: append(append([]string{}, heading...), body...), size: 22}}), 150)
+	direct, err := exec.Command("tesseract", writeFile(t, "scan.jpg", scan), "stdout").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Join(append(append([]string{}, heading...), body...), "\n")
+	if ov := overlap(string(direct), want); ov < 0.9 {
+		t.Fatalf("tesseract on the scan itself reads only %.2f of the words:\n%s", ov, direct)
+	}
+	for _, dpi := range []float64{150, 72} {
+		p := writeFile(t, "scan.pdf", buildPDF(t, []pdfPage{{jpeg: scan, dpi: dpi}}))
+		engines(t, func(t *testing.T, e *Extractor) {
+			t.Run(fmt.Sprintf("scan on a page of %v dpi", dpi), func(t *testing.T) {
+				doc := mustExtract(t, e, p, Options{})
+				if ov := overlap(doc.Text, want); ov < 0.9 {
+					t.Errorf("%.2f of the page's words:\n%s", ov, doc.Text)
+				}
+				if ov := overlap(doc.Text, string(direct)); ov < 0.95 {
+					t.Errorf("%.2f of the words tesseract reads on the scan:\n%s", ov, doc.Text)
+				}
+			})
+		})
+	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/klippa-app/go-pdfium"
 	"github.com/klippa-app/go-pdfium/enums"
+	pdfiumerrors "github.com/klippa-app/go-pdfium/errors"
 	"github.com/klippa-app/go-pdfium/references"
 	"github.com/klippa-app/go-pdfium/requests"
 	"github.com/klippa-app/go-pdfium/webassembly"
@@ -189,6 +190,9 @@ func (r *pdfRun) run(in *input) error {
 		req = &requests.OpenDocument{File: &data}
 	}
 	opened, err := r.inst.OpenDocument(req)
+	if errors.Is(err, pdfiumerrors.ErrPassword) {
+		return ErrEncrypted
+	}
 	if err != nil {
 		return fmt.Errorf("%w: pdf: %v", ErrMalformed, err)
 	}

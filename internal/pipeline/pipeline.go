@@ -118,6 +118,11 @@ func (p *Pipeline) Classify(ctx context.Context, path string, rules []api.Rule, 
 		doc, err = p.Doc(ctx, path, opts)
 	}
 	if err != nil {
+		if extract.Permanent(err) {
+			// Unsupported, corrupt, encrypted, no text and no OCR: another
+			// attempt would fail the same way.
+			return api.ItemResult{}, api.Permanent(err)
+		}
 		return api.ItemResult{}, err
 	}
 	if err := ctx.Err(); err != nil {

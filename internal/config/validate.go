@@ -110,8 +110,11 @@ func (c *Config) Validate() error {
 	if !c.Mode.Valid() {
 		return c.errorf("mode", "%q is not FAST or MULTIMODAL", c.Mode)
 	}
-	if c.Parsing.Lang != "" && !api.ValidLang(c.Parsing.Lang) {
-		return c.errorf("parsing.lang", "%q is not a language code of the API (en, de, fr, nl, ch_sim, ...)", c.Parsing.Lang)
+	if c.Parsing.Lang != "" && !api.ValidLangs(c.Parsing.Lang) {
+		return c.errorf("parsing.lang", "%q is not a language code of the API, or several separated by commas (en, de, en,de, ch_sim, ...)", c.Parsing.Lang)
+	}
+	if c.Backend.Kind == BackendLlamaCloud && strings.Contains(c.Parsing.Lang, ",") {
+		return c.errorf("parsing.lang", "%q: LlamaCloud takes one language (several are for the embedded engine)", c.Parsing.Lang)
 	}
 	if c.Parsing.MaxPages < 0 {
 		return c.errorf("parsing.max_pages", "must be 0 (no limit) or more")

@@ -81,7 +81,7 @@ func FuzzExtractOffice(f *testing.F) {
 }
 
 func FuzzExtractPDF(f *testing.F) {
-	f.Add(buildPDF(f, []pdfPage{{lines: []string{"Fuzz seed with enough words to be text."}}}))
+	f.Add(buildPDF(f, []pdfPage{{Lines: []string{"Fuzz seed with enough words to be text."}}}))
 	f.Add([]byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzOne(t, "f.pdf", data, Options{MaxPages: 3})

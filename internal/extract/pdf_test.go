@@ -19,7 +19,7 @@ import (
 func markerPDF(t *testing.T, n int) []byte {
 	pages := make([]pdfPage, n)
 	for i := range pages {
-		pages[i] = pdfPage{lines: []string{fmt.Sprintf("Marker page%d begins here", i), "Some ordinary words for the text layer."}}
+		pages[i] = pdfPage{Lines: []string{fmt.Sprintf("Marker page%d begins here", i), "Some ordinary words for the text layer."}}
 	}
 	return buildPDF(t, pages)
 }
@@ -171,7 +171,7 @@ func engines(t *testing.T, f func(t *testing.T, e *Extractor)) {
 }
 
 func TestPDFScanned(t *testing.T) {
-	scan := buildPDF(t, []pdfPage{{jpeg: receiptJPEG(t)}})
+	scan := buildPDF(t, []pdfPage{{JPEG: receiptJPEG(t)}})
 	p := writeFile(t, "scan.pdf", scan)
 	engines(t, func(t *testing.T, e *Extractor) {
 		t.Run("OCR by default", func(t *testing.T) {
@@ -194,7 +194,7 @@ func TestPDFScanned(t *testing.T) {
 		})
 		t.Run("mixed pages OCR only the scan", func(t *testing.T) {
 			needTesseract(t)
-			mixed := buildPDF(t, []pdfPage{{lines: []string{"A typed cover page with plenty of words."}}, {jpeg: receiptJPEG(t)}})
+			mixed := buildPDF(t, []pdfPage{{Lines: []string{"A typed cover page with plenty of words."}}, {JPEG: receiptJPEG(t)}})
 			doc := mustExtract(t, e, writeFile(t, "mixed.pdf", mixed), Options{})
 			if !strings.Contains(doc.Text, "typed cover page") || !strings.Contains(strings.ToUpper(doc.Text), "GIN KEE") || doc.Pages != 2 ||
 				doc.Fields["ocr_pages"] != "1" {
@@ -364,9 +364,9 @@ func everyNth(list []string, n int) []string {
 func TestPDFBadPageSkipped(t *testing.T) {
 	e := newExtractor(t, Config{PDF: PDFium})
 	good := buildPDF(t, []pdfPage{
-		{lines: []string{"first page alpha words here and more"}},
-		{lines: []string{"second page beta words here and more"}},
-		{lines: []string{"third page gamma words here and more"}},
+		{Lines: []string{"first page alpha words here and more"}},
+		{Lines: []string{"second page beta words here and more"}},
+		{Lines: []string{"third page gamma words here and more"}},
 	})
 	// Page objects are 6, 8 and 10: spoil the first one's /Type.
 	oneBad := bytes.Replace(good, []byte("/Type /Page /Parent"), []byte("/Type /Pagx /Parent"), 1)
@@ -443,7 +443,7 @@ func TestPDFScannedTextPage(t *testing.T) {
 		"Reference CUSTREF123",
 	}
 	// The heading is a big font: blown up, it is what OCR loses first.
-	scan := scanOf(t, buildPDF(t, []pdfPage{{lines: append(append([]string{}, heading...), body...), size: 22}}), 150)
+	scan := scanOf(t, buildPDF(t, []pdfPage{{Lines: append(append([]string{}, heading...), body...), Size: 22}}), 150)
 	direct, err := exec.Command("tesseract", writeFile(t, "scan.jpg", scan), "stdout").Output()
 	if err != nil {
 		t.Fatal(err)
@@ -453,7 +453,7 @@ func TestPDFScannedTextPage(t *testing.T) {
 		t.Fatalf("tesseract on the scan itself reads only %.2f of the words:\n%s", ov, direct)
 	}
 	for _, dpi := range []float64{150, 72} {
-		p := writeFile(t, "scan.pdf", buildPDF(t, []pdfPage{{jpeg: scan, dpi: dpi}}))
+		p := writeFile(t, "scan.pdf", buildPDF(t, []pdfPage{{JPEG: scan, DPI: dpi}}))
 		engines(t, func(t *testing.T, e *Extractor) {
 			t.Run(fmt.Sprintf("scan on a page of %v dpi", dpi), func(t *testing.T) {
 				doc := mustExtract(t, e, p, Options{})

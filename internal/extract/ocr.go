@@ -17,14 +17,16 @@ import (
 	"time"
 )
 
-// ocrRetry is how long a failed tesseract look-up is remembered before the
-// next image tries again (someone may install it meanwhile).
-var ocrRetry = time.Minute
+// ocrRetry is how long a failed tesseract look-up (or a language found
+// missing) is remembered before the next file tries again: someone may
+// install it meanwhile, and `classifyd retry` sends the failed files again.
+var ocrRetry = 10 * time.Second
 
 // ocrTool is the tesseract program and the language packs it has.
 type ocrTool struct {
-	path  string
-	langs map[string]bool
+	path   string
+	langs  map[string]bool
+	listed time.Time
 }
 
 // ocrState caches the look-up of tesseract.
@@ -73,7 +75,7 @@ func findTesseract(ctx context.Context, name string) (*ocrTool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (%s --list-langs: %v)", ErrNoOCR, full, err)
 	}
-	t := &ocrTool{path: full, langs: map[string]bool{}}
+	t := &ocrTool{path: full, langs: map[string]bool{}, listed: time.Now()}
 	for i, line := range strings.Split(string(out), "\n") {
 		line = strings.TrimSpace(line)
 		if i == 0 && strings.HasPrefix(line, "List of") || line == "" {
@@ -97,6 +99,19 @@ func (e *Extractor) ocrLang(t *ocrTool, code string) (string, error) {
 		if !t.langs[l] {
 			missing = append(missing, l)
 			pkgs = append(pkgs, TesseractPackage(l))
+		}
+	}
+	if len(missing) > 0 && time.Since(t.listed) >= ocrRetry {
+		// A language pack may have been installed since tesseract was
+		// looked up: list the languages again.
+		st := &e.ocrState
+		st.mu.Lock()
+		if st.tool == t {
+			st.tool = nil
+		}
+		st.mu.Unlock()
+		if t2, err := e.tesseract(context.Background()); err == nil && t2 != t {
+			return e.ocrLang(t2, code)
 		}
 	}
 	if len(missing) > 0 {

@@ -83,7 +83,7 @@ func runBacklog(ctx context.Context, e *env) ([]*table, error) {
 	if err != nil {
 		return nil, err
 	}
-	cacheDir := filepath.Join(filepath.Dir(bc.state), "pdfium-cache")
+	cacheDir := extract.DefaultCacheDir() // where classifyd keeps it too
 
 	// 1. pdftotext, two processes at a time, over the PDFs; other files are
 	// only read.

@@ -187,3 +187,15 @@ func TestErrorsWrapPath(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestDefaultCacheDir(t *testing.T) {
+	t.Setenv("CACHE_DIRECTORY", "")
+	t.Setenv("XDG_CACHE_HOME", "/x/cache")
+	if got := DefaultCacheDir(); got != "/x/cache/classifyd/pdfium" {
+		t.Errorf("XDG_CACHE_HOME: %q", got)
+	}
+	t.Setenv("CACHE_DIRECTORY", "/var/cache/classifyd:/var/cache/other")
+	if got := DefaultCacheDir(); got != "/var/cache/classifyd/pdfium" {
+		t.Errorf("systemd CacheDirectory=: %q", got)
+	}
+}

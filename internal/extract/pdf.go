@@ -9,6 +9,7 @@ import (
 	"image"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -76,15 +77,14 @@ func startPDFium(cfg Config) (*pdfEngine, error) {
 		WithMemoryLimitPages(uint32(cfg.PDFMemoryMiB) * 16)
 	eng := &pdfEngine{}
 	if cfg.CacheDir != "" {
-		if err := os.MkdirAll(cfg.CacheDir, 0o700); err != nil {
-			return nil, fmt.Errorf("pdfium cache: %w", err)
-		}
-		cache, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
+		// A cache that cannot be made costs a compilation, not the PDFs.
+		cache, err := openCache(cfg.CacheDir)
 		if err != nil {
-			return nil, fmt.Errorf("pdfium cache: %w", err)
+			cfg.Logger.Warn("PDFium compiles without a cache", "component", "extract", "err", err)
+		} else {
+			eng.cache = cache
+			rc = rc.WithCompilationCache(cache)
 		}
-		eng.cache = cache
-		rc = rc.WithCompilationCache(cache)
 	}
 	pool, err := webassembly.Init(webassembly.Config{
 		MinIdle:       1,
@@ -105,6 +105,35 @@ func startPDFium(cfg Config) (*pdfEngine, error) {
 	eng.pool = pool
 	eng.startup = time.Since(t0)
 	return eng, nil
+}
+
+func openCache(dir string) (wazero.CompilationCache, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("pdfium cache: %w", err)
+	}
+	cache, err := wazero.NewCompilationCacheWithDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("pdfium cache: %w", err)
+	}
+	return cache, nil
+}
+
+// DefaultCacheDir is where PDFium's compiled code is kept between runs
+// (about 22 MB; made only when a PDF is read with PDFium, that is when
+// poppler is not installed): $CACHE_DIRECTORY/pdfium (systemd's
+// CacheDirectory=), else the user's cache folder ($XDG_CACHE_HOME, else
+// ~/.cache) /classifyd/pdfium; "" when there is none.
+func DefaultCacheDir() string {
+	if d := os.Getenv("CACHE_DIRECTORY"); d != "" && filepath.IsAbs(d) {
+		if i := strings.IndexByte(d, ':'); i >= 0 {
+			d = d[:i] // several directories: the first
+		}
+		return filepath.Join(d, "pdfium")
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "classifyd", "pdfium")
+	}
+	return ""
 }
 
 func (p *pdfEngine) close() error {

@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -113,7 +114,7 @@ func Permanent(err error) bool {
 
 // Config configures an Extractor. Zero values mean the defaults above.
 type Config struct {
-	PDF       string        // PDFAuto, PDFPoppler or PDFium
+	PDF       string        // PDFAuto ($CLASSIFYD_PDF if set), PDFPoppler or PDFium
 	Poppler   string        // folder of pdftotext and pdftoppm; "" = look them up in PATH
 	CacheDir  string        // PDFium compilation cache; "" = no cache
 	Workers   int           // PDFium instances; 0 = GOMAXPROCS
@@ -213,6 +214,9 @@ type Extractor struct {
 // the first PDF, tesseract is looked up on the first image.
 func New(cfg Config) (*Extractor, error) {
 	cfg.setDefaults()
+	if cfg.PDF == PDFAuto {
+		cfg.PDF = os.Getenv("CLASSIFYD_PDF") // "pdfium" or "poppler": for benchmarks and diagnosis
+	}
 	switch cfg.PDF {
 	case PDFAuto, PDFPoppler, PDFium:
 	default:

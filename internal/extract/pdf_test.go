@@ -466,3 +466,53 @@ func TestPDFScannedTextPage(t *testing.T) {
 		}
 	}
 }
+
+func TestPopplerTimeoutAndPages(t *testing.T) {
+	needPoppler(t)
+	files := corpusPDFs(t)
+	big := filepath.Join(filepath.Dir(files[0]), "d052.pdf") // 17 pages
+	e := newExtractor(t, Config{PDF: PDFPoppler, Timeout: 5 * time.Millisecond})
+	start := time.Now()
+	_, err := e.Extract(context.Background(), big, Options{})
+	wantErr(t, err, ErrTimeout)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("timeout took %v to take effect", d)
+	}
+	if Permanent(err) {
+		t.Fatal("a timeout is not permanent")
+	}
+	e = newExtractor(t, Config{PDF: PDFPoppler})
+	doc, err := e.Extract(context.Background(), big, Options{TargetPages: []int{40, 41}})
+	wantErr(t, err, ErrNoPages)
+	if doc.Fields["page_count"] != "17" || !strings.Contains(err.Error(), "17 pages") {
+		t.Fatalf("fields %v, error %v", doc.Fields, err)
+	}
+	doc = mustExtract(t, e, big, Options{TargetPages: []int{16, 2, 0, 40}, MaxPages: 2})
+	if doc.Pages != 2 || doc.Fields["page_count"] != "" {
+		t.Fatalf("pages %d fields %v", doc.Pages, doc.Fields)
+	}
+	doc = mustExtract(t, e, big, Options{MaxPages: 50})
+	if doc.Pages != 17 || doc.Fields["page_count"] != "17" {
+		t.Fatalf("pages %d fields %v", doc.Pages, doc.Fields)
+	}
+}
+
+func TestPageRuns(t *testing.T) {
+	for _, tc := range []struct {
+		opts Options
+		want string
+	}{
+		{Options{}, "1-0"},
+		{Options{MaxPages: 10}, "1-10"},
+		{Options{TargetPages: []int{5, 0, 2, 5, -1}}, "1-6"},
+		{Options{TargetPages: []int{0, 9, 30}, MaxPages: 2}, "1-1 10-10"},
+	} {
+		var got []string
+		for _, r := range pageRuns(tc.opts) {
+			got = append(got, fmt.Sprintf("%d-%d", r.first, r.last))
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("%+v: %v, want %s", tc.opts, got, tc.want)
+		}
+	}
+}

@@ -153,9 +153,9 @@ func (e *Extractor) extractPoppler(ctx context.Context, pp *popplerTools, in *in
 	count := -1 // page count, when a range ran past the end
 	var err error
 	for i, run := range pageRuns(opts) {
-		var got int
+		var got, last int
 		var title string
-		got, title, err = e.pdftotext(ctx, pp, in, run, i == 0, func(page int, text string) error {
+		got, last, title, err = e.pdftotext(ctx, pp, in, run, i == 0, func(page int, text string) error {
 			if run.want != nil && !run.want[page] {
 				return nil
 			}
@@ -171,6 +171,10 @@ func (e *Extractor) extractPoppler(ctx context.Context, pp *popplerTools, in *in
 			doc.Title = pdfTitle(title)
 		}
 		if err != nil {
+			break
+		}
+		if last >= 0 {
+			count = last // the range began past the end
 			break
 		}
 		if run.last == 0 || got < run.last-run.first+1 {
@@ -225,9 +229,10 @@ var (
 
 // pdftotext runs pdftotext over one range of pages and calls each with
 // every page's text (page 0-based) as it arrives; each may stop it with an
-// error (errFull). It returns the number of pages read and, when asked, the
+// error (errFull). It returns the number of pages read, the document's last
+// page when the range began after it (else -1) and, when asked, the
 // document's title.
-func (e *Extractor) pdftotext(ctx context.Context, pp *popplerTools, in *input, run pageRun, wantTitle bool, each func(page int, text string) error) (int, string, error) {
+func (e *Extractor) pdftotext(ctx context.Context, pp *popplerTools, in *input, run pageRun, wantTitle bool, each func(page int, text string) error) (n, last int, title string, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, pp.pdftotext)
@@ -242,15 +247,15 @@ func (e *Extractor) pdftotext(ctx context.Context, pp *popplerTools, in *input, 
 	errOut := &capWriter{max: 4096}
 	cmd.Stderr = errOut
 	cmd.WaitDelay = 5 * time.Second
+	last = -1
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return 0, "", fmt.Errorf("pdftotext: %w", err)
+		return 0, last, "", fmt.Errorf("pdftotext: %w", err)
 	}
 	if err := cmd.Start(); err != nil {
-		return 0, "", fmt.Errorf("pdftotext: %w", err)
+		return 0, last, "", fmt.Errorf("pdftotext: %w", err)
 	}
 	br := bufio.NewReaderSize(stdout, 64<<10)
-	title := ""
 	if wantTitle {
 		// -htmlmeta: a head with the title, the pages inside <pre>.
 		for {
@@ -263,7 +268,6 @@ func (e *Extractor) pdftotext(ctx context.Context, pp *popplerTools, in *input, 
 			}
 		}
 	}
-	n := 0
 	var stop error
 	for stop == nil {
 		text, more, err := readPage(br, 1<<20)
@@ -283,25 +287,26 @@ func (e *Extractor) pdftotext(ctx context.Context, pp *popplerTools, in *input, 
 	io.Copy(io.Discard, br)
 	werr := cmd.Wait()
 	if stop != nil {
-		return n, title, stop
+		return n, last, title, stop
 	}
 	if werr != nil {
 		if err := ctx.Err(); err != nil {
-			return n, title, context.Cause(ctx)
+			return n, last, title, context.Cause(ctx)
 		}
 		msg := errOut.buf.String()
 		if m := wrongRange.FindStringSubmatch(msg); m != nil {
-			return 0, title, nil
+			last, _ = strconv.Atoi(m[2])
+			return 0, last, title, nil
 		}
 		if strings.Contains(msg, "Incorrect password") {
-			return n, title, ErrEncrypted
+			return n, last, title, ErrEncrypted
 		}
 		if n == 0 {
-			return 0, title, fmt.Errorf("%w: pdf: %s", ErrMalformed, cmp.Or(lastLine(msg), werr.Error()))
+			return 0, last, title, fmt.Errorf("%w: pdf: %s", ErrMalformed, cmp.Or(lastLine(msg), werr.Error()))
 		}
 		e.log.Debug("pdftotext ended with an error after some pages", "path", in.path, "err", werr, "stderr", lastLine(msg))
 	}
-	return n, title, nil
+	return n, last, title, nil
 }
 
 // readPage reads up to the next form feed (the end of a page), keeping at

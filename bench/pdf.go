@@ -139,7 +139,7 @@ func runPDF(ctx context.Context, e *env) ([]*table, error) {
 		len(pdfs), pages, maxPages, len(pdfs), 100*acc)
 	_ = accN
 	t.note("Throughput ÷ pdftotext target ≥ 0.8: %s. pdftotext's CPU is its processes'; once's is its own and its children's (pdftotext).", verdict(pw.Seconds()/ow.Seconds() >= 0.8))
-	t.note("PDFium: a first start with an empty cache took %s (peak RSS %s).", fmtDur(pdfium[0].wall), fmtMB(pdfium[0].maxRSSKB))
+	t.note("PDFium: the row is the second of two runs; the first (which compiles PDFium when the user's cache folder has no copy) took %s (peak RSS %s).", fmtDur(pdfium[0].wall), fmtMB(pdfium[0].maxRSSKB))
 
 	// 2. Peak memory over the whole dev corpus (PDFs, text, photos that need OCR).
 	m := &table{

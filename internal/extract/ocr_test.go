@@ -11,7 +11,9 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -181,4 +183,54 @@ func TestImagePixelBomb(t *testing.T) {
 	if err := checkImageSize(buf.Bytes()); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("checkImageSize = %v", err)
 	}
+}
+
+// fakeTesseract writes a stand-in tesseract that lists eng, takes a while
+// per page and records how many copies of it run at once.
+func fakeTesseract(t *testing.T, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, "tesseract")
+	script := `#!/bin/sh
+if [ "$1" = --list-langs ]; then printf 'List of available languages (1):\neng\n'; exit 0; fi
+cat >/dev/null
+mkdir "` + dir + `/run.$$"
+ls -d "` + dir + `"/run.* | wc -l >> "` + dir + `/counts"
+sleep 0.3
+rmdir "` + dir + `/run.$$"
+echo "scanned page words for the classifier to read"
+`
+	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// The pages of scans are OCRed in parallel, never more than Config.OCRJobs
+// at once across every file.
+func TestOCRPagesInParallel(t *testing.T) {
+	scan := buildPDF(t, []pdfPage{{JPEG: receiptJPEG(t)}, {JPEG: receiptJPEG(t)}, {JPEG: receiptJPEG(t)}, {JPEG: receiptJPEG(t)}})
+	p := writeFile(t, "scan.pdf", scan)
+	engines(t, func(t *testing.T, e *Extractor) {
+		dir := t.TempDir()
+		e = newExtractor(t, Config{PDF: e.cfg.PDF, OCRJobs: 2, Tesseract: fakeTesseract(t, dir)})
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Go(func() {
+				doc, err := e.Extract(context.Background(), p, Options{})
+				if err != nil || doc.Fields["ocr_pages"] != "4" {
+					t.Errorf("fields %v, err %v", doc.Fields, err)
+				}
+			})
+		}
+		wg.Wait()
+		b, _ := os.ReadFile(filepath.Join(dir, "counts"))
+		most := 0
+		for _, f := range strings.Fields(string(b)) {
+			n, _ := strconv.Atoi(f)
+			most = max(most, n)
+		}
+		if len(strings.Fields(string(b))) != 8 || most != 2 {
+			t.Fatalf("tesseract ran %d times, at most %d at once; want 8 times, 2 at once", len(strings.Fields(string(b))), most)
+		}
+	})
 }

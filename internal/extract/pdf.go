@@ -184,7 +184,7 @@ func (e *Extractor) extractPDFium(ctx context.Context, in *input, opts Options, 
 	if r.rendered || r.badPages {
 		discard = true
 	}
-	if err != nil && !Permanent(err) || errors.Is(err, ErrMalformed) || errors.Is(err, ErrPanic) {
+	if err != nil && !errors.Is(err, errFull) && (!Permanent(err) || errors.Is(err, ErrMalformed) || errors.Is(err, ErrPanic)) {
 		// PDFium may have trapped (out of memory, abort) half-way through
 		// an operation: do not hand that instance to the next file.
 		discard = true

@@ -21,7 +21,8 @@ var (
 
 func fuzzExtractor() *Extractor {
 	fuzzOnce.Do(func() {
-		fuzzExt, _ = New(Config{CacheDir: testCacheDir(), Timeout: 10 * time.Second, Workers: 1})
+		// PDFium: the parser that runs in our process.
+		fuzzExt, _ = New(Config{PDF: PDFium, CacheDir: testCacheDir(), Timeout: 10 * time.Second, Workers: 1})
 	})
 	return fuzzExt
 }

@@ -74,7 +74,11 @@ func TestScansWithDefaultConfig(t *testing.T) {
 			pdftest.Page{JPEG: scanOf(t, receipt), DPI: 150}), "receipt"},
 		"photo.jpg": {scanOf(t, receipt), "receipt"},
 	}
-	for _, engine := range []string{extract.PDFPoppler, extract.PDFium} {
+	engines := []string{extract.PDFPoppler, extract.PDFium}
+	if testing.Short() {
+		engines = engines[:1] // extract's own tests hold PDFium to poppler
+	}
+	for _, engine := range engines {
 		ext, err := extract.New(extract.Config{PDF: engine, CacheDir: filepath.Join(os.TempDir(), "classifyd-extract-test-pdfium-cache")})
 		if err != nil {
 			t.Fatal(err)

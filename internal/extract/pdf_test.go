@@ -520,3 +520,24 @@ func TestPageRuns(t *testing.T) {
 		}
 	}
 }
+
+// encryptPDF gives a PDF a standard security handler whose user password
+// is not empty (its /U matches no password a reader tries on its own).
+func encryptPDF(plain []byte) []byte {
+	hex32 := func(b byte) string { return "<" + strings.Repeat(fmt.Sprintf("%02x", b), 32) + ">" }
+	i := bytes.LastIndex(plain, []byte("trailer\n<<"))
+	tr := fmt.Sprintf("trailer\n<< /Encrypt << /Filter /Standard /V 1 /R 2 /Length 40 /O %s /U %s /P -4 >> "+
+		"/ID [<0123456789abcdef0123456789abcdef> <0123456789abcdef0123456789abcdef>] ", hex32(0x11), hex32(0x22))
+	return append(append(append([]byte{}, plain[:i]...), tr...), plain[i+len("trailer\n<<"):]...)
+}
+
+func TestPDFEncrypted(t *testing.T) {
+	p := writeFile(t, "enc.pdf", encryptPDF(buildPDF(t, []pdfPage{{Lines: []string{"secret words of a locked file"}}})))
+	engines(t, func(t *testing.T, e *Extractor) {
+		_, err := e.Extract(context.Background(), p, Options{})
+		wantErr(t, err, ErrEncrypted)
+		if !Permanent(err) {
+			t.Fatal("an encrypted PDF is not a permanent failure")
+		}
+	})
+}

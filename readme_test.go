@@ -156,7 +156,7 @@ func TestReadmeFirstCommands(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", run, err, out)
 	}
-	want := "filed " + strconv.Itoa(len(examples)) + " files"
+	want := ": filed " + strconv.Itoa(len(examples)) + ", failed 0, duplicate 0"
 	if !strings.Contains(string(out), want) {
 		t.Fatalf("output lacks %q:\n%s", want, out)
 	}

@@ -4,7 +4,7 @@
 // running daemon, API requests per file against a slow remote, and the state
 // store's transitions per second.
 //
-//	go run ./bench [flags] [scenario...]   scenarios: backlog memory latency api state, or all
+//	go run ./bench [flags] [scenario...]   scenarios: backlog memory pdf latency api state, or all
 //	go run ./bench --quick all             reduced sizes for CI (a few minutes)
 //	go run ./bench --write bench/RESULTS.md all
 //
@@ -37,6 +37,7 @@ var scenarios = []struct {
 }{
 	{"backlog", "backlog throughput of `classifyd once` against extraction alone", runBacklog},
 	{"memory", "peak RSS of `classifyd once` over 10k and 100k small text files", runMemory},
+	{"pdf", "PDFs end to end against pdftotext, memory over the dev corpus, OCR pages/s", runPDF},
 	{"latency", "drop → filed latency of `classifyd run`", runLatency},
 	{"api", "API requests per file and wall time against a slow remote", runAPI},
 	{"state", "bbolt state store transitions/s", runState},

@@ -97,11 +97,12 @@ func runChild(ctx context.Context, bin string, args []string, logPath string, ex
 	return res, nil
 }
 
-// filedCount reads "filed N files" from once's summary.
+// filedCount reads the number filed from once's summary ("N files in T
+// into OUT: filed F, failed X, duplicate D").
 func filedCount(stdout string) int {
 	for _, line := range strings.Split(stdout, "\n") {
-		if rest, ok := strings.CutPrefix(line, "filed "); ok {
-			n, _ := strconv.Atoi(strings.Fields(rest)[0])
+		if _, rest, ok := strings.Cut(line, ": filed "); ok {
+			n, _ := strconv.Atoi(strings.TrimSuffix(strings.Fields(rest)[0], ","))
 			return n
 		}
 	}

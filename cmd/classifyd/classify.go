@@ -86,13 +86,9 @@ func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	stateDir := filepath.Dir(cfg.State)
-	xc := extract.Config{Logger: log}
-	// reuse the daemon's PDFium cache if there is one; create nothing
-	if st, err := os.Stat(filepath.Join(stateDir, "pdfium-cache")); err == nil && st.IsDir() {
-		xc.CacheDir = filepath.Join(stateDir, "pdfium-cache")
-	}
-	ext, err := extract.New(xc)
+	// PDFium's compiled code is kept in the user's cache folder, so only the
+	// first classify without poppler compiles it.
+	ext, err := extract.New(extract.Config{Logger: log, CacheDir: extract.DefaultCacheDir()})
 	if err != nil {
 		return err
 	}
@@ -100,7 +96,7 @@ func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	pc := cfg.ParsingConfiguration()
 	po := pipeline.Options{Extractor: ext, Logger: log, ReadOnly: true, LearnOptions: pipeline.ExtractOptions(cfg.Mode, pc)}
 	if !*noLearned {
-		po.StatePath = pipeline.EngineStatePath(stateDir)
+		po.StatePath = pipeline.EngineStatePath(filepath.Dir(cfg.State))
 	}
 	p := pipeline.New(po)
 	if !*noLearned {

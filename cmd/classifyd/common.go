@@ -106,6 +106,16 @@ type backend struct {
 	v2 api.V2Backend
 }
 
+// FileFailures passes on why each failed file of a job failed, from a
+// backend that says (the embedded engine); for others the daemon reads the
+// job's error_message.
+func (b *backend) FileFailures(ctx context.Context, jobID string) ([]api.FileFailure, error) {
+	if r, ok := b.Backend.(api.FailureReporter); ok {
+		return r.FileFailures(ctx, jobID)
+	}
+	return nil, errors.ErrUnsupported
+}
+
 // ReleaseJob passes the daemon's release of a finished job on to a backend
 // that holds jobs for it (the embedded engine); others need nothing.
 func (b *backend) ReleaseJob(ctx context.Context, id string) error {
@@ -229,3 +239,8 @@ func loopbackURL(base string) bool {
 	ip, err := netip.ParseAddr(h)
 	return err == nil && ip.Unmap().IsLoopback()
 }
+
+var (
+	_ api.FailureReporter = (*backend)(nil)
+	_ api.JobReleaser     = (*backend)(nil)
+)

@@ -109,7 +109,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	ext, err := extract.New(extract.Config{Logger: log})
+	ext, err := extract.New(extract.Config{Logger: log, CacheDir: extract.DefaultCacheDir()})
 	if err != nil {
 		return err
 	}

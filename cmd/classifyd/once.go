@@ -112,7 +112,8 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stderr, "interrupted; the state is saved, run again to continue")
 		return errExit{130}
 	}
-	// Summary.
+	// Summary: filed (type, review and unmatched folders), failed and
+	// duplicate files are counted apart.
 	var names []string
 	total := 0
 	for k, n := range counts {
@@ -120,11 +121,13 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		total += n
 	}
 	sort.Strings(names)
-	verb := "filed"
+	failed, dups := counts["failed"], counts["duplicate"]
+	verb, didFail, dup := "filed", "failed", "duplicate"
 	if pf.dryRun {
-		verb = "would file"
+		verb, didFail, dup = "would file", "would fail", "duplicate"
 	}
-	fmt.Fprintf(stdout, "%s %d files in %s into %s\n", verb, total, time.Since(start).Round(time.Millisecond), cfg.Output)
+	fmt.Fprintf(stdout, "%d files in %s into %s: %s %d, %s %d, %s %d\n", total, time.Since(start).Round(time.Millisecond), cfg.Output,
+		verb, total-failed-dups, didFail, failed, dup, dups)
 	for _, k := range names {
 		fmt.Fprintf(stdout, "  %-20s %d\n", k, counts[k])
 	}

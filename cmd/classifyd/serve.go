@@ -163,8 +163,8 @@ Example session:
 // It is the embedded engine: text extraction (PDFium cache under dataDir)
 // and the zero-shot classifier; rules come with each job.
 var newClassifier = func(dataDir string, log *slog.Logger) (local.Classifier, func() error, error) {
-	xc := extract.Config{Logger: log}
-	if dataDir != "" {
+	xc := extract.Config{Logger: log, CacheDir: extract.DefaultCacheDir()}
+	if xc.CacheDir == "" && dataDir != "" {
 		xc.CacheDir = filepath.Join(dataDir, "pdfium-cache")
 	}
 	ext, err := extract.New(xc)

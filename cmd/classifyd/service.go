@@ -185,5 +185,6 @@ func (s *service) statusLine() string {
 	metrics.FilesQueued.Set(float64(q))
 	metrics.FilesInFlight.Set(float64(f))
 	done, _ := d.Progress()
-	return fmt.Sprintf("queued %d, in flight %d; %d filed, %d failed since start", q, f, done, d.Failed())
+	failed := d.Failed()
+	return fmt.Sprintf("queued %d, in flight %d; %d filed, %d failed since start", q, f, max(0, done-failed), failed)
 }

@@ -102,7 +102,7 @@ func printStatus(w io.Writer, s *admin.Status) {
 		fmt.Fprintf(w, "  %-11s %d\n", k, s.Counts[string(k)])
 	}
 	if s.Run != nil {
-		fmt.Fprintf(w, "since start: %d seen, %d filed, %d failed\n", s.Run.Seen, s.Run.Done, s.Run.Failed)
+		fmt.Fprintf(w, "since start: %d seen, %d filed, %d failed\n", s.Run.Seen, max(0, s.Run.Done-s.Run.Failed), s.Run.Failed)
 	}
 	fmt.Fprintf(w, "throughput: %d filed in the last minute, %d in the last hour", s.Throughput.LastMinute, s.Throughput.LastHour)
 	if !s.Throughput.LastFiled.IsZero() {

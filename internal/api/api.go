@@ -220,6 +220,44 @@ type Prefetcher interface {
 	Prefetch(path string, mode Mode, pc ParsingConfiguration)
 }
 
+// FileFailure is why one file of a job has no result.
+type FileFailure struct {
+	FileID string
+	Reason string
+	// Permanent: another attempt would fail the same way (the file is
+	// unsupported, corrupt, encrypted, has no text and no OCR is installed):
+	// the caller fails the file at once instead of submitting it again.
+	Permanent bool
+}
+
+// FailureReporter is a backend that says why each failed file of a
+// finished job failed (the in-process engine). Without it a caller has only
+// the job's error_message, written for people.
+type FailureReporter interface {
+	FileFailures(ctx context.Context, jobID string) ([]FileFailure, error)
+}
+
+// PermanentError marks the failure of one file as permanent (see
+// FileFailure.Permanent). A Classifier returns it; the text is Err's.
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Permanent marks err as a permanent failure of its file; nil stays nil.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &PermanentError{Err: err}
+}
+
+// IsPermanent reports whether err is, or wraps, a PermanentError.
+func IsPermanent(err error) bool {
+	var p *PermanentError
+	return errors.As(err, &p)
+}
+
 // ErrNotFound is returned (wrapped) when a job or file is unknown.
 var ErrNotFound = errors.New("not found")
 

@@ -54,6 +54,8 @@ func TestErrors(t *testing.T) {
 		{"multimodal over v2 named", "mode: MULTIMODAL\nbackend:\n  kind: llamacloud\n  api: v2\n" + rules, "c.yaml:1: mode: MULTIMODAL"},
 		{"bad api", "backend:\n  kind: llamacloud\n  api: v3\n" + rules, "c.yaml:3: backend.api"},
 		{"bad lang", "parsing:\n  lang: xx\n" + rules, "c.yaml:2: parsing.lang"},
+		{"bad lang in a list", "parsing:\n  lang: en,xx\n" + rules, "c.yaml:2: parsing.lang"},
+		{"several langs for LlamaCloud", "backend:\n  kind: llamacloud\nparsing:\n  lang: en,de\n" + rules, "parsing.lang"},
 		{"negative page", "parsing:\n  target_pages: [1, -2]\n" + rules, "parsing.target_pages[1]"},
 		{"confidence range", "min_confidence: 1.5\n" + rules, "c.yaml:1: min_confidence"},
 		{"conflict", "on_conflict: merge\n" + rules, "on_conflict"},
@@ -153,4 +155,14 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse accepted a config Validate refuses")
 		}
 	})
+}
+
+func TestSeveralLangs(t *testing.T) {
+	c, err := Parse([]byte("parsing:\n  lang: en,de\nrules:\n  - type: a\n    description: x\n"), "c.yaml", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pc := c.ParsingConfiguration(); pc.Lang == nil || *pc.Lang != "en,de" {
+		t.Fatalf("lang %v", pc.Lang)
+	}
 }

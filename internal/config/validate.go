@@ -120,8 +120,11 @@ func (c *Config) Validate() error {
 	if c.Mode == api.ModeMultimodal && c.Backend.Kind == BackendLlamaCloud && c.Backend.API == APIV2 {
 		return c.errorf("mode", "MULTIMODAL is not in LlamaCloud's Classify v2 (backend.api: v2 has only FAST): set mode: FAST, or backend.api: v1 for a server that still has the v1 classifier jobs")
 	}
-	if c.Parsing.Lang != "" && !api.ValidLang(c.Parsing.Lang) {
-		return c.errorf("parsing.lang", "%q is not a language code of the API (en, de, fr, nl, ch_sim, ...)", c.Parsing.Lang)
+	if c.Parsing.Lang != "" && !api.ValidLangs(c.Parsing.Lang) {
+		return c.errorf("parsing.lang", "%q is not a language code of the API, or several separated by commas (en, de, en,de, ch_sim, ...)", c.Parsing.Lang)
+	}
+	if c.Backend.Kind == BackendLlamaCloud && strings.Contains(c.Parsing.Lang, ",") {
+		return c.errorf("parsing.lang", "%q: LlamaCloud takes one language (several are for the embedded engine)", c.Parsing.Lang)
 	}
 	if c.Parsing.MaxPages < 0 {
 		return c.errorf("parsing.max_pages", "must be 0 (no limit) or more")

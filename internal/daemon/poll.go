@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"time"
 
 	"github.com/classifyd/classifyd/internal/api"
@@ -95,7 +96,7 @@ func (d *Daemon) pollJob(ctx context.Context, j state.Job) error {
 				d.log.Warn("job unknown to the backend, files re-queued", "job", j.ID, "files", len(j.FileIDs))
 			}
 			metrics.JobsFailed.Inc()
-			return d.finish(j, nil, "job lost by the backend", true)
+			return d.finish(j, nil, "job lost by the backend", true, false)
 		}
 		d.log.Warn("poll failed", "job", j.ID, "err", err)
 		return d.st.Reschedule(j.ID, time.Now().Add(d.pollInterval(j.Polls+2)))
@@ -106,12 +107,13 @@ func (d *Daemon) pollJob(ctx context.Context, j state.Job) error {
 	msg := api.Deref(job.ErrorMessage)
 	switch job.Status {
 	case api.StatusError, api.StatusCancelled:
-		metrics.JobsFailed.Inc()
-		d.log.Warn("job failed", "job", j.ID, "status", job.Status, "error", msg)
 		if msg == "" {
 			msg = "job ended " + string(job.Status)
 		}
-		return d.finish(j, nil, msg, false)
+		// A job whose every file failed for reasons of its own (ERROR from
+		// a job of one unreadable file) is no failure of the job: finish
+		// tells them apart.
+		return d.finish(j, nil, msg, false, true)
 	}
 	results := map[string]api.ResultItem{}
 	err = d.withSlot(ctx, func() error {
@@ -139,7 +141,7 @@ func (d *Daemon) pollJob(ctx context.Context, j state.Job) error {
 	if msg == "" && job.Status == api.StatusPartialSuccess {
 		msg = "the job gave no result for this file"
 	}
-	return d.finish(j, results, msg, false)
+	return d.finish(j, results, msg, false, false)
 }
 
 func (d *Daemon) withSlot(ctx context.Context, fn func() error) error {
@@ -150,13 +152,23 @@ func (d *Daemon) withSlot(ctx context.Context, fn func() error) error {
 	return fn()
 }
 
-// finish turns a terminal job's results into outcomes. Files without a
-// usable result go round again, up to poll.job_retries times, then fail with
-// reason. lost says the backend forgot the job (not counted as an attempt).
-func (d *Daemon) finish(j state.Job, results map[string]api.ResultItem, reason string, lost bool) error {
+// finish turns a terminal job's results into outcomes. A file without a
+// usable result fails with its own reason when the backend gives one
+// (fileFailures): at once when the failure is permanent (the file is
+// unreadable: another attempt would fail the same way), else it goes round
+// again up to poll.job_retries times, like a file of a job that failed as a
+// whole, whose reason is the job's. lost says the backend forgot the job
+// (not counted as an attempt); jobErr that it ended ERROR or CANCELLED,
+// which counts as a failed job unless every file has a reason of its own.
+func (d *Daemon) finish(j state.Job, results map[string]api.ResultItem, reason string, lost, jobErr bool) error {
 	if reason == "" {
 		reason = "the job gave no result for this file"
 	}
+	var perFile map[string]api.FileFailure
+	if !lost {
+		perFile = d.fileFailures(j.ID, reason)
+	}
+	jobFailed := false // a file failed for the job's reason, not its own
 	var outs []state.Outcome
 	for _, id := range j.FileIDs {
 		f, err := d.st.Get(id)
@@ -174,14 +186,24 @@ func (d *Daemon) finish(j state.Job, results map[string]api.ResultItem, reason s
 			outs = append(outs, d.decide(f, *it.Result))
 			continue
 		}
+		why, permanent := reason, false
+		if ff, ok := perFile[f.RemoteID]; ok && !lost {
+			why, permanent = ff.Reason, ff.Permanent
+		} else if !lost {
+			jobFailed = true
+		}
 		switch {
 		case lost:
-			outs = append(outs, state.Outcome{FileID: id, Requeue: true, Reason: reason})
-		case f.Attempts < d.cfg.Poll.JobRetries:
-			outs = append(outs, state.Outcome{FileID: id, Requeue: true, Reason: reason})
+			outs = append(outs, state.Outcome{FileID: id, Requeue: true, Reason: why})
+		case !permanent && f.Attempts < d.cfg.Poll.JobRetries:
+			outs = append(outs, state.Outcome{FileID: id, Requeue: true, Reason: why})
 		default:
-			outs = append(outs, state.Outcome{FileID: id, Kind: state.KindFailed, Reason: reason})
+			outs = append(outs, state.Outcome{FileID: id, Kind: state.KindFailed, Reason: why})
 		}
+	}
+	if jobErr && (jobFailed || len(outs) == 0) {
+		metrics.JobsFailed.Inc()
+		d.log.Warn("job failed", "job", j.ID, "error", reason)
 	}
 	if err := d.st.Finish(j.ID, outs); err != nil {
 		if errors.Is(err, state.ErrNotFound) {
@@ -214,6 +236,42 @@ func (d *Daemon) finish(j state.Job, results map[string]api.ResultItem, reason s
 	kick(d.kickSubmit)
 	return nil
 }
+
+// fileFailures is why each failed file of a job failed, by the backend's
+// file id: from the backend when it says (api.FailureReporter), else read
+// from the job's error_message when that names files the way the embedded
+// engine writes it ("file ID (index N): reason; file ..."), so a file's
+// .error.txt and status hold its own reason, not the whole batch's. Only
+// the backend's own word makes a failure permanent.
+func (d *Daemon) fileFailures(jobID, msg string) map[string]api.FileFailure {
+	out := map[string]api.FileFailure{}
+	if fr, ok := d.be.(api.FailureReporter); ok {
+		list, err := fr.FileFailures(context.Background(), jobID)
+		if err == nil {
+			for _, f := range list {
+				out[f.FileID] = f
+			}
+			return out
+		}
+		d.log.Debug("file failures", "job", jobID, "err", err)
+	}
+	for _, m := range fileReason.FindAllStringSubmatchIndex(msg, -1) {
+		id := msg[m[2]:m[3]]
+		rest := msg[m[1]:]
+		if n := nextReason.FindStringIndex(rest); n != nil {
+			rest = rest[:n[0]]
+		}
+		out[id] = api.FileFailure{FileID: id, Reason: rest}
+	}
+	return out
+}
+
+var (
+	// fileReason and nextReason cut the error_message of the embedded
+	// engine (internal/local) into its files' reasons.
+	fileReason = regexp.MustCompile(`(?:^\d+ of \d+ files failed: |; )file ([0-9A-Za-z_-]+) \(index \d+\): `)
+	nextReason = regexp.MustCompile(`; (?:file [0-9A-Za-z_-]+ \(index \d+\): |and \d+ more$)`)
+)
 
 // decide maps one answer to a folder kind. Only a configured type becomes a
 // type folder; a confidence that is not a number in 0..1 is not trusted.

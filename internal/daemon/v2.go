@@ -158,7 +158,7 @@ func (d *Daemon) pollV2(ctx context.Context, due []state.Job) error {
 		case !ok:
 			d.log.Warn("job unknown to the backend, files re-queued", "job", j.ID, "files", len(j.FileIDs))
 			metrics.JobsFailed.Inc()
-			err = d.finish(j, nil, "job lost by the backend", true)
+			err = d.finish(j, nil, "job lost by the backend", true, false)
 		case !job.Status.Terminal():
 			err = d.st.Reschedule(j.ID, time.Now().Add(d.pollInterval(j.Polls)))
 		default:
@@ -175,12 +175,12 @@ func (d *Daemon) pollV2(ctx context.Context, due []state.Job) error {
 func (d *Daemon) finishV2(j state.Job, job api.V2Job) error {
 	msg := api.Deref(job.ErrorMessage)
 	if job.Status != api.V2Completed || job.Result == nil {
-		metrics.JobsFailed.Inc()
-		d.log.Warn("job failed", "job", j.ID, "status", job.Status, "error", msg)
+		// finish counts and logs the job as failed unless the backend gave
+		// the file a reason of its own (an unreadable file, not a failed job)
 		if msg == "" {
 			msg = "job ended " + string(job.Status)
 		}
-		return d.finish(j, nil, msg, false)
+		return d.finish(j, nil, msg, false, true)
 	}
 	results := map[string]api.ResultItem{}
 	for _, id := range j.FileIDs {
@@ -191,5 +191,5 @@ func (d *Daemon) finishV2(j state.Job, job api.V2Job) error {
 		results[f.RemoteID] = api.ResultItem{ID: job.ID, ClassifyJobID: job.ID, FileID: api.Ptr(f.RemoteID), Result: job.Result}
 	}
 	metrics.PollLatency.Observe(time.Since(j.Submitted).Seconds())
-	return d.finish(j, results, "", false)
+	return d.finish(j, results, "", false, false)
 }

@@ -2,10 +2,14 @@
 //
 // It owns format detection (by content with mimetype, the file name's
 // extension only as a tiebreak), one extractor per format family (PDF through
-// PDFium compiled to WebAssembly, DOCX/PPTX/ODT/ODP through archive/zip and
-// streaming encoding/xml, XLSX through excelize, e-mail through enmime, HTML,
-// plain text in the common encodings) and OCR of images and scanned PDF pages
-// through the tesseract program.
+// poppler's pdftotext and pdftoppm when they are installed, else PDFium
+// compiled to WebAssembly, which needs nothing installed; DOCX/PPTX/ODT/ODP
+// through archive/zip and streaming encoding/xml, XLSX through excelize,
+// e-mail through enmime, HTML, plain text in the common encodings) and OCR of
+// images and of PDF pages without a text layer through the tesseract program,
+// whenever it is installed. OCR runs at most Config.OCRJobs tesseract
+// processes at once per Extractor (one thread each); the pages of one scan
+// are OCRed in parallel.
 //
 // Every extraction runs under a byte budget (Config.MaxBytes read from disk,
 // Config.MaxZipBytes decompressed), a time budget (Config.Timeout), a text
@@ -22,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -40,12 +45,24 @@ const (
 	DefaultPDFMemoryMiB        = 1024
 )
 
+// PDF engines of Config.PDF.
+const (
+	PDFAuto    = ""        // poppler when pdftotext and pdftoppm are installed, else PDFium
+	PDFPoppler = "poppler" // poppler only (ErrNoPoppler without it)
+	PDFium     = "pdfium"  // PDFium in WebAssembly only
+)
+
 // Sentinel errors; callers test them with errors.Is.
 var (
-	// ErrNoText: a PDF without a text layer was read in FAST mode.
-	ErrNoText = errors.New("no text layer (use MULTIMODAL mode to OCR scanned PDFs)")
-	// ErrNoOCR: an image (or a scanned page) needs OCR and tesseract is missing.
-	ErrNoOCR = errors.New("tesseract not found: install tesseract-ocr")
+	// ErrNoText: a PDF has neither a text layer nor text that OCR could read.
+	ErrNoText = errors.New("no text: no text layer, and OCR read nothing")
+	// ErrNoOCR: an image (or a PDF without a text layer) needs OCR and
+	// tesseract is missing.
+	ErrNoOCR = errors.New("needs OCR, but tesseract is not installed")
+	// ErrNoOCRLang: OCR is needed in a language whose tesseract data is not installed.
+	ErrNoOCRLang = errors.New("tesseract language data not installed")
+	// ErrEncrypted: the PDF needs a password.
+	ErrEncrypted = errors.New("encrypted PDF (password protected)")
 	// ErrUnsupported: the file's format is not one this package reads.
 	ErrUnsupported = errors.New("unsupported file format")
 	// ErrNotRegular: the path is a symbolic link, FIFO, device or directory.
@@ -70,10 +87,38 @@ var (
 	ErrClosed = errors.New("extractor closed")
 )
 
+// Permanent reports whether err is a failure of the file itself, which
+// another attempt would repeat: an unsupported, malformed, encrypted, empty
+// or oversized file, a PDF without text and no OCR (or OCR without its
+// language), an unknown language. A timeout, an I/O error, a closed
+// Extractor or a cancelled context is not permanent. (A missing tesseract is
+// permanent for this attempt: `classifyd retry` sends the file again after
+// the install.)
+func Permanent(err error) bool {
+	if err == nil {
+		return false
+	}
+	for _, e := range []error{ErrTimeout, ErrClosed, context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, e) {
+			return false
+		}
+	}
+	for _, e := range []error{ErrNoText, ErrNoOCR, ErrNoOCRLang, ErrEncrypted, ErrUnsupported, ErrNotRegular,
+		ErrEmpty, ErrTooLarge, ErrBomb, ErrMalformed, ErrPanic, ErrUnknownLang, ErrNoPages} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
 // Config configures an Extractor. Zero values mean the defaults above.
 type Config struct {
+	PDF       string        // PDFAuto ($CLASSIFYD_PDF if set), PDFPoppler or PDFium
+	Poppler   string        // folder of pdftotext and pdftoppm; "" = look them up in PATH
 	CacheDir  string        // PDFium compilation cache; "" = no cache
 	Workers   int           // PDFium instances; 0 = GOMAXPROCS
+	OCRJobs   int           // tesseract processes at once; 0 = GOMAXPROCS
 	Tesseract string        // path of the tesseract program; "" = look up "tesseract" in PATH
 	MaxBytes  int64         // byte budget per file; 0 = default
 	Timeout   time.Duration // time budget per file; 0 = default
@@ -81,8 +126,8 @@ type Config struct {
 	MaxZipBytes   int64        // decompressed bytes per archive-based file; 0 = default
 	MaxZipEntries int          // entries per archive; 0 = default
 	MaxText       int          // bytes of text kept per file; 0 = default
-	MaxOCRPages   int          // PDF pages OCRed per file in MULTIMODAL mode; 0 = default
-	OCRDPI        int          // resolution scanned PDF pages are rendered at for OCR; 0 = default
+	MaxOCRPages   int          // PDF pages OCRed per file; 0 = default
+	OCRDPI        int          // resolution a PDF page without images is rendered at for OCR; 0 = default
 	PDFMemoryMiB  int          // WebAssembly memory limit per PDFium instance; 0 = default
 	Logger        *slog.Logger // nil = slog.Default()
 }
@@ -90,6 +135,9 @@ type Config struct {
 func (c *Config) setDefaults() {
 	if c.Workers <= 0 {
 		c.Workers = runtime.GOMAXPROCS(0)
+	}
+	if c.OCRJobs <= 0 {
+		c.OCRJobs = runtime.GOMAXPROCS(0)
 	}
 	if c.MaxBytes <= 0 {
 		c.MaxBytes = DefaultMaxBytes
@@ -121,9 +169,12 @@ func (c *Config) setDefaults() {
 }
 
 // Options are the per-file parsing options of a job.
+//
+// There is no mode: images and PDF pages without a text layer are OCRed
+// whenever tesseract is installed (the API's FAST and MULTIMODAL say what a
+// remote service does; for the embedded engine a scan must simply work).
 type Options struct {
-	Multimodal  bool   // MULTIMODAL mode: OCR images and text-less PDF pages
-	Lang        string // API language code ("en", "de", "ch_sim", ...); "" = en
+	Lang        string // API language codes, comma-separated ("en", "en,de", "ch_sim"); "" = en
 	MaxPages    int    // 0 = no limit
 	TargetPages []int  // 0-indexed; empty = all (up to MaxPages)
 }
@@ -154,13 +205,25 @@ type Extractor struct {
 	pdfStarts int // PDFium pool initialisations (tests)
 
 	ocrState ocrState
+	ocrSem   chan struct{} // one token per tesseract process running
+
+	popplerState popplerState
 }
 
 // New returns an Extractor. Nothing expensive happens here: PDFium starts on
 // the first PDF, tesseract is looked up on the first image.
 func New(cfg Config) (*Extractor, error) {
 	cfg.setDefaults()
-	return &Extractor{cfg: cfg, log: cfg.Logger.With("component", "extract")}, nil
+	if cfg.PDF == PDFAuto {
+		cfg.PDF = os.Getenv("CLASSIFYD_PDF") // "pdfium" or "poppler": for benchmarks and diagnosis
+	}
+	switch cfg.PDF {
+	case PDFAuto, PDFPoppler, PDFium:
+	default:
+		return nil, fmt.Errorf("extract: PDF engine %q: want %q, %q or \"\"", cfg.PDF, PDFPoppler, PDFium)
+	}
+	return &Extractor{cfg: cfg, log: cfg.Logger.With("component", "extract"),
+		ocrSem: make(chan struct{}, cfg.OCRJobs)}, nil
 }
 
 var (
@@ -168,8 +231,8 @@ var (
 	defaultExt  *Extractor
 )
 
-// Text extracts the text of path in FAST mode with a package-wide default
-// Extractor (default budgets, no PDFium cache), for one-off use.
+// Text extracts the text of path with a package-wide default Extractor
+// (default budgets, no PDFium cache), for one-off use.
 func Text(ctx context.Context, path string) (string, error) {
 	defaultOnce.Do(func() { defaultExt, _ = New(Config{}) })
 	doc, err := defaultExt.Extract(ctx, path, Options{})
@@ -177,8 +240,8 @@ func Text(ctx context.Context, path string) (string, error) {
 }
 
 // Extract reads the file at path. Errors are wrapped as "extract PATH: ..."
-// around one of the sentinel errors where one applies. On ErrNoText the
-// returned Document still carries Format and Pages.
+// around one of the sentinel errors where one applies. On ErrNoText and
+// ErrNoOCR the returned Document still carries Format and Pages.
 func (e *Extractor) Extract(ctx context.Context, path string, opts Options) (doc Document, err error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, e.cfg.Timeout, ErrTimeout)
 	defer cancel()

@@ -35,7 +35,7 @@ func TestDetect(t *testing.T) {
 		{"json", "a.json", []byte(`{"invoice": 1}`), "text", nil},
 		{"text without extension", "README", []byte("plain words here\n"), "text", nil},
 		{"html by content", "page.txt", []byte("<!DOCTYPE html><html><body><p>x</p></body></html>"), "html", nil},
-		{"pdf named txt", "x.txt", buildPDF(t, []pdfPage{{lines: []string{"hello pdf with enough words to count as text"}}}), "pdf", nil},
+		{"pdf named txt", "x.txt", buildPDF(t, []pdfPage{{Lines: []string{"hello pdf with enough words to count as text"}}}), "pdf", nil},
 		{"docx named pdf", "x.pdf", docx, "docx", nil},
 		{"docx found by entries", "x.zip", docxLate, "docx", nil},
 		{"mail by content", "message", []byte("From: a@example.com\nTo: b@example.com\nSubject: hi\n\nbody\n"), "eml", nil},
@@ -185,5 +185,17 @@ func TestErrorsWrapPath(t *testing.T) {
 	_, err := newExtractor(t, Config{}).Extract(context.Background(), p, Options{})
 	if err == nil || !strings.Contains(err.Error(), "extract "+p) || !errors.Is(err, ErrUnsupported) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestDefaultCacheDir(t *testing.T) {
+	t.Setenv("CACHE_DIRECTORY", "")
+	t.Setenv("XDG_CACHE_HOME", "/x/cache")
+	if got := DefaultCacheDir(); got != "/x/cache/classifyd/pdfium" {
+		t.Errorf("XDG_CACHE_HOME: %q", got)
+	}
+	t.Setenv("CACHE_DIRECTORY", "/var/cache/classifyd:/var/cache/other")
+	if got := DefaultCacheDir(); got != "/var/cache/classifyd/pdfium" {
+		t.Errorf("systemd CacheDirectory=: %q", got)
 	}
 }

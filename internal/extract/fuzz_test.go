@@ -21,7 +21,8 @@ var (
 
 func fuzzExtractor() *Extractor {
 	fuzzOnce.Do(func() {
-		fuzzExt, _ = New(Config{CacheDir: testCacheDir(), Timeout: 10 * time.Second, Workers: 1})
+		// PDFium: the parser that runs in our process.
+		fuzzExt, _ = New(Config{PDF: PDFium, CacheDir: testCacheDir(), Timeout: 10 * time.Second, Workers: 1})
 	})
 	return fuzzExt
 }
@@ -81,7 +82,7 @@ func FuzzExtractOffice(f *testing.F) {
 }
 
 func FuzzExtractPDF(f *testing.F) {
-	f.Add(buildPDF(f, []pdfPage{{lines: []string{"Fuzz seed with enough words to be text."}}}))
+	f.Add(buildPDF(f, []pdfPage{{Lines: []string{"Fuzz seed with enough words to be text."}}}))
 	f.Add([]byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzOne(t, "f.pdf", data, Options{MaxPages: 3})

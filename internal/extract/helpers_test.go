@@ -5,9 +5,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"image"
-	"image/color"
 	_ "image/jpeg"
 	"os"
 	"os/exec"
@@ -16,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/classifyd/classifyd/internal/extract/pdftest"
 )
 
 // corpusDir is the labelled dev corpus, found from the repository root.
@@ -107,75 +106,25 @@ func makeZip(t testing.TB, entries []zipEntry) []byte {
 	return buf.Bytes()
 }
 
-// pdfPage is one page of a generated PDF: text lines in Helvetica, or a
-// JPEG image filling the page (a scan without a text layer).
-type pdfPage struct {
-	lines []string
-	jpeg  []byte
-}
+// pdfPage is one page of a generated PDF (pdftest.Page).
+type pdfPage = pdftest.Page
 
-// buildPDF writes a small valid PDF with an exact cross-reference table.
 func buildPDF(t testing.TB, pages []pdfPage) []byte {
 	t.Helper()
-	var objs []string // object bodies, numbered from 1
-	add := func(body string) int { objs = append(objs, body); return len(objs) }
-	catalog := add("")
-	pagesObj := add("")
-	font := add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-	info := add("<< /Title (Generated Test) >>")
-	var kids []string
-	for _, p := range pages {
-		var content, resources string
-		w, h := 612.0, 792.0
-		if p.jpeg != nil {
-			cfg, format, err := image.DecodeConfig(bytes.NewReader(p.jpeg))
-			if err != nil || format != "jpeg" {
-				t.Fatalf("jpeg page: %v %s", err, format)
-			}
-			cs := "/DeviceRGB"
-			switch cfg.ColorModel {
-			case color.GrayModel:
-				cs = "/DeviceGray"
-			case color.CMYKModel:
-				cs = "/DeviceCMYK"
-			}
-			img := add(fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace %s /BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n%s\nendstream",
-				cfg.Width, cfg.Height, cs, len(p.jpeg), p.jpeg))
-			// 200 dpi scan.
-			w, h = float64(cfg.Width)*72/200, float64(cfg.Height)*72/200
-			content = fmt.Sprintf("q %.2f 0 0 %.2f 0 0 cm /Im0 Do Q", w, h)
-			resources = fmt.Sprintf("<< /XObject << /Im0 %d 0 R >> >>", img)
-		} else {
-			var b strings.Builder
-			b.WriteString("BT /F1 12 Tf 72 720 Td 14 TL\n")
-			for _, l := range p.lines {
-				l = strings.NewReplacer(`\`, `\\`, "(", `\(`, ")", `\)`).Replace(l)
-				fmt.Fprintf(&b, "(%s) Tj T*\n", l)
-			}
-			b.WriteString("ET")
-			content = b.String()
-			resources = fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", font)
+	data, err := pdftest.Build(pages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func needPoppler(t testing.TB) {
+	t.Helper()
+	for _, p := range []string{"pdftotext", "pdftoppm"} {
+		if _, err := exec.LookPath(p); err != nil {
+			t.Skipf("poppler not installed (%s): apt-get install poppler-utils", p)
 		}
-		c := add(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content))
-		pg := add(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Resources %s /Contents %d 0 R >>", pagesObj, w, h, resources, c))
-		kids = append(kids, fmt.Sprintf("%d 0 R", pg))
 	}
-	objs[catalog-1] = fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pagesObj)
-	objs[pagesObj-1] = fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(kids))
-	var out bytes.Buffer
-	out.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-	offsets := make([]int, len(objs))
-	for i, body := range objs {
-		offsets[i] = out.Len()
-		fmt.Fprintf(&out, "%d 0 obj\n%s\nendobj\n", i+1, body)
-	}
-	xref := out.Len()
-	fmt.Fprintf(&out, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&out, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&out, "trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, catalog, info, xref)
-	return out.Bytes()
 }
 
 func needTesseract(t testing.TB) {

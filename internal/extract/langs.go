@@ -1,6 +1,10 @@
 package extract
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // tesseractLangs maps every language code of the API (api.Languages, the
 // EasyOCR codes) to a tesseract traineddata name.
@@ -43,14 +47,24 @@ var tesseractLangs = map[string]string{
 	"ta": "tam", "te": "tel", "kn": "kan",
 }
 
-// TesseractLang maps an API language code ("" means "en") to the name of
-// the tesseract model that reads it; see tesseractLangs for the fallbacks.
-func TesseractLang(code string) (string, error) {
-	if code == "" {
-		code = "en"
+// TesseractLang maps API language codes, one or several separated by commas
+// ("" means "en"; "en,de"), to tesseract's language argument ("eng",
+// "eng+deu"); see tesseractLangs for the fallbacks. A model named twice is
+// given once.
+func TesseractLang(codes string) (string, error) {
+	if strings.TrimSpace(codes) == "" {
+		codes = "en"
 	}
-	if t, ok := tesseractLangs[code]; ok {
-		return t, nil
+	var out []string
+	for _, code := range strings.Split(codes, ",") {
+		code = strings.TrimSpace(code)
+		t, ok := tesseractLangs[code]
+		if !ok {
+			return "", fmt.Errorf("%w: %q is not one of the API's language codes", ErrUnknownLang, code)
+		}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
 	}
-	return "", fmt.Errorf("%w: %q is not one of the API's language codes", ErrUnknownLang, code)
+	return strings.Join(out, "+"), nil
 }

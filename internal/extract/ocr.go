@@ -17,15 +17,16 @@ import (
 	"time"
 )
 
-// ocrRetry is how long a failed tesseract look-up is remembered before the
-// next image tries again (someone may install it meanwhile).
-var ocrRetry = time.Minute
+// ocrRetry is how long a failed tesseract look-up (or a language found
+// missing) is remembered before the next file tries again: someone may
+// install it meanwhile, and `classifyd retry` sends the failed files again.
+var ocrRetry = 10 * time.Second
 
 // ocrTool is the tesseract program and the language packs it has.
 type ocrTool struct {
 	path   string
 	langs  map[string]bool
-	warned sync.Map // tesseract lang -> struct{}: fallback already logged
+	listed time.Time
 }
 
 // ocrState caches the look-up of tesseract.
@@ -74,7 +75,7 @@ func findTesseract(ctx context.Context, name string) (*ocrTool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (%s --list-langs: %v)", ErrNoOCR, full, err)
 	}
-	t := &ocrTool{path: full, langs: map[string]bool{}}
+	t := &ocrTool{path: full, langs: map[string]bool{}, listed: time.Now()}
 	for i, line := range strings.Split(string(out), "\n") {
 		line = strings.TrimSpace(line)
 		if i == 0 && strings.HasPrefix(line, "List of") || line == "" {
@@ -82,34 +83,65 @@ func findTesseract(ctx context.Context, name string) (*ocrTool, error) {
 		}
 		t.langs[line] = true
 	}
-	if !t.langs["eng"] {
-		return nil, fmt.Errorf("%w (no eng language pack: install tesseract-ocr-eng)", ErrNoOCR)
-	}
 	return t, nil
 }
 
-// lang resolves an API language code to an installed tesseract model;
-// a missing pack falls back to eng with a warning.
-func (e *Extractor) ocrLang(t *ocrTool, code string) (lang, warning string, err error) {
-	lang, err = TesseractLang(code)
+// ocrLang resolves API language codes ("en", "en,de") to tesseract's
+// ("eng", "eng+deu") and checks that their data is installed: a missing one
+// is ErrNoOCRLang naming the package to install.
+func (e *Extractor) ocrLang(t *ocrTool, code string) (string, error) {
+	lang, err := TesseractLang(code)
 	if err != nil {
-		return "", "", err
+		return "", err
 	}
-	if t.langs[lang] {
-		return lang, "", nil
+	var missing, pkgs []string
+	for _, l := range strings.Split(lang, "+") {
+		if !t.langs[l] {
+			missing = append(missing, l)
+			pkgs = append(pkgs, TesseractPackage(l))
+		}
 	}
-	pkg := "tesseract-ocr-" + strings.ReplaceAll(strings.ToLower(lang), "_", "-")
-	if lang == "script/Latin" {
-		pkg = "tesseract-ocr-script-latn"
+	if len(missing) > 0 && time.Since(t.listed) >= ocrRetry {
+		// A language pack may have been installed since tesseract was
+		// looked up: list the languages again.
+		st := &e.ocrState
+		st.mu.Lock()
+		if st.tool == t {
+			st.tool = nil
+		}
+		st.mu.Unlock()
+		if t2, err := e.tesseract(context.Background()); err == nil && t2 != t {
+			return e.ocrLang(t2, code)
+		}
 	}
-	warning = fmt.Sprintf("tesseract language %q (for %q) is not installed, OCR used eng; install %s", lang, code, pkg)
-	if _, done := t.warned.LoadOrStore(lang, struct{}{}); !done {
-		e.log.Warn("OCR language fallback", "lang", code, "tesseract", lang, "using", "eng", "install", pkg)
+	if len(missing) > 0 {
+		return "", fmt.Errorf("%w: %s (for %q): install %s", ErrNoOCRLang, strings.Join(missing, ", "), code, strings.Join(pkgs, " "))
 	}
-	return "eng", warning, nil
+	return lang, nil
 }
 
-// run OCRs the image on stdin and returns at most max bytes of text.
+// TesseractPackage is the Debian/Ubuntu package with a tesseract language's data.
+func TesseractPackage(lang string) string {
+	if lang == "script/Latin" {
+		return "tesseract-ocr-script-latn"
+	}
+	return "tesseract-ocr-" + strings.ReplaceAll(strings.ToLower(lang), "_", "-")
+}
+
+// acquireOCR waits for one of the Extractor's Config.OCRJobs tesseract slots.
+func (e *Extractor) acquireOCR(ctx context.Context) error {
+	select {
+	case e.ocrSem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+func (e *Extractor) releaseOCR() { <-e.ocrSem }
+
+// run OCRs the image on stdin and returns at most max bytes of text. The
+// caller holds an OCR slot (Extractor.acquireOCR).
 func (t *ocrTool) run(ctx context.Context, stdin io.Reader, lang string, max int) (string, error) {
 	cmd := exec.CommandContext(ctx, t.path, "stdin", "stdout", "-l", lang)
 	cmd.Stdin = stdin
@@ -154,20 +186,16 @@ func (w *capWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// extractImage OCRs an image file, in FAST and MULTIMODAL mode alike: an
-// image has no other text. The file descriptor itself is tesseract's stdin,
-// so nothing is copied and no path is opened twice.
+// extractImage OCRs an image file. The file descriptor itself is
+// tesseract's stdin, so nothing is copied and no path is opened twice.
 func (e *Extractor) extractImage(ctx context.Context, in *input, opts Options, s *sink, doc *Document) error {
 	t, err := e.tesseract(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: install %s", err, ocrPackages(opts.Lang))
 	}
-	lang, warning, err := e.ocrLang(t, opts.Lang)
+	lang, err := e.ocrLang(t, opts.Lang)
 	if err != nil {
 		return err
-	}
-	if warning != "" {
-		doc.Warnings = append(doc.Warnings, warning)
 	}
 	if err := checkImageSize(in.head); err != nil {
 		return err
@@ -175,7 +203,11 @@ func (e *Extractor) extractImage(ctx context.Context, in *input, opts Options, s
 	if _, err := in.f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("seek: %w", err)
 	}
+	if err := e.acquireOCR(ctx); err != nil {
+		return err
+	}
 	text, err := t.run(ctx, in.f, lang, s.max)
+	e.releaseOCR()
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,9 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,12 +30,13 @@ func TestTesseractLang(t *testing.T) {
 	for code, want := range map[string]string{
 		"": "eng", "en": "eng", "de": "deu", "fr": "fra", "nl": "nld", "ch_sim": "chi_sim", "ch_tra": "chi_tra",
 		"rs_latin": "srp_latn", "rs_cyrillic": "srp", "tl": "tgl", "ja": "jpn", "ko": "kor", "che": "rus", "tjk": "tgk",
+		"en,de": "eng+deu", "de, en": "deu+eng", "ru,che": "rus", "en,fr,nl": "eng+fra+nld",
 	} {
 		if got, _ := TesseractLang(code); got != want {
 			t.Errorf("TesseractLang(%q) = %q, want %q", code, got, want)
 		}
 	}
-	for _, bad := range []string{"xx", "EN", "zh", "../eng"} {
+	for _, bad := range []string{"xx", "EN", "zh", "../eng", "en,xx", "en,", "eng+deu"} {
 		_, err := TesseractLang(bad)
 		wantErr(t, err, ErrUnknownLang)
 	}
@@ -46,23 +49,22 @@ func TestOCRImage(t *testing.T) {
 	needTesseract(t)
 	img := filepath.Join(corpusDir(t), "d001.jpg")
 	e := newExtractor(t, Config{})
-	for _, mode := range []bool{false, true} {
-		doc := mustExtract(t, e, img, Options{Multimodal: mode})
-		if doc.Format != "image" || doc.Pages != 1 || !strings.Contains(strings.ToUpper(doc.Text), "GIN KEE") {
-			t.Fatalf("multimodal=%v format %q pages %d text:\n%s", mode, doc.Format, doc.Pages, doc.Text)
-		}
+	doc := mustExtract(t, e, img, Options{})
+	if doc.Format != "image" || doc.Pages != 1 || !strings.Contains(strings.ToUpper(doc.Text), "GIN KEE") {
+		t.Fatalf("format %q pages %d text:\n%s", doc.Format, doc.Pages, doc.Text)
 	}
-	t.Run("language fallback", func(t *testing.T) {
-		// Japanese is not installed in the test image: eng with a warning.
+	t.Run("language not installed", func(t *testing.T) {
+		// Japanese is not installed in the test image: an error naming the package.
 		if e.mustTool(t).langs["jpn"] {
 			t.Skip("jpn is installed")
 		}
-		doc := mustExtract(t, e, img, Options{Lang: "ja"})
-		if len(doc.Warnings) != 1 || !strings.Contains(doc.Warnings[0], "tesseract-ocr-jpn") {
-			t.Fatalf("warnings %v", doc.Warnings)
+		_, err := e.Extract(context.Background(), img, Options{Lang: "en,ja"})
+		wantErr(t, err, ErrNoOCRLang)
+		if !strings.Contains(err.Error(), "install tesseract-ocr-jpn") || strings.Contains(err.Error(), "tesseract-ocr-eng") {
+			t.Fatalf("message %q", err)
 		}
-		if !strings.Contains(strings.ToUpper(doc.Text), "GIN KEE") {
-			t.Fatalf("text:\n%s", doc.Text)
+		if !Permanent(err) {
+			t.Fatal("a missing language is not permanent")
 		}
 	})
 	t.Run("installed language", func(t *testing.T) {
@@ -181,4 +183,54 @@ func TestImagePixelBomb(t *testing.T) {
 	if err := checkImageSize(buf.Bytes()); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("checkImageSize = %v", err)
 	}
+}
+
+// fakeTesseract writes a stand-in tesseract that lists eng, takes a while
+// per page and records how many copies of it run at once.
+func fakeTesseract(t *testing.T, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, "tesseract")
+	script := `#!/bin/sh
+if [ "$1" = --list-langs ]; then printf 'List of available languages (1):\neng\n'; exit 0; fi
+cat >/dev/null
+mkdir "` + dir + `/run.$$"
+ls -d "` + dir + `"/run.* | wc -l >> "` + dir + `/counts"
+sleep 0.3
+rmdir "` + dir + `/run.$$"
+echo "scanned page words for the classifier to read"
+`
+	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// The pages of scans are OCRed in parallel, never more than Config.OCRJobs
+// at once across every file.
+func TestOCRPagesInParallel(t *testing.T) {
+	scan := buildPDF(t, []pdfPage{{JPEG: receiptJPEG(t)}, {JPEG: receiptJPEG(t)}, {JPEG: receiptJPEG(t)}, {JPEG: receiptJPEG(t)}})
+	p := writeFile(t, "scan.pdf", scan)
+	engines(t, func(t *testing.T, e *Extractor) {
+		dir := t.TempDir()
+		e = newExtractor(t, Config{PDF: e.cfg.PDF, OCRJobs: 2, Tesseract: fakeTesseract(t, dir)})
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Go(func() {
+				doc, err := e.Extract(context.Background(), p, Options{})
+				if err != nil || doc.Fields["ocr_pages"] != "4" {
+					t.Errorf("fields %v, err %v", doc.Fields, err)
+				}
+			})
+		}
+		wg.Wait()
+		b, _ := os.ReadFile(filepath.Join(dir, "counts"))
+		most := 0
+		for _, f := range strings.Fields(string(b)) {
+			n, _ := strconv.Atoi(f)
+			most = max(most, n)
+		}
+		if len(strings.Fields(string(b))) != 8 || most != 2 {
+			t.Fatalf("tesseract ran %d times, at most %d at once; want 8 times, 2 at once", len(strings.Fields(string(b))), most)
+		}
+	})
 }

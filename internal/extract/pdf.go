@@ -9,6 +9,7 @@ import (
 	"image"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -16,6 +17,8 @@ import (
 	"unicode"
 
 	"github.com/klippa-app/go-pdfium"
+	"github.com/klippa-app/go-pdfium/enums"
+	pdfiumerrors "github.com/klippa-app/go-pdfium/errors"
 	"github.com/klippa-app/go-pdfium/references"
 	"github.com/klippa-app/go-pdfium/requests"
 	"github.com/klippa-app/go-pdfium/webassembly"
@@ -82,15 +85,14 @@ func startPDFium(cfg Config) (*pdfEngine, error) {
 		WithMemoryLimitPages(uint32(cfg.PDFMemoryMiB) * 16)
 	eng := &pdfEngine{}
 	if cfg.CacheDir != "" {
-		if err := os.MkdirAll(cfg.CacheDir, 0o700); err != nil {
-			return nil, fmt.Errorf("pdfium cache: %w", err)
-		}
-		cache, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
+		// A cache that cannot be made costs a compilation, not the PDFs.
+		cache, err := openCache(cfg.CacheDir)
 		if err != nil {
-			return nil, fmt.Errorf("pdfium cache: %w", err)
+			cfg.Logger.Warn("PDFium compiles without a cache", "component", "extract", "err", err)
+		} else {
+			eng.cache = cache
+			rc = rc.WithCompilationCache(cache)
 		}
-		eng.cache = cache
-		rc = rc.WithCompilationCache(cache)
 	}
 	pool, err := webassembly.Init(webassembly.Config{
 		MinIdle:       1,
@@ -113,6 +115,35 @@ func startPDFium(cfg Config) (*pdfEngine, error) {
 	return eng, nil
 }
 
+func openCache(dir string) (wazero.CompilationCache, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("pdfium cache: %w", err)
+	}
+	cache, err := wazero.NewCompilationCacheWithDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("pdfium cache: %w", err)
+	}
+	return cache, nil
+}
+
+// DefaultCacheDir is where PDFium's compiled code is kept between runs
+// (about 22 MB; made only when a PDF is read with PDFium, that is when
+// poppler is not installed): $CACHE_DIRECTORY/pdfium (systemd's
+// CacheDirectory=), else the user's cache folder ($XDG_CACHE_HOME, else
+// ~/.cache) /classifyd/pdfium; "" when there is none.
+func DefaultCacheDir() string {
+	if d := os.Getenv("CACHE_DIRECTORY"); d != "" && filepath.IsAbs(d) {
+		if i := strings.IndexByte(d, ':'); i >= 0 {
+			d = d[:i] // several directories: the first
+		}
+		return filepath.Join(d, "pdfium")
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "classifyd", "pdfium")
+	}
+	return ""
+}
+
 func (p *pdfEngine) close() error {
 	err := p.pool.Close()
 	if p.cache != nil {
@@ -121,10 +152,9 @@ func (p *pdfEngine) close() error {
 	return err
 }
 
-// extractPDF reads the text layer of the selected pages. In MULTIMODAL mode
-// pages without text are rendered and OCRed; in FAST mode a PDF without any
-// text returns ErrNoText.
-func (e *Extractor) extractPDF(ctx context.Context, in *input, opts Options, s *sink, doc *Document) error {
+// extractPDFium reads the text layer of the selected pages with PDFium;
+// pages without one are rendered and OCRed (pageOCR).
+func (e *Extractor) extractPDFium(ctx context.Context, in *input, opts Options, s *sink, doc *Document) error {
 	eng, err := e.pdfEngine()
 	if err != nil {
 		return err
@@ -154,7 +184,7 @@ func (e *Extractor) extractPDF(ctx context.Context, in *input, opts Options, s *
 			e.log.Debug("pdfium instance close", "err", err)
 		}
 	}()
-	r := &pdfRun{e: e, ctx: ctx, inst: inst, opts: opts, s: s, doc: doc}
+	r := &pdfRun{e: e, ctx: ctx, inst: inst, opts: opts, s: s, doc: doc, ocr: newPageOCR(ctx, e, in.path, opts, s.max)}
 	err = r.run(in)
 	if killed.Load() || ctx.Err() != nil {
 		return context.Cause(ctx)
@@ -162,7 +192,7 @@ func (e *Extractor) extractPDF(ctx context.Context, in *input, opts Options, s *
 	if r.rendered || r.badPages {
 		discard = true
 	}
-	if err != nil && !errors.Is(err, ErrNoText) && !errors.Is(err, ErrNoPages) && !errors.Is(err, errFull) {
+	if err != nil && !errors.Is(err, errFull) && (!Permanent(err) || errors.Is(err, ErrMalformed) || errors.Is(err, ErrPanic)) {
 		// PDFium may have trapped (out of memory, abort) half-way through
 		// an operation: do not hand that instance to the next file.
 		discard = true
@@ -181,10 +211,8 @@ type pdfRun struct {
 	rendered bool // pages were rendered (memory grew)
 	badPages bool // a page failed to load: PDFium may have trapped
 
-	ocr     *ocrTool
-	ocrLang string
-	ocrErr  error
-	ocrLeft int
+	ocr  *pageOCR
+	kept int // bytes of text collected so far
 }
 
 func (r *pdfRun) run(in *input) error {
@@ -199,6 +227,9 @@ func (r *pdfRun) run(in *input) error {
 		req = &requests.OpenDocument{File: &data}
 	}
 	opened, err := r.inst.OpenDocument(req)
+	if errors.Is(err, pdfiumerrors.ErrPassword) {
+		return ErrEncrypted
+	}
 	if err != nil {
 		return fmt.Errorf("%w: pdf: %v", ErrMalformed, err)
 	}
@@ -221,84 +252,94 @@ func (r *pdfRun) run(in *input) error {
 	}
 	r.doc.Fields = map[string]string{"page_count": fmt.Sprint(pc.PageCount)}
 	r.doc.Pages = 0
-	r.ocrLeft = r.e.cfg.MaxOCRPages
-	withText, chars := 0, 0
-	var bad []string // pages PDFium cannot load: skipped, unless all are
+	texts := make([]string, 0, len(pages)) // never grows: OCR writes into it by address
+	var bad []string                       // pages PDFium cannot load: skipped, unless all are
 	var badErr error
-	for _, i := range pages {
-		if err := r.s.check(); err != nil {
-			return err
-		}
-		text, err := r.page(docRef, i)
-		if errors.Is(err, ErrMalformed) {
-			bad = append(bad, fmt.Sprint(i+1))
-			r.badPages = true
-			badErr = cmp.Or(badErr, err)
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		r.doc.Pages++
-		n := alnum(text)
-		chars += n
-		if n >= minPageChars {
-			withText++
-		}
-		if err := r.s.write(text); err != nil {
-			return err
-		}
-		if err := r.s.separator(); err != nil {
-			return err
-		}
+	err = r.pages(docRef, pages, &texts, &bad, &badErr)
+	// Every page started is waited for, whatever happened since.
+	if werr := r.ocr.wait(); err == nil {
+		err = werr
 	}
+	if err != nil && !errors.Is(err, errFull) {
+		return err
+	}
+	r.doc.Pages = len(texts)
 	if r.doc.Pages == 0 && badErr != nil {
 		return badErr
 	}
 	if len(bad) > 0 {
 		r.doc.Warnings = append(r.doc.Warnings, fmt.Sprintf("unreadable pages skipped: %s (%v)", strings.Join(bad, ", "), badErr))
 	}
-	if chars < minPageChars {
-		if !r.opts.Multimodal {
-			return ErrNoText
+	if ferr := r.ocr.finish(texts, r.s, r.doc); ferr != nil {
+		return ferr
+	}
+	return err
+}
+
+// pages reads the text of each page into texts, starting OCR of the pages
+// without one; it stops early when the text budget is reached (errFull).
+func (r *pdfRun) pages(docRef references.FPDF_DOCUMENT, pages []int, texts *[]string, bad *[]string, badErr *error) error {
+	for _, i := range pages {
+		if err := r.s.check(); err != nil {
+			return err
 		}
-		if r.ocrErr != nil {
-			return r.ocrErr
+		if err := r.ocr.failed(); err != nil {
+			return err
 		}
-	} else if r.ocrErr != nil && withText < r.doc.Pages {
-		r.doc.Warnings = append(r.doc.Warnings, "some pages have no text and were not OCRed: "+r.ocrErr.Error())
+		if r.kept >= r.s.max {
+			return errFull
+		}
+		err := r.page(docRef, i, texts)
+		if errors.Is(err, ErrMalformed) {
+			*bad = append(*bad, fmt.Sprint(i+1))
+			r.badPages = true
+			*badErr = cmp.Or(*badErr, err)
+			continue
+		}
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// page returns the text of page i, OCRed when it has none and the mode asks.
-func (r *pdfRun) page(docRef references.FPDF_DOCUMENT, i int) (string, error) {
+// page appends the text of page i to texts and starts its OCR when it has
+// none and OCR is possible.
+func (r *pdfRun) page(docRef references.FPDF_DOCUMENT, i int, texts *[]string) error {
 	lp, err := r.inst.FPDF_LoadPage(&requests.FPDF_LoadPage{Document: docRef, Index: i})
 	if err != nil {
-		return "", fmt.Errorf("%w: pdf page %d: %v", ErrMalformed, i, err)
+		return fmt.Errorf("%w: pdf page %d: %v", ErrMalformed, i, err)
 	}
 	page := lp.Page
 	defer r.inst.FPDF_ClosePage(&requests.FPDF_ClosePage{Page: page})
 	text, err := r.pageText(page)
 	if err != nil {
-		return "", err
+		return err
 	}
-	if !r.opts.Multimodal || alnum(text) >= minPageChars || r.ocrLeft <= 0 {
-		return text, nil
+	r.kept += len(text)
+	*texts = append(*texts, text)
+	slot := &(*texts)[len(*texts)-1]
+	if alnum(text) >= minPageChars || !r.ocr.want() {
+		return nil
 	}
-	r.ocrLeft--
-	ocrText, err := r.ocrPage(page)
-	if err != nil {
-		if errors.Is(err, ErrNoOCR) || errors.Is(err, ErrMalformed) {
-			r.ocrErr = err
-			return text, nil
+	if err := r.ocr.acquire(); err != nil {
+		return err
+	}
+	pgm, err := r.renderPGM(page)
+	if err != nil || pgm == nil {
+		r.ocr.release()
+		if errors.Is(err, ErrMalformed) {
+			r.ocr.mu.Lock()
+			r.ocr.bad = cmp.Or(r.ocr.bad, err)
+			r.ocr.mu.Unlock()
+			return nil
 		}
-		return "", err
+		return err
 	}
-	if alnum(ocrText) > alnum(text) {
-		return ocrText, nil
-	}
-	return text, nil
+	r.ocr.start(i, slot, func(ctx context.Context, t *ocrTool, lang string) (string, error) {
+		return t.run(ctx, bytes.NewReader(pgm), lang, r.s.max)
+	})
+	return nil
 }
 
 func (r *pdfRun) pageText(page references.FPDF_PAGE) (string, error) {
@@ -432,29 +473,16 @@ func abs32(f float32) float32 {
 	return f
 }
 
-// ocrPage renders a page in grey at up to Config.OCRDPI and OCRs it.
-func (r *pdfRun) ocrPage(page references.FPDF_PAGE) (string, error) {
-	if r.ocr == nil {
-		t, err := r.e.tesseract(r.ctx)
-		if err != nil {
-			return "", err
-		}
-		lang, warning, err := r.e.ocrLang(t, r.opts.Lang)
-		if err != nil {
-			return "", err
-		}
-		if warning != "" {
-			r.doc.Warnings = append(r.doc.Warnings, warning)
-		}
-		r.ocr, r.ocrLang = t, lang
-	}
-	dpi := r.e.cfg.OCRDPI
+// renderPGM renders a page in grey at the resolution of its largest image
+// (pageDPI), so tesseract sees the scan's own pixels, and returns it as PGM.
+func (r *pdfRun) renderPGM(page references.FPDF_PAGE) ([]byte, error) {
+	dpi := r.pageDPI(page)
 	w, errW := r.inst.FPDF_GetPageWidthF(&requests.FPDF_GetPageWidthF{Page: requests.Page{ByReference: &page}})
 	h, errH := r.inst.FPDF_GetPageHeightF(&requests.FPDF_GetPageHeightF{Page: requests.Page{ByReference: &page}})
 	if errW == nil && errH == nil {
 		side := float64(max(w.PageWidth, h.PageHeight))
 		if side <= 0 {
-			return "", nil
+			return nil, nil
 		}
 		if px := side / 72 * float64(dpi); px > maxRenderSide {
 			dpi = max(1, int(float64(maxRenderSide)*72/side))
@@ -467,16 +495,62 @@ func (r *pdfRun) ocrPage(page references.FPDF_PAGE) (string, error) {
 		ImageFormat: requests.RenderImageFormatGrayscale,
 	})
 	if err != nil {
-		return "", fmt.Errorf("%w: pdf render: %v", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: pdf render: %v", ErrMalformed, err)
 	}
 	pgm := encodePGM(res.Result.RenderedImage)
 	if res.CleanupFunc != nil {
 		res.CleanupFunc()
 	}
 	if pgm == nil {
-		return "", fmt.Errorf("%w: pdf render: unexpected image type", ErrMalformed)
+		return nil, fmt.Errorf("%w: pdf render: unexpected image type", ErrMalformed)
 	}
-	return r.ocr.run(r.ctx, bytes.NewReader(pgm), r.ocrLang, r.s.max)
+	return pgm, nil
+}
+
+// Bounds of the resolution a page is rendered at for OCR.
+const (
+	minOCRDPI = 50
+	maxOCRDPI = 600
+)
+
+// pageDPI is the resolution of the largest image on the page as drawn
+// there: a scanned page rendered at it gives tesseract the scan's own
+// pixels, neither blurred up nor thinned out (a scan wrapped in a page of
+// the wrong size, such as one point per pixel, is common). A page without
+// images (text drawn as outlines) gets Config.OCRDPI.
+func (r *pdfRun) pageDPI(page references.FPDF_PAGE) int {
+	ref := requests.Page{ByReference: &page}
+	n, err := r.inst.FPDFPage_CountObjects(&requests.FPDFPage_CountObjects{Page: ref})
+	if err != nil {
+		return r.e.cfg.OCRDPI
+	}
+	best, dpi := 0.0, 0.0
+	for i := range min(n.Count, 1000) {
+		obj, err := r.inst.FPDFPage_GetObject(&requests.FPDFPage_GetObject{Page: ref, Index: i})
+		if err != nil {
+			continue
+		}
+		typ, err := r.inst.FPDFPageObj_GetType(&requests.FPDFPageObj_GetType{PageObject: obj.PageObject})
+		if err != nil || typ.Type != enums.FPDF_PAGEOBJ_IMAGE {
+			continue
+		}
+		md, err := r.inst.FPDFImageObj_GetImageMetadata(&requests.FPDFImageObj_GetImageMetadata{ImageObject: obj.PageObject, Page: ref})
+		if err != nil {
+			continue
+		}
+		if px := float64(md.ImageMetadata.Width) * float64(md.ImageMetadata.Height); px > best {
+			best, dpi = px, float64(md.ImageMetadata.HorizontalDPI)
+		}
+	}
+	return ocrDPI(dpi, r.e.cfg.OCRDPI)
+}
+
+// ocrDPI bounds an image's resolution to minOCRDPI..maxOCRDPI; none (0) is def.
+func ocrDPI(native float64, def int) int {
+	if native <= 0 {
+		return def
+	}
+	return int(min(max(native+0.5, minOCRDPI), maxOCRDPI))
 }
 
 // encodePGM writes a grey image as binary PGM, which tesseract reads without

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image/jpeg"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,12 +12,14 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/klippa-app/go-pdfium/requests"
 )
 
 func markerPDF(t *testing.T, n int) []byte {
 	pages := make([]pdfPage, n)
 	for i := range pages {
-		pages[i] = pdfPage{lines: []string{fmt.Sprintf("Marker page%d begins here", i), "Some ordinary words for the text layer."}}
+		pages[i] = pdfPage{Lines: []string{fmt.Sprintf("Marker page%d begins here", i), "Some ordinary words for the text layer."}}
 	}
 	return buildPDF(t, pages)
 }
@@ -84,12 +87,13 @@ func pdftotext(t *testing.T, path string, args ...string) string {
 	return string(out)
 }
 
-// TestPDFCorpusOverlap compares our text with poppler's on every corpus PDF.
+// TestPDFCorpusOverlap compares PDFium's text (the fallback when poppler is
+// not installed) with poppler's on every corpus PDF.
 func TestPDFCorpusOverlap(t *testing.T) {
 	if _, err := exec.LookPath("pdftotext"); err != nil {
 		t.Skip("pdftotext not installed")
 	}
-	e := sharedExtractor(t)
+	e := newExtractor(t, Config{PDF: PDFium})
 	var mu sync.Mutex
 	var worst []string
 	files := corpusPDFs(t)
@@ -125,7 +129,10 @@ func TestPDFCorpusPages(t *testing.T) {
 	if _, err := os.Stat(f); err != nil {
 		t.Skip(err)
 	}
-	e := sharedExtractor(t)
+	engines(t, func(t *testing.T, e *Extractor) { corpusPages(t, e, f) })
+}
+
+func corpusPages(t *testing.T, e *Extractor, f string) {
 	doc := mustExtract(t, e, f, Options{MaxPages: 3})
 	if doc.Pages != 3 {
 		t.Fatalf("pages = %d", doc.Pages)
@@ -154,39 +161,52 @@ func receiptJPEG(t *testing.T) []byte {
 	return data
 }
 
+// engines runs f once per PDF engine: PDFium, and poppler when installed.
+func engines(t *testing.T, f func(t *testing.T, e *Extractor)) {
+	t.Run("pdfium", func(t *testing.T) { f(t, newExtractor(t, Config{PDF: PDFium})) })
+	t.Run("poppler", func(t *testing.T) {
+		needPoppler(t)
+		f(t, newExtractor(t, Config{PDF: PDFPoppler}))
+	})
+}
+
 func TestPDFScanned(t *testing.T) {
-	scan := buildPDF(t, []pdfPage{{jpeg: receiptJPEG(t)}})
+	scan := buildPDF(t, []pdfPage{{JPEG: receiptJPEG(t)}})
 	p := writeFile(t, "scan.pdf", scan)
-	e := sharedExtractor(t)
-	doc, err := e.Extract(context.Background(), p, Options{})
-	wantErr(t, err, ErrNoText)
-	if doc.Format != "pdf" || doc.Pages != 1 {
-		t.Fatalf("format %q pages %d", doc.Format, doc.Pages)
-	}
-	t.Run("multimodal OCR", func(t *testing.T) {
-		needTesseract(t)
-		doc := mustExtract(t, e, p, Options{Multimodal: true})
-		if !strings.Contains(strings.ToUpper(doc.Text), "GIN KEE") {
-			t.Fatalf("OCR text:\n%s", doc.Text)
-		}
-	})
-	t.Run("multimodal without tesseract", func(t *testing.T) {
-		e := newExtractor(t, Config{Tesseract: "/nonexistent/tesseract"})
-		_, err := e.Extract(context.Background(), p, Options{Multimodal: true})
-		wantErr(t, err, ErrNoOCR)
-	})
-	t.Run("mixed pages OCR only the scan", func(t *testing.T) {
-		needTesseract(t)
-		mixed := buildPDF(t, []pdfPage{{lines: []string{"A typed cover page with plenty of words."}}, {jpeg: receiptJPEG(t)}})
-		doc := mustExtract(t, e, writeFile(t, "mixed.pdf", mixed), Options{Multimodal: true})
-		if !strings.Contains(doc.Text, "typed cover page") || !strings.Contains(strings.ToUpper(doc.Text), "GIN KEE") || doc.Pages != 2 {
-			t.Fatalf("pages %d text:\n%s", doc.Pages, doc.Text)
-		}
-		// FAST mode reads the typed page and does not fail the file.
-		doc = mustExtract(t, e, writeFile(t, "mixed.pdf", mixed), Options{})
-		if !strings.Contains(doc.Text, "typed cover page") {
-			t.Fatalf("fast text:\n%s", doc.Text)
-		}
+	engines(t, func(t *testing.T, e *Extractor) {
+		t.Run("OCR by default", func(t *testing.T) {
+			needTesseract(t)
+			doc := mustExtract(t, e, p, Options{})
+			if !strings.Contains(strings.ToUpper(doc.Text), "GIN KEE") || doc.Format != "pdf" || doc.Pages != 1 {
+				t.Fatalf("format %q pages %d OCR text:\n%s", doc.Format, doc.Pages, doc.Text)
+			}
+		})
+		t.Run("without tesseract", func(t *testing.T) {
+			e := newExtractor(t, Config{PDF: e.cfg.PDF, Tesseract: "/nonexistent/tesseract"})
+			doc, err := e.Extract(context.Background(), p, Options{Lang: "de"})
+			wantErr(t, err, ErrNoOCR)
+			if !strings.Contains(err.Error(), "install tesseract-ocr tesseract-ocr-deu") || !Permanent(err) {
+				t.Fatalf("error %q", err)
+			}
+			if doc.Format != "pdf" || doc.Pages != 1 {
+				t.Fatalf("format %q pages %d", doc.Format, doc.Pages)
+			}
+		})
+		t.Run("mixed pages OCR only the scan", func(t *testing.T) {
+			needTesseract(t)
+			mixed := buildPDF(t, []pdfPage{{Lines: []string{"A typed cover page with plenty of words."}}, {JPEG: receiptJPEG(t)}})
+			doc := mustExtract(t, e, writeFile(t, "mixed.pdf", mixed), Options{})
+			if !strings.Contains(doc.Text, "typed cover page") || !strings.Contains(strings.ToUpper(doc.Text), "GIN KEE") || doc.Pages != 2 ||
+				doc.Fields["ocr_pages"] != "1" {
+				t.Fatalf("pages %d fields %v text:\n%s", doc.Pages, doc.Fields, doc.Text)
+			}
+			// Without tesseract the typed page is read and the file does not fail.
+			e := newExtractor(t, Config{PDF: e.cfg.PDF, Tesseract: "/nonexistent/tesseract"})
+			doc = mustExtract(t, e, writeFile(t, "mixed.pdf", mixed), Options{})
+			if !strings.Contains(doc.Text, "typed cover page") || len(doc.Warnings) != 1 {
+				t.Fatalf("warnings %v text:\n%s", doc.Warnings, doc.Text)
+			}
+		})
 	})
 }
 
@@ -245,7 +265,7 @@ func errorsIsAny(err error, targets ...error) bool {
 
 func TestPDFTimeoutKillsInstance(t *testing.T) {
 	files := corpusPDFs(t)
-	e := newExtractor(t, Config{Timeout: 30 * time.Millisecond, Workers: 1})
+	e := newExtractor(t, Config{PDF: PDFium, Timeout: 30 * time.Millisecond, Workers: 1})
 	// Warm up: PDFium starts outside the time budget of the measured file.
 	if _, err := e.pdfEngine(); err != nil {
 		t.Fatal(err)
@@ -319,7 +339,7 @@ func TestPDFiumStartup(t *testing.T) {
 	p := writeFile(t, "m.pdf", markerPDF(t, 1))
 	var took [2]time.Duration
 	for i := range took {
-		e, _ := New(Config{CacheDir: dir, Workers: 1})
+		e, _ := New(Config{PDF: PDFium, CacheDir: dir, Workers: 1})
 		start := time.Now()
 		mustExtract(t, e, p, Options{})
 		took[i] = time.Since(start)
@@ -342,11 +362,11 @@ func everyNth(list []string, n int) []string {
 // A page PDFium cannot load is skipped with a warning; the other pages
 // still count. Only when no page loads is the file malformed.
 func TestPDFBadPageSkipped(t *testing.T) {
-	e := sharedExtractor(t)
+	e := newExtractor(t, Config{PDF: PDFium})
 	good := buildPDF(t, []pdfPage{
-		{lines: []string{"first page alpha words here and more"}},
-		{lines: []string{"second page beta words here and more"}},
-		{lines: []string{"third page gamma words here and more"}},
+		{Lines: []string{"first page alpha words here and more"}},
+		{Lines: []string{"second page beta words here and more"}},
+		{Lines: []string{"third page gamma words here and more"}},
 	})
 	// Page objects are 6, 8 and 10: spoil the first one's /Type.
 	oneBad := bytes.Replace(good, []byte("/Type /Page /Parent"), []byte("/Type /Pagx /Parent"), 1)
@@ -368,4 +388,156 @@ func TestPDFBadPageSkipped(t *testing.T) {
 	wantErr(t, err, ErrMalformed)
 	// The pool still works.
 	mustExtract(t, e, writeFile(t, "ok.pdf", good), Options{})
+}
+
+// scanOf renders the first page of a PDF in grey at dpi with PDFium, as a
+// scanner would see the printed page, and returns it as a JPEG.
+func scanOf(t *testing.T, pdf []byte, dpi int) []byte {
+	t.Helper()
+	eng, err := newExtractor(t, Config{PDF: PDFium, Workers: 1}).pdfEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := eng.pool.GetInstance(time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Close()
+	doc, err := inst.OpenDocument(&requests.OpenDocument{File: &pdf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc.Document})
+	res, err := inst.RenderPageInDPI(&requests.RenderPageInDPI{
+		Page: requests.Page{ByIndex: &requests.PageByIndex{Document: doc.Document, Index: 0}}, DPI: dpi,
+		ImageFormat: requests.RenderImageFormatGrayscale,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.CleanupFunc()
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, res.Result.RenderedImage, &jpeg.Options{Quality: 85}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// An image-only PDF made from a known text page gives the words of that
+// page, and the same words as tesseract on the scan itself: the page is
+// rendered at the scan's own resolution, whatever the page size the scan
+// was wrapped in (one point per pixel is common), so tesseract sees the
+// scan's pixels. Rendering at a fixed 300 dpi resampled them, and small
+// print came out differently ("O8/S0y2029" for a date of a 72 dpi scan).
+func TestPDFScannedTextPage(t *testing.T) {
+	needTesseract(t)
+	lines := []string{
+		"Invoice INV/2023/03/0008",
+		"Invoice Date: 03/20/2023   Due Date: 04/04/2023",
+		"Bill to: Azure Interior, 4557 De Silva St, Fremont",
+		"Office chair, quantity 2, unit price 120.00",
+		"Total amount due: 240.00 EUR within 30 days",
+		"Reference CUSTREF123, account 5001 2300 17",
+	}
+	want := strings.Join(lines, "\n")
+	sizes, cases := []float64{9, 10}, []struct{ scan, page float64 }{{100, 100}, {100, 72}, {150, 72}}
+	if testing.Short() || raceEnabled {
+		sizes, cases = sizes[:1], cases[1:2] // a sample keeps -short and -race quick
+	}
+	for _, size := range sizes { // small print, as on invoices
+		page := buildPDF(t, []pdfPage{{Lines: lines, Size: size}})
+		for _, tc := range cases {
+			scan := scanOf(t, page, int(tc.scan))
+			direct, err := exec.Command("tesseract", writeFile(t, "scan.jpg", scan), "stdout").Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ov := overlap(string(direct), want); ov < 0.9 {
+				t.Fatalf("tesseract on the %v dpi scan itself reads only %.2f of the words:\n%s", tc.scan, ov, direct)
+			}
+			p := writeFile(t, "scan.pdf", buildPDF(t, []pdfPage{{JPEG: scan, DPI: tc.page}}))
+			engines(t, func(t *testing.T, e *Extractor) {
+				t.Run(fmt.Sprintf("%vpt, %v dpi scan on a page of %v dpi", size, tc.scan, tc.page), func(t *testing.T) {
+					doc := mustExtract(t, e, p, Options{})
+					if ov := overlap(doc.Text, want); ov < 0.9 {
+						t.Errorf("%.2f of the page's words:\n%s", ov, doc.Text)
+					}
+					if ov := overlap(doc.Text, string(direct)); ov < 0.99 {
+						t.Errorf("%.2f of the words tesseract reads on the scan:\n%s\ntesseract on the scan:\n%s", ov, doc.Text, direct)
+					}
+				})
+			})
+		}
+	}
+}
+
+func TestPopplerTimeoutAndPages(t *testing.T) {
+	needPoppler(t)
+	files := corpusPDFs(t)
+	big := filepath.Join(filepath.Dir(files[0]), "d052.pdf") // 17 pages
+	e := newExtractor(t, Config{PDF: PDFPoppler, Timeout: 5 * time.Millisecond})
+	start := time.Now()
+	_, err := e.Extract(context.Background(), big, Options{})
+	wantErr(t, err, ErrTimeout)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("timeout took %v to take effect", d)
+	}
+	if Permanent(err) {
+		t.Fatal("a timeout is not permanent")
+	}
+	e = newExtractor(t, Config{PDF: PDFPoppler})
+	doc, err := e.Extract(context.Background(), big, Options{TargetPages: []int{40, 41}})
+	wantErr(t, err, ErrNoPages)
+	if doc.Fields["page_count"] != "17" || !strings.Contains(err.Error(), "17 pages") {
+		t.Fatalf("fields %v, error %v", doc.Fields, err)
+	}
+	doc = mustExtract(t, e, big, Options{TargetPages: []int{16, 2, 0, 40}, MaxPages: 2})
+	if doc.Pages != 2 || doc.Fields["page_count"] != "" {
+		t.Fatalf("pages %d fields %v", doc.Pages, doc.Fields)
+	}
+	doc = mustExtract(t, e, big, Options{MaxPages: 50})
+	if doc.Pages != 17 || doc.Fields["page_count"] != "17" {
+		t.Fatalf("pages %d fields %v", doc.Pages, doc.Fields)
+	}
+}
+
+func TestPageRuns(t *testing.T) {
+	for _, tc := range []struct {
+		opts Options
+		want string
+	}{
+		{Options{}, "1-0"},
+		{Options{MaxPages: 10}, "1-10"},
+		{Options{TargetPages: []int{5, 0, 2, 5, -1}}, "1-6"},
+		{Options{TargetPages: []int{0, 9, 30}, MaxPages: 2}, "1-1 10-10"},
+	} {
+		var got []string
+		for _, r := range pageRuns(tc.opts) {
+			got = append(got, fmt.Sprintf("%d-%d", r.first, r.last))
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("%+v: %v, want %s", tc.opts, got, tc.want)
+		}
+	}
+}
+
+// encryptPDF gives a PDF a standard security handler whose user password
+// is not empty (its /U matches no password a reader tries on its own).
+func encryptPDF(plain []byte) []byte {
+	hex32 := func(b byte) string { return "<" + strings.Repeat(fmt.Sprintf("%02x", b), 32) + ">" }
+	i := bytes.LastIndex(plain, []byte("trailer\n<<"))
+	tr := fmt.Sprintf("trailer\n<< /Encrypt << /Filter /Standard /V 1 /R 2 /Length 40 /O %s /U %s /P -4 >> "+
+		"/ID [<0123456789abcdef0123456789abcdef> <0123456789abcdef0123456789abcdef>] ", hex32(0x11), hex32(0x22))
+	return append(append(append([]byte{}, plain[:i]...), tr...), plain[i+len("trailer\n<<"):]...)
+}
+
+func TestPDFEncrypted(t *testing.T) {
+	p := writeFile(t, "enc.pdf", encryptPDF(buildPDF(t, []pdfPage{{Lines: []string{"secret words of a locked file"}}})))
+	engines(t, func(t *testing.T, e *Extractor) {
+		_, err := e.Extract(context.Background(), p, Options{})
+		wantErr(t, err, ErrEncrypted)
+		if !Permanent(err) {
+			t.Fatal("an encrypted PDF is not a permanent failure")
+		}
+	})
 }

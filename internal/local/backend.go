@@ -18,7 +18,9 @@
 // null when no rule matches). A file that failed has no result item; the
 // job's error_message names it and says why, and the job ends PARTIAL_SUCCESS
 // (some files failed) or ERROR (all failed). So a caller treats a file
-// without a result item as failed.
+// without a result item as failed. FileFailures gives each failed file's
+// reason, and whether it is permanent (the Classifier returned an
+// api.PermanentError: another attempt would fail the same way).
 //
 // The package owns DataDir/local.db and DataDir/files/; it does not know
 // about HTTP, webhooks (OnJobDone reports terminal jobs to whoever sends
@@ -139,7 +141,10 @@ type Backend struct {
 	runDone   chan struct{}
 }
 
-var _ api.Backend = (*Backend)(nil)
+var (
+	_ api.Backend         = (*Backend)(nil)
+	_ api.FailureReporter = (*Backend)(nil)
+)
 
 // New opens the backend and queues the jobs a previous process left
 // unfinished. Call Run to process jobs and Close when done.
@@ -297,7 +302,8 @@ func (b *Backend) process(ctx context.Context, t task) {
 	}
 	if err != nil {
 		o.Err = shortErr(err.Error())
-		b.log.Warn("file failed", "job", job.ID, "file", t.fileID, "err", err)
+		o.Permanent = api.IsPermanent(err)
+		b.log.Warn("file failed", "job", job.ID, "file", t.fileID, "err", err, "permanent", o.Permanent)
 	} else {
 		now := time.Now().UTC()
 		o.Item = &api.ResultItem{
@@ -352,8 +358,11 @@ func (b *Backend) classify(ctx context.Context, fileID string, job *api.Classify
 	}
 	if err != nil {
 		// Never show our paths to a remote client.
-		msg := strings.ReplaceAll(err.Error(), f.Path, f.File.Name)
-		return api.ItemResult{}, errors.New(msg)
+		msg := errors.New(strings.ReplaceAll(err.Error(), f.Path, f.File.Name))
+		if api.IsPermanent(err) {
+			return api.ItemResult{}, api.Permanent(msg)
+		}
+		return api.ItemResult{}, msg
 	}
 	if res.Type != nil && !slices.ContainsFunc(job.Rules, func(r api.Rule) bool { return r.Type == *res.Type }) {
 		return api.ItemResult{}, fmt.Errorf("classifier answered type %q, which is not a rule of the job", *res.Type)
@@ -394,6 +403,26 @@ func finish(rec *jobRec, failures []outcome) {
 		fmt.Fprintf(&sb, "file %s (index %d): %s", f.FileID, f.Index, f.Err)
 	}
 	j.ErrorMessage = api.Ptr(sb.String())
+}
+
+// FileFailures says why each failed file of a job failed, and whether
+// another attempt would fail the same way (api.FailureReporter).
+func (b *Backend) FileFailures(ctx context.Context, jobID string) ([]api.FileFailure, error) {
+	if err := b.checkOpen(); err != nil {
+		return nil, err
+	}
+	if !validID(jobID) {
+		return nil, fmt.Errorf("job %s: %w", jobID, api.ErrNotFound)
+	}
+	outs, err := b.store.failures(jobID)
+	if err != nil {
+		return nil, err
+	}
+	list := make([]api.FileFailure, 0, len(outs))
+	for _, o := range outs {
+		list = append(list, api.FileFailure{FileID: o.FileID, Reason: o.Err, Permanent: o.Permanent})
+	}
+	return list, nil
 }
 
 // CreateJob validates req, stores the job PENDING and queues its files.

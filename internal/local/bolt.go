@@ -38,7 +38,8 @@ package local
 //	        <index u32 BE> -> JSON api.ResultItem of file <index> of the job
 //	failures/
 //	    <job id>/          (bucket)
-//	        <index u32 BE> -> why file <index> of the job failed (text)
+//	        <index u32 BE> -> why file <index> of the job failed (text; a
+//	                          leading 0x01 byte: a permanent failure)
 //
 // File and job records name their tenant ("" = DefaultTenant). IDs are
 // UUIDv7, so key order is creation order. Each file outcome is one
@@ -535,7 +536,7 @@ func (s *boltStore) record(jobID string, o outcome, finish finishFunc) (rec jobR
 			return err
 		}
 		if o.Err != "" {
-			err = failures.Put(key, []byte(o.Err))
+			err = failures.Put(key, []byte(encodeFailure(o)))
 			prog.Failed++
 		} else {
 			err = putJSON(results, key, o.Item)
@@ -554,16 +555,7 @@ func (s *boltStore) record(jobID string, o outcome, finish finishFunc) (rec jobR
 		if _, err := getJSON(tx.Bucket(bJobFiles), jobID, &fileIDs); err != nil {
 			return err
 		}
-		var failed []outcome
-		err = failures.ForEach(func(k, v []byte) error {
-			i := int(binary.BigEndian.Uint32(k))
-			o := outcome{Index: i, Err: string(v)}
-			if i < len(fileIDs) {
-				o.FileID = fileIDs[i]
-			}
-			failed = append(failed, o)
-			return nil
-		})
+		failed, err := failedOutcomes(failures, fileIDs)
 		if err != nil {
 			return err
 		}
@@ -578,6 +570,35 @@ func (s *boltStore) record(jobID string, o outcome, finish finishFunc) (rec jobR
 		return tx.Bucket(bPending).Delete([]byte(jobID))
 	})
 	return rec, done, err
+}
+
+// failedOutcomes reads a job's failures bucket.
+func failedOutcomes(failures *bolt.Bucket, fileIDs []string) ([]outcome, error) {
+	var failed []outcome
+	err := failures.ForEach(func(k, v []byte) error {
+		failed = append(failed, decodeFailure(int(binary.BigEndian.Uint32(k)), fileIDs, string(v)))
+		return nil
+	})
+	return failed, err
+}
+
+func (s *boltStore) failures(jobID string) (out []outcome, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bJobs).Get([]byte(jobID)) == nil {
+			return fmt.Errorf("job %s: %w", jobID, api.ErrNotFound)
+		}
+		failures := tx.Bucket(bFailures).Bucket([]byte(jobID))
+		if failures == nil {
+			return fmt.Errorf("job %s: failure bucket missing", jobID)
+		}
+		var fileIDs []string
+		if _, err := getJSON(tx.Bucket(bJobFiles), jobID, &fileIDs); err != nil {
+			return err
+		}
+		out, err = failedOutcomes(failures, fileIDs)
+		return err
+	})
+	return out, err
 }
 
 func (s *boltStore) results(jobID string, after, n, maxBytes int) (out []api.ResultItem, last int, more bool, total int, err error) {

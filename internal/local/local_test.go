@@ -3,8 +3,10 @@ package local
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -633,5 +635,44 @@ func TestPrefetchOnlyWhenIdle(t *testing.T) {
 	b.Prefetch(path, api.ModeFast, api.ParsingConfiguration{})
 	if got := cl.hints.Load(); got != 1 {
 		t.Fatalf("a closed backend passed a hint on (%d hints)", got)
+	}
+}
+
+// FileFailures gives each failed file's own reason and whether it is
+// permanent, in memory and in the bbolt store; the path is never shown.
+func TestFileFailures(t *testing.T) {
+	cl := classifierFunc(func(ctx context.Context, path string, rules []api.Rule, mode api.Mode, pc api.ParsingConfiguration) (api.ItemResult, error) {
+		switch filepath.Base(path) {
+		case "scan.pdf":
+			return api.ItemResult{}, api.Permanent(fmt.Errorf("extract %s: no text", path))
+		case "slow.txt":
+			return api.ItemResult{}, errors.New("timed out")
+		}
+		return api.ItemResult{Type: api.Ptr("invoice"), Confidence: 0.9}, nil
+	})
+	for _, dataDir := range []string{"", t.TempDir()} {
+		b := start(t, Options{Classifier: cl, DataDir: dataDir})
+		c := ctx(t)
+		var ids []string
+		for _, name := range []string{"ok.txt", "scan.pdf", "slow.txt"} {
+			f, err := b.Upload(c, textFile(t, name, "x"), api.UploadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, f.ID)
+		}
+		job, err := b.CreateJob(c, api.CreateJobRequest{FileIDs: ids, Rules: backendtest.Rules})
+		if err != nil {
+			t.Fatal(err)
+		}
+		backendtest.WaitTerminal(c, t, b, job.ID)
+		got, err := b.FileFailures(c, job.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []api.FileFailure{{FileID: ids[1], Reason: "extract scan.pdf: no text", Permanent: true}, {FileID: ids[2], Reason: "timed out"}}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("data dir %q: failures %+v, want %+v", dataDir, got, want)
+		}
 	}
 }

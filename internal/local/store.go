@@ -51,10 +51,33 @@ type progress struct {
 // outcome is what happened to file Index of a job: a result item, or the
 // reason it failed (Err != "").
 type outcome struct {
-	Index  int
-	FileID string
-	Item   *api.ResultItem
-	Err    string
+	Index     int
+	FileID    string
+	Item      *api.ResultItem
+	Err       string
+	Permanent bool // the failure would repeat (api.FileFailure.Permanent)
+}
+
+// permanentMark starts the stored text of a permanent failure; a failure
+// stored without it (as every one was before) is transient.
+const permanentMark = "\x01"
+
+// encodeFailure is the stored text of a failed outcome.
+func encodeFailure(o outcome) string {
+	if o.Permanent {
+		return permanentMark + o.Err
+	}
+	return o.Err
+}
+
+// decodeFailure is the outcome of file index i from its stored text.
+func decodeFailure(i int, fileIDs []string, v string) outcome {
+	o := outcome{Index: i}
+	if i < len(fileIDs) {
+		o.FileID = fileIDs[i]
+	}
+	o.Err, o.Permanent = strings.CutPrefix(v, permanentMark)
+	return o
 }
 
 // pendingJob is an unfinished job with the file indexes that have no outcome.
@@ -106,6 +129,8 @@ type store interface {
 	// file index after (-1 = from the start), at most maxBytes of them (at
 	// least one).
 	results(jobID string, after, n, maxBytes int) (items []api.ResultItem, last int, more bool, total int, err error)
+	// failures returns the failed outcomes of a job in file order.
+	failures(jobID string) ([]outcome, error)
 	// deleteJob removes a job with its results and its transaction key
 	// and returns its file IDs.
 	deleteJob(id string) ([]string, error)
@@ -470,7 +495,7 @@ func (m *memStore) record(jobID string, o outcome, finish finishFunc) (jobRec, b
 		return j.rec, false, nil
 	}
 	if o.Err != "" {
-		j.failures[o.Index] = o.Err
+		j.failures[o.Index] = encodeFailure(o)
 		j.prog.Failed++
 	} else {
 		item := *o.Item
@@ -480,14 +505,29 @@ func (m *memStore) record(jobID string, o outcome, finish finishFunc) (jobRec, b
 	if j.prog.Done+j.prog.Failed < len(j.fileIDs) {
 		return j.rec, false, nil
 	}
-	var failures []outcome
-	for i, msg := range j.failures {
-		if msg != "" {
-			failures = append(failures, outcome{Index: i, FileID: j.fileIDs[i], Err: msg})
+	finish(&j.rec, j.failed())
+	return j.rec, true, nil
+}
+
+// failed lists the failed outcomes; the caller holds the lock.
+func (j *memJob) failed() []outcome {
+	var out []outcome
+	for i, v := range j.failures {
+		if v != "" {
+			out = append(out, decodeFailure(i, j.fileIDs, v))
 		}
 	}
-	finish(&j.rec, failures)
-	return j.rec, true, nil
+	return out
+}
+
+func (m *memStore) failures(jobID string) ([]outcome, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	j, ok := m.jobs[jobID]
+	if !ok {
+		return nil, fmt.Errorf("job %s: %w", jobID, api.ErrNotFound)
+	}
+	return j.failed(), nil
 }
 
 func (m *memStore) results(jobID string, after, n, maxBytes int) ([]api.ResultItem, int, bool, int, error) {

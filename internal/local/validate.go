@@ -73,7 +73,7 @@ func (b *Backend) validate(sc scope, req api.CreateJobRequest) error {
 	}
 
 	if pc := req.ParsingConfiguration; pc != nil {
-		if pc.Lang != nil && !api.ValidLang(*pc.Lang) {
+		if pc.Lang != nil && !api.ValidLangs(*pc.Lang) {
 			v.add("enum", fmt.Sprintf("Input should be one of the parsing languages (%q is not)", *pc.Lang), "body", "parsing_configuration", "lang")
 		}
 		if pc.MaxPages != nil && *pc.MaxPages < 1 {

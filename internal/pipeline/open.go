@@ -14,7 +14,8 @@ import (
 )
 
 // Open builds the embedded engine's pipeline for a configuration: an
-// Extractor (its PDFium cache under stateDir), an engine with the state it
+// Extractor (its PDFium cache in extract.DefaultCacheDir, else under
+// stateDir), an engine with the state it
 // saved in stateDir last time, and the rules' example folders learned.
 // stateDir "" keeps nothing on disk. The returned close function saves what
 // was learned and closes the Extractor.
@@ -22,13 +23,15 @@ func Open(ctx context.Context, cfg *config.Config, stateDir string, log *slog.Lo
 	if log == nil {
 		log = slog.Default()
 	}
-	xc := extract.Config{Logger: log}
+	xc := extract.Config{Logger: log, CacheDir: extract.DefaultCacheDir()}
 	statePath := ""
 	if stateDir != "" {
 		if err := os.MkdirAll(stateDir, 0o755); err != nil {
 			return nil, nil, fmt.Errorf("state folder: %w", err)
 		}
-		xc.CacheDir = filepath.Join(stateDir, "pdfium-cache")
+		if xc.CacheDir == "" {
+			xc.CacheDir = filepath.Join(stateDir, "pdfium-cache")
+		}
 		statePath = EngineStatePath(stateDir)
 	}
 	ext, err := extract.New(xc)

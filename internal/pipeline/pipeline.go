@@ -37,8 +37,8 @@ type Options struct {
 	StatePath string
 	// ReadOnly loads the state from StatePath but never writes it.
 	ReadOnly bool
-	// LearnOptions are the extraction options for examples; the zero value
-	// reads text layers only. Multimodal OCRs scanned examples.
+	// LearnOptions are the extraction options for examples (language and
+	// pages); the zero value reads every page in English.
 	LearnOptions extract.Options
 }
 
@@ -78,10 +78,10 @@ func New(o Options) *Pipeline {
 // Engine returns the pipeline's engine.
 func (p *Pipeline) Engine() *engine.Engine { return p.eng }
 
-// ExtractOptions maps a job's mode and parsing configuration to extraction
-// options.
+// ExtractOptions maps a job's parsing configuration to extraction options.
+// The mode changes nothing: the embedded engine OCRs scans in every mode.
 func ExtractOptions(mode api.Mode, pc api.ParsingConfiguration) extract.Options {
-	o := extract.Options{Multimodal: mode == api.ModeMultimodal, TargetPages: pc.TargetPages}
+	o := extract.Options{TargetPages: pc.TargetPages}
 	if pc.Lang != nil {
 		o.Lang = *pc.Lang
 	}
@@ -118,6 +118,11 @@ func (p *Pipeline) Classify(ctx context.Context, path string, rules []api.Rule, 
 		doc, err = p.Doc(ctx, path, opts)
 	}
 	if err != nil {
+		if extract.Permanent(err) {
+			// Unsupported, corrupt, encrypted, no text and no OCR: another
+			// attempt would fail the same way.
+			return api.ItemResult{}, api.Permanent(err)
+		}
 		return api.ItemResult{}, err
 	}
 	if err := ctx.Err(); err != nil {

@@ -96,11 +96,11 @@ func TestClassify(t *testing.T) {
 func TestExtractOptions(t *testing.T) {
 	lang, pages := "de", 3
 	got := ExtractOptions(api.ModeMultimodal, api.ParsingConfiguration{Lang: &lang, MaxPages: &pages, TargetPages: []int{0, 2}})
-	want := extract.Options{Multimodal: true, Lang: "de", MaxPages: 3, TargetPages: []int{0, 2}}
+	want := extract.Options{Lang: "de", MaxPages: 3, TargetPages: []int{0, 2}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
-	if got := ExtractOptions(api.ModeFast, api.ParsingConfiguration{}); got.Multimodal || got.Lang != "" || got.MaxPages != 0 {
+	if got := ExtractOptions(api.ModeFast, api.ParsingConfiguration{}); got.Lang != "" || got.MaxPages != 0 {
 		t.Errorf("fast: %+v", got)
 	}
 }

@@ -109,7 +109,9 @@ func pdfCases(t *testing.T) []hostileCase {
 				if strings.Contains(doc.Text, pageText(10, many)) || doc.Pages != 10 {
 					t.Errorf("read %d pages, want max_pages 10", doc.Pages)
 				}
-				if got := doc.Fields["page_count"]; got != fmt.Sprint(many) {
+				// poppler (pdftotext) reads the pages asked for without
+				// counting the rest: page_count is then unknown.
+				if got, ok := doc.Fields["page_count"]; ok && got != fmt.Sprint(many) {
 					t.Errorf("page_count = %q, want %d", got, many)
 				}
 			}},

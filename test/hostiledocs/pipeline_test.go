@@ -45,6 +45,8 @@ func TestPipelineHostileFilesFailAlone(t *testing.T) {
 	go b.Run(ctx)
 	defer b.Close()
 
+	// A page tree that loops is not here: poppler reads it, PDFium
+	// fails it (docs_test.go holds both to no crash).
 	bad := map[string]string{ // name → path
 		"zeros.pdf":   makeSparse(t, dir, "zeros.pdf", 2<<30),
 		"zeros.docx":  makeSparse(t, dir, "zeros.docx", 1<<20),
@@ -52,7 +54,6 @@ func TestPipelineHostileFilesFailAlone(t *testing.T) {
 		"junk.pdf":    writeBytes(t, dir, "junk.pdf", []byte("%PDF-1.7\n\x00\x01\x02 not a pdf at all\n%%EOF\n")),
 		"deep.eml":    makeDeepEML(t, dir, "deep.eml", 1000, deepText),
 		"cut.eml":     cutAfter(t, makeDeepEML(t, dir, "cut.eml", 40, deepText), deepText),
-		"loop.pdf":    makePDF(t, dir, "loop.pdf", pdfSpec{Pages: 3, LoopKids: true}),
 		"noroot.pdf":  writeBytes(t, dir, "noroot.pdf", []byte("%PDF-1.4\ntrailer\n<< /Root 9 0 R >>\n%%EOF\n")),
 		"binary.json": writeBytes(t, dir, "binary.json", []byte{0, 1, 2, 3, 0xff, 0xfe, 0, 0}),
 	}

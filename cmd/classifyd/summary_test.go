@@ -27,7 +27,7 @@ func TestOnceSummaryLeftInInbox(t *testing.T) {
 	if err == nil {
 		t.Fatal("once exited 0 with files left in the inbox")
 	}
-	if !strings.Contains(out, "filed 1 files") || !strings.Contains(out, "2 files left in the inbox") || strings.Contains(out, ".error.txt") {
+	if !strings.Contains(out, "filed 1,") || !strings.Contains(out, "2 files left in the inbox") || strings.Contains(out, ".error.txt") {
 		t.Errorf("summary:\n%s", out)
 	}
 }

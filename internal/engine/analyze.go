@@ -51,6 +51,13 @@ func capText(s string) string {
 	return s[:h] + "\n" + s[t:]
 }
 
+// Trim keeps of a document only the text the engine reads (its head and
+// tail), so a caller holding many documents at once holds little.
+func Trim(d Doc) Doc {
+	d.Text = capText(d.Text)
+	return d
+}
+
 // analyze prepares a document for scoring.
 func analyze(d Doc) *docInfo {
 	text := capText(d.Text)

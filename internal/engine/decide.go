@@ -226,10 +226,23 @@ func (e *Engine) decide(p *pending, rs *ruleSet) Result {
 		return res
 	}
 	fb := rs.fallback
-	bi := order[0]
-	if bi == fb && R > 1 {
-		// the fallback wins only by default, when no other rule fits
-		bi = order[1]
+	minEv := e.minEvidence()
+	// The winner is the rule with the strongest belief among those with
+	// enough evidence of their own (a rule that leads only relative to the
+	// others, with next to nothing in the document, does not shut out one
+	// that has real evidence); the fallback wins only by default.
+	bi := -1
+	for _, i := range order {
+		if i != fb && (p.scores[i].evidence(minEv) >= 1 || p.scores[i].learnedP >= learnedAccept) {
+			bi = i
+			break
+		}
+	}
+	if bi < 0 {
+		bi = order[0]
+		if bi == fb && R > 1 {
+			bi = order[1]
+		}
 	}
 	best := &p.scores[bi]
 	var second *ruleScore
@@ -243,7 +256,6 @@ func (e *Engine) decide(p *pending, rs *ruleSet) Result {
 	if second != nil {
 		s2 = second.total
 	}
-	minEv := e.minEvidence()
 	none := func(reason string, pNone float64) Result {
 		res.None = true
 		res.Features = CalFeatures{E: best.evidence(minEv)}

@@ -50,6 +50,19 @@ type Classifier interface {
 	Classify(ctx context.Context, path string, rules []api.Rule, mode api.Mode, pc api.ParsingConfiguration) (api.ItemResult, error)
 }
 
+// BatchClassifier is a Classifier that classifies several files of a job
+// together (the embedded engine weighs the documents of a batch against
+// each other). Each file gets its own result or error; each file's reading
+// is bounded by fileTimeout.
+type BatchClassifier interface {
+	Classifier
+	ClassifyBatch(ctx context.Context, paths []string, rules []api.Rule, mode api.Mode, pc api.ParsingConfiguration,
+		fileTimeout time.Duration) ([]api.ItemResult, []error)
+}
+
+// MaxBatch is how many files of one job a worker classifies together.
+const MaxBatch = 64
+
 // Defaults.
 const (
 	DefaultProjectID      = "00000000-0000-0000-0000-000000000000"
@@ -279,12 +292,77 @@ func (b *Backend) Prefetch(path string, mode api.Mode, pc api.ParsingConfigurati
 func (b *Backend) Queued() int { return b.queue.len() }
 
 func (b *Backend) worker(ctx context.Context) {
+	bc, batching := b.opts.Classifier.(BatchClassifier)
 	for {
 		t, ok := b.queue.next()
 		if !ok {
 			return
 		}
-		b.process(ctx, t)
+		if !batching {
+			b.process(ctx, t)
+			continue
+		}
+		tasks := append([]task{t}, b.queue.nextOfJob(t.job, MaxBatch-1)...)
+		b.processBatch(ctx, bc, tasks)
+	}
+}
+
+// processBatch classifies files of one job together and records each
+// outcome as process does.
+func (b *Backend) processBatch(ctx context.Context, bc BatchClassifier, tasks []task) {
+	job := &tasks[0].job.rec.Job
+	outs := make([]outcome, len(tasks))
+	var paths []string
+	var at []int // task index of each path
+	var names []string
+	for i, t := range tasks {
+		outs[i] = outcome{Index: t.index, FileID: t.fileID}
+		if b.opts.OnFileStart != nil {
+			b.opts.OnFileStart(job.ID)
+		}
+		f, err := b.prepare(t.fileID)
+		if err != nil {
+			outs[i].Err = shortErr(err.Error())
+			outs[i].Permanent = api.IsPermanent(err)
+			continue
+		}
+		paths = append(paths, f.Path)
+		names = append(names, f.File.Name)
+		at = append(at, i)
+	}
+	if len(paths) > 0 {
+		mode, pc := jobOptions(job)
+		results, errs := bc.ClassifyBatch(ctx, paths, job.Rules, mode, pc, b.opts.FileTimeout)
+		if ctx.Err() != nil {
+			return
+		}
+		for k, i := range at {
+			res, err := b.checkResult(results[k], errs[k], job, paths[k], names[k])
+			if err != nil {
+				outs[i].Err = shortErr(err.Error())
+				outs[i].Permanent = api.IsPermanent(err)
+				continue
+			}
+			now := time.Now().UTC()
+			outs[i].Item = &api.ResultItem{ID: newID(), ClassifyJobID: job.ID, FileID: api.Ptr(tasks[i].fileID),
+				Result: &res, CreatedAt: &now, UpdatedAt: &now}
+		}
+	}
+	for i, o := range outs {
+		if o.Err != "" {
+			b.log.Warn("file failed", "job", job.ID, "file", tasks[i].fileID, "err", o.Err, "permanent", o.Permanent)
+		}
+		rec, done, err := b.store.record(job.ID, o, finish)
+		if err != nil {
+			b.log.Error("record outcome", "job", job.ID, "file", tasks[i].fileID, "err", err)
+			return
+		}
+		if done {
+			b.log.Info("job done", "job", rec.Job.ID, "status", rec.Job.Status)
+			if b.opts.OnJobDone != nil {
+				b.opts.OnJobDone(rec.Job)
+			}
+		}
 	}
 }
 
@@ -328,20 +406,27 @@ func (b *Backend) process(ctx context.Context, t task) {
 	}
 }
 
-func (b *Backend) classify(ctx context.Context, fileID string, job *api.ClassifyJob) (api.ItemResult, error) {
+// prepare finds a job's file and checks that a file referenced in place
+// has not changed since it was registered.
+func (b *Backend) prepare(fileID string) (fileRec, error) {
 	f, err := b.store.getFile(fileID)
 	if err != nil {
-		return api.ItemResult{}, fmt.Errorf("file %s is no longer known", fileID)
+		return fileRec{}, fmt.Errorf("file %s is no longer known", fileID)
 	}
 	if !f.Stored {
 		fi, err := os.Stat(f.Path)
 		if err != nil {
-			return api.ItemResult{}, fmt.Errorf("%s: %w", f.File.Name, errors.Unwrap(err))
+			return fileRec{}, fmt.Errorf("%s: %w", f.File.Name, errors.Unwrap(err))
 		}
 		if fi.Size() != api.Deref(f.File.FileSize) || fi.ModTime().UnixNano() != f.ModUnixNano {
-			return api.ItemResult{}, fmt.Errorf("%s: %w", f.File.Name, ErrFileChanged)
+			return fileRec{}, fmt.Errorf("%s: %w", f.File.Name, ErrFileChanged)
 		}
 	}
+	return f, nil
+}
+
+// jobOptions are the extraction options of a job.
+func jobOptions(job *api.ClassifyJob) (api.Mode, api.ParsingConfiguration) {
 	var pc api.ParsingConfiguration
 	if job.ParsingConfiguration != nil {
 		pc = *job.ParsingConfiguration
@@ -350,15 +435,30 @@ func (b *Backend) classify(ctx context.Context, fileID string, job *api.Classify
 	if mode == "" {
 		mode = api.ModeFast
 	}
+	return mode, pc
+}
+
+func (b *Backend) classify(ctx context.Context, fileID string, job *api.ClassifyJob) (api.ItemResult, error) {
+	f, err := b.prepare(fileID)
+	if err != nil {
+		return api.ItemResult{}, err
+	}
+	mode, pc := jobOptions(job)
 	cctx, cancel := context.WithTimeout(ctx, b.opts.FileTimeout)
 	defer cancel()
 	res, err := b.opts.Classifier.Classify(cctx, f.Path, job.Rules, mode, pc)
 	if err != nil && cctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
 		return api.ItemResult{}, fmt.Errorf("%s: classification timed out after %s", f.File.Name, b.opts.FileTimeout)
 	}
+	return b.checkResult(res, err, job, f.Path, f.File.Name)
+}
+
+// checkResult hides our paths in an error and checks a result against the
+// job's rules.
+func (b *Backend) checkResult(res api.ItemResult, err error, job *api.ClassifyJob, path, name string) (api.ItemResult, error) {
 	if err != nil {
 		// Never show our paths to a remote client.
-		msg := errors.New(strings.ReplaceAll(err.Error(), f.Path, f.File.Name))
+		msg := errors.New(strings.ReplaceAll(err.Error(), path, name))
 		if api.IsPermanent(err) {
 			return api.ItemResult{}, api.Permanent(msg)
 		}

@@ -68,6 +68,29 @@ func (q *queue) next() (t task, ok bool) {
 	return task{job: j, index: i, fileID: j.fileIDs[i]}, true
 }
 
+// nextOfJob hands out up to n more tasks of j (those a worker that took
+// one of its files classifies together with it).
+func (q *queue) nextOfJob(j *queuedJob, n int) []task {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var out []task
+	for len(out) < n && len(j.todo) > 0 {
+		i := j.todo[0]
+		j.todo = j.todo[1:]
+		q.queued--
+		out = append(out, task{job: j, index: i, fileID: j.fileIDs[i]})
+	}
+	if len(j.todo) == 0 {
+		for k, x := range q.jobs {
+			if x == j {
+				q.jobs = append(q.jobs[:k], q.jobs[k+1:]...)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // len is the number of files waiting.
 func (q *queue) len() int {
 	q.mu.Lock()

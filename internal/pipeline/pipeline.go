@@ -16,9 +16,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/classifyd/classifyd/internal/api"
 	"github.com/classifyd/classifyd/internal/config"
@@ -131,6 +134,62 @@ func (p *Pipeline) Classify(ctx context.Context, path string, rules []api.Rule, 
 	res := p.eng.Classify(doc, rules)
 	p.changed() // the document joined the engine's population
 	return ItemResult(res), nil
+}
+
+// ClassifyBatch extracts the files at paths (as many at once as there are
+// CPUs, each within fileTimeout) and classifies those it could read as one
+// batch, so that they weigh each other (engine.ClassifyBatch). It
+// implements the local backend's BatchClassifier: each file has its own
+// result or error.
+func (p *Pipeline) ClassifyBatch(ctx context.Context, paths []string, rules []api.Rule, mode api.Mode,
+	pc api.ParsingConfiguration, fileTimeout time.Duration) ([]api.ItemResult, []error) {
+	opts := ExtractOptions(mode, pc)
+	docs := make([]engine.Doc, len(paths))
+	errs := make([]error, len(paths))
+	var g errgroup.Group
+	g.SetLimit(max(1, runtime.GOMAXPROCS(0)))
+	for i, path := range paths {
+		g.Go(func() error {
+			fctx, cancel := context.WithTimeout(ctx, fileTimeout)
+			defer cancel()
+			doc, err, ok := p.take(fctx, path, opts)
+			if !ok {
+				doc, err = p.Doc(fctx, path, opts)
+			}
+			switch {
+			case err != nil && fctx.Err() == context.DeadlineExceeded && ctx.Err() == nil:
+				err = fmt.Errorf("%s: classification timed out after %s", filepath.Base(path), fileTimeout)
+			case err != nil && extract.Permanent(err):
+				err = api.Permanent(err)
+			}
+			// only what the engine reads is kept while the batch is read
+			docs[i], errs[i] = engine.Trim(doc), err
+			return nil
+		})
+	}
+	g.Wait()
+	out := make([]api.ItemResult, len(paths))
+	if err := ctx.Err(); err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+		return out, errs
+	}
+	var ok []engine.Doc
+	var at []int
+	for i := range paths {
+		if errs[i] == nil {
+			ok = append(ok, docs[i])
+			at = append(at, i)
+		}
+	}
+	if len(ok) > 0 {
+		for k, r := range p.eng.ClassifyBatch(ok, rules, true) {
+			out[at[k]] = ItemResult(r)
+		}
+		p.changed() // the documents joined the engine's population
+	}
+	return out, errs
 }
 
 // ItemResult converts an engine result to the API's.

@@ -101,9 +101,10 @@ func (e *Engine) classify(docs []Doc, rules []api.Rule) []Result {
 func (e *Engine) standardise(p *pending, rs *ruleSet, st *ruleStats, pstats *popStats, agree []float64) {
 	R := len(rs.rules)
 	p.s = make([]float64, R)
+	dn := textNorm(p.ex, pstats)
 	for r := range rs.rules {
 		sc := &p.scores[r]
-		sc.text = textSim(st.rvecs[r], p.ex, pstats)
+		sc.text = textSimNorm(st.rvecs[r], p.ex, pstats, dn)
 		// Concept scores are on one absolute scale for every rule (the
 		// lexicon's): standardised with the scale's global statistics, so
 		// that a rule whose kind fills the inbox is not penalised for it.

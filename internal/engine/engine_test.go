@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"bytes"
 	"errors"
 	"math/rand/v2"
@@ -379,6 +380,31 @@ func BenchmarkClassifyWithExamples(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		e.Classify(docs[i%len(docs)], testRules)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
+}
+
+// BenchmarkClassifyFullPopulation: every document is new (a distinct
+// variant of a test document), so the population is full (popMax) and each
+// classification searches it for neighbours, as in a long-running daemon.
+func BenchmarkClassifyFullPopulation(b *testing.B) {
+	paths, _ := filepath.Glob("testdata/docs/*")
+	var base []Doc
+	for _, p := range paths {
+		base = append(base, readDoc(b, p))
+	}
+	variant := func(i int) Doc {
+		d := base[i%len(base)]
+		d.Text += fmt.Sprintf("\nref %d-%d note%d", i, i*7919, i%97)
+		return d
+	}
+	e := New()
+	for i := 0; i < popMax; i++ {
+		e.Classify(variant(i), testRules)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e.Classify(variant(popMax+i), testRules)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
 }

@@ -135,6 +135,7 @@ func (p *population) remove(e *popEntry) {
 		}
 	}
 	p.stats.n--
+	p.stats.ver++
 	p.ver++
 }
 
@@ -170,6 +171,10 @@ func (p *population) ruleStats(rs *ruleSet, key uint64) *ruleStats {
 	st = &ruleStats{ver: p.ver, refreshedAtN: n, cMean: make([]float64, R), cStd: make([]float64, R),
 		tMean: make([]float64, R), tStd: make([]float64, R), rvecs: make([]map[uint32]float64, R),
 		textWeight: make([]float64, R)}
+	tnorms := make([]float64, n)
+	for i, e := range p.ring {
+		tnorms[i] = textNorm(e.ex, &p.stats)
+	}
 	for r, rm := range rs.rules {
 		st.rvecs[r] = ruleVec(rm)
 		st.textWeight[r] = rm.textWeight()
@@ -177,8 +182,8 @@ func (p *population) ruleStats(rs *ruleSet, key uint64) *ruleStats {
 			st.textWeight[r] = 0 // no words of its own beyond the kind's name
 		}
 		var cs, ts []float64
-		for _, e := range p.ring {
-			ts = append(ts, textSim(st.rvecs[r], e.ex, &p.stats))
+		for i, e := range p.ring {
+			ts = append(ts, textSimNorm(st.rvecs[r], e.ex, &p.stats, tnorms[i]))
 			if e.key == key && r < len(e.zs) {
 				cs = append(cs, float64(e.zs[r]))
 			}

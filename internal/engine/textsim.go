@@ -40,6 +40,12 @@ var tfCap = 1.5
 type popStats struct {
 	df map[uint32]int
 	n  int
+
+	// idf values computed since the population last changed
+	memo    map[uint32]float64
+	memoN   int
+	memoVer uint64
+	ver     uint64
 }
 
 func (p *popStats) add(ex *example) {
@@ -47,6 +53,7 @@ func (p *popStats) add(ex *example) {
 		p.df[k]++
 	}
 	p.n++
+	p.ver++
 }
 
 // idf of a hashed stem in the population; a stem no document has is as
@@ -55,27 +62,46 @@ func (p *popStats) idf(k uint32) float64 {
 	if p == nil || p.n < 2 {
 		return 1
 	}
-	return math.Log(float64(p.n+1) / (float64(p.df[k]) + 0.5))
+	if p.memo == nil || p.memoVer != p.ver {
+		p.memo, p.memoVer = make(map[uint32]float64, 1024), p.ver
+	}
+	if v, ok := p.memo[k]; ok {
+		return v
+	}
+	v := math.Log(float64(p.n+1) / (float64(p.df[k]) + 0.5))
+	p.memo[k] = v
+	return v
+}
+
+// textNorm is the norm of a document's vector as textSim weighs it.
+func textNorm(ex *example, p *popStats) float64 {
+	dn := 0.0
+	for i, k := range ex.vec.idx {
+		x := min(float64(ex.vec.val[i]), tfCap) * p.idf(k)
+		dn += x * x
+	}
+	return math.Sqrt(dn)
 }
 
 // textSim is the IDF-weighted cosine between a rule's words and a document.
 func textSim(rv map[uint32]float64, ex *example, p *popStats) float64 {
-	dot, rn, dn := 0.0, 0.0, 0.0
+	return textSimNorm(rv, ex, p, textNorm(ex, p))
+}
+
+// textSimNorm is textSim with the document's norm (textNorm) given.
+func textSimNorm(rv map[uint32]float64, ex *example, p *popStats, dn float64) float64 {
+	dot, rn := 0.0, 0.0
 	for k, w := range rv {
 		x := w * p.idf(k)
 		rn += x * x
-	}
-	for i, k := range ex.vec.idx {
-		x := min(float64(ex.vec.val[i]), tfCap) * p.idf(k)
-		dn += x * x
-		if w, ok := rv[k]; ok {
-			dot += w * p.idf(k) * x
+		if v := valOf(ex.vec, k); v != 0 {
+			dot += x * min(float64(v), tfCap) * p.idf(k)
 		}
 	}
 	if rn == 0 || dn == 0 {
 		return 0
 	}
-	return dot / math.Sqrt(rn*dn)
+	return dot / (math.Sqrt(rn) * dn)
 }
 
 // namesGenre reports whether word is (part of) a trigger that brought in

@@ -1,9 +1,9 @@
 package engine
 
 import (
-	"fmt"
 	"bytes"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"

@@ -46,8 +46,8 @@ func (f CalFeatures) vector() []float64 {
 
 // DefaultCalibration is fitted on both development corpora (see
 // TestFitCalibration).
-var DefaultCalibration = Calibration{Margin: 2.461, Score: -1.595, Z: 2.212, Evidence: -1.058, Words: -2.204, WordsMargin: 0.881,
-	WordsLead: 0.429, Coverage: -0.264, Found: 1.163, Bias: 3.425, NoneScale: -2.191, NoneBias: 2.614}
+var DefaultCalibration = Calibration{Margin: 2.703, Score: -1.637, Z: 2.080, Evidence: 0.012, Words: -1.222, WordsMargin: 1.191,
+	WordsLead: 0.432, Coverage: -0.369, Found: -0.069, Bias: 2.417, NoneScale: -4.072, NoneBias: 4.419}
 
 // maxConfidence caps what the engine claims: there is always a chance the
 // document is not what its words suggest.

@@ -296,8 +296,15 @@ func (rm *ruleModel) textWeight() float64 {
 	for _, a := range rm.genres {
 		g = max(g, a.a)
 	}
-	return 1 - 0.8*g
+	return min(1-0.8*g, maxTextWeight)
 }
+
+// maxTextWeight leaves a rule's concept evidence (the aspects and structure
+// its description asks for) a tenth of the say even in a rule about a kind
+// the engine does not know: where the words tell rules apart it changes
+// little, where they do not (a German law against English rules) it
+// decides. Checked with each type of both corpora left out in turn.
+var maxTextWeight = 0.9
 
 // softmax of xs at temperature tau.
 func softmax(xs []float64, tau float64) []float64 {

@@ -31,7 +31,11 @@ in the order given (folders are walked, hidden files skipped):
 "type":null and an "error". Nothing is moved. The engine uses the rules of
 --config (without it, the built-in example rules), learns the files in each
 rule's examples folder, and what it learned while running as a daemon (the
-engine state next to the config's state file), unless --no-learned.
+engine state next to the config's state file: corrections, examples and the
+documents it has seen), unless --no-learned. Files are classified as the
+daemon classifies them: in the order given, --batch at a time (default the
+config's batch.size), each batch weighed against the documents seen before
+it, so the answer is the one the daemon would give.
 
 Exit status: 0 when every file was read, 1 when any file failed.
 
@@ -39,7 +43,7 @@ Examples:
   classifyd classify invoice.pdf
   classifyd classify --config rules.yaml ~/Scans
   classifyd classify --config rules.yaml --mode multimodal photo.jpg | jq .type
-  classifyd classify --config rules.yaml --self-train=false /srv/backlog
+  classifyd classify --config rules.yaml --batch 1 /srv/backlog
 `
 
 // classifyLine is one line of output.
@@ -57,7 +61,8 @@ func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	cfgPath := fs.String("config", "", "configuration file with the rules (default: built-in example rules)")
 	mode := fs.String("mode", "", "FAST (text layers only) or MULTIMODAL (OCR images and scans); default: the config's mode")
 	noLearned := fs.Bool("no-learned", false, "use the rules alone: no examples folders, no learned state")
-	selfTrain := fs.Bool("self-train", engine.SelfTrainByDefault, "let confidently classified files teach the engine about the others (in chunks of 64 files)")
+	batch := fs.Int("batch", 0, "files classified together, in the order given (default: the config's batch.size; 1: one at a time)")
+	selfTrain := fs.Bool("self-train", engine.SelfTrainByDefault, "kept for older scripts: --self-train=false is --batch 1")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "files extracted at once")
 	fs.Usage = func() { printHelp(stderr, classifyHelp, fs) }
 	if err := parseFlags(fs, args); err != nil {
@@ -98,6 +103,8 @@ func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if !*noLearned {
 		po.StatePath = pipeline.EngineStatePath(filepath.Dir(cfg.State))
 	}
+	po.Engine = engine.New()
+	po.Engine.MinEvidence = cfg.MinEvidence
 	p := pipeline.New(po)
 	if !*noLearned {
 		if err := p.LoadState(); err != nil {
@@ -112,7 +119,13 @@ func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	failed := 0
-	const chunk = 64
+	chunk := *batch
+	switch {
+	case chunk <= 0 && !*selfTrain:
+		chunk = 1
+	case chunk <= 0:
+		chunk = cfg.Batch.Size
+	}
 	for start := 0; start < len(paths); start += chunk {
 		part := paths[start:min(len(paths), start+chunk)]
 		docs := make([]engine.Doc, len(part))
@@ -134,7 +147,7 @@ func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 				ok = append(ok, docs[i])
 			}
 		}
-		results := p.Engine().ClassifyBatch(ok, rules, *selfTrain)
+		results := p.Engine().ClassifyBatch(ok, rules, true)
 		k := 0
 		for i, path := range part {
 			line := classifyLine{File: path}

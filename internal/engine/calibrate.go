@@ -21,7 +21,9 @@ type Calibration struct {
 	WordsMargin, WordsLead float64
 	Coverage               float64 // weight of the share of the rule's words found in the document
 	Found                  float64 // weight of the number of different rule words found (capped at 6, /6)
-	Bias                   float64
+	// Weights of having clear neighbours and of their belief in the winner.
+	Neighbours, NeighbourAgree float64
+	Bias                       float64
 	// For "no type" answers: probability that nothing fits, a logistic
 	// function of how far the best rule's evidence stays below the
 	// threshold (in threshold units).
@@ -31,30 +33,33 @@ type Calibration struct {
 
 // CalFeatures are what a typed decision's confidence is computed from.
 type CalFeatures struct {
-	F1, F2 float64 // the winner's and the runner-up's belief
-	Z      float64 // the winner's lead in standardised evidence over the runner-up
-	E      float64 // the winner's absolute evidence, in threshold units
-	W      float64 // the winner's text weight: 1 = only its own words, 0.2 = mostly built-in knowledge
-	C      float64 // the share of the winner's words (IDF-weighted) found in the document
-	N      float64 // how many different words of the winner's rule were found
+	F1, F2  float64 // the winner's and the runner-up's belief
+	Z       float64 // the winner's lead in standardised evidence over the runner-up
+	E       float64 // the winner's absolute evidence, in threshold units
+	W       float64 // the winner's text weight: 1 = only its own words, 0.2 = mostly built-in knowledge
+	C       float64 // the share of the winner's words (IDF-weighted) found in the document
+	N       float64 // how many different words of the winner's rule were found
+	HasNb   float64 // 1 when similar documents with clear beliefs were consulted
+	NbAgree float64 // their mean belief in the winner (0..1)
 }
 
 func (f CalFeatures) vector() []float64 {
 	lead := max(0, min(6, f.Z)) / 4
-	return []float64{f.F1 - f.F2, f.F1, lead, min(4, f.E) / 4, f.W, f.W * (f.F1 - f.F2), f.W * lead, f.C, min(6, f.N) / 6, 1}
+	return []float64{f.F1 - f.F2, f.F1, lead, min(4, f.E) / 4, f.W, f.W * (f.F1 - f.F2), f.W * lead, f.C, min(6, f.N) / 6, f.HasNb, f.NbAgree, 1}
 }
 
 // DefaultCalibration is fitted on both development corpora (see
 // TestFitCalibration).
-var DefaultCalibration = Calibration{Margin: 2.703, Score: -1.637, Z: 2.080, Evidence: 0.012, Words: -1.222, WordsMargin: 1.191,
-	WordsLead: 0.432, Coverage: -0.369, Found: -0.069, Bias: 2.417, NoneScale: -4.072, NoneBias: 4.419}
+var DefaultCalibration = Calibration{Margin: 2.342, Score: -2.019, Z: 2.242, Evidence: -0.239, Words: -1.275, WordsMargin: 0.753,
+	WordsLead: 0.634, Coverage: -1.035, Found: 0.047, Neighbours: -1.514, NeighbourAgree: 3.335, Bias: 2.777,
+	NoneScale: -4.072, NoneBias: 4.419}
 
 // maxConfidence caps what the engine claims: there is always a chance the
 // document is not what its words suggest.
 const maxConfidence = 0.99
 
 func (c Calibration) weights() []float64 {
-	return []float64{c.Margin, c.Score, c.Z, c.Evidence, c.Words, c.WordsMargin, c.WordsLead, c.Coverage, c.Found, c.Bias}
+	return []float64{c.Margin, c.Score, c.Z, c.Evidence, c.Words, c.WordsMargin, c.WordsLead, c.Coverage, c.Found, c.Neighbours, c.NeighbourAgree, c.Bias}
 }
 
 // P is the probability that a typed decision with features f is right.
@@ -103,8 +108,8 @@ func FitCalibration(samples []CalSample, base Calibration, l2 float64) Calibrati
 	}
 	if len(xs) > 0 {
 		w := fitLogistic(xs, ys, base.weights(), l2)
-		base.Margin, base.Score, base.Z, base.Evidence, base.Words, base.WordsMargin, base.WordsLead, base.Coverage, base.Found, base.Bias =
-			w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9]
+		base.Margin, base.Score, base.Z, base.Evidence, base.Words, base.WordsMargin, base.WordsLead, base.Coverage, base.Found,
+			base.Neighbours, base.NeighbourAgree, base.Bias = w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], w[10], w[11]
 	}
 	if len(nxs) > 0 {
 		w := fitLogistic(nxs, nys, []float64{base.NoneScale, base.NoneBias}, l2)

@@ -20,6 +20,7 @@ type pending struct {
 	f      []float64 // belief after propagation
 	nb     []*popEntry
 	nbSim  []float64
+	nbMix  []float64 // the clear neighbours' mean belief (nil: none)
 	pulled string // reasoning about neighbours, when they changed the answer
 }
 
@@ -172,7 +173,12 @@ func propagate(ps []*pending, inBatch map[*popEntry]*pending, key uint64) {
 				n++
 			}
 			if wsum == 0 {
+				p.nbMix = nil
 				continue
+			}
+			p.nbMix = make([]float64, R)
+			for r := range acc {
+				p.nbMix[r] = acc[r] / wsum
 			}
 			a := popAlpha * float64(n) / popK
 			f := make([]float64, R)
@@ -295,6 +301,10 @@ func (e *Engine) decide(p *pending, rs *ruleSet) Result {
 	}
 	res.Features = CalFeatures{F1: best.total, F2: s2, Z: lead, E: best.evidence(minEv), W: best.rm.textWeight(),
 		C: best.lexical, N: float64(len(best.matched))}
+	if p.nbMix != nil {
+		// how much the document's clear neighbours believe the same
+		res.Features.HasNb, res.Features.NbAgree = 1, p.nbMix[bi]
+	}
 	conf := e.Calibration.P(res.Features)
 	if p.pulled = pulledBy(p, bi); p.pulled != "" {
 		// resemblance alone never makes a file surer than its own evidence

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/classifyd/classifyd/internal/admin"
+	"github.com/classifyd/classifyd/internal/api"
 	"github.com/classifyd/classifyd/internal/metrics"
 	"github.com/classifyd/classifyd/internal/sorter"
 	dto "github.com/prometheus/client_model/go"
@@ -356,4 +357,166 @@ func (s *syncBuf) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// slowJobs is a backend whose jobs stay PENDING for hold after they were
+// created (a busy service), whatever the engine behind it has done.
+type slowJobs struct {
+	api.Backend
+	hold    time.Duration
+	mu      sync.Mutex
+	created map[string]time.Time
+}
+
+func (s *slowJobs) CreateJob(ctx context.Context, r api.CreateJobRequest) (api.ClassifyJob, error) {
+	j, err := s.Backend.CreateJob(ctx, r)
+	if err == nil {
+		s.mu.Lock()
+		s.created[j.ID] = time.Now()
+		s.mu.Unlock()
+	}
+	return j, err
+}
+
+func (s *slowJobs) GetJob(ctx context.Context, id string) (api.ClassifyJob, error) {
+	j, err := s.Backend.GetJob(ctx, id)
+	s.mu.Lock()
+	at, ok := s.created[id]
+	s.mu.Unlock()
+	if err == nil && ok && time.Since(at) < s.hold {
+		j.Status = api.StatusPending
+	}
+	return j, err
+}
+
+// TestSlowWriterReopeningByPath: a writer that re-opens the file by path for
+// each chunk (echo chunk >> file) and pauses longer than the settle time,
+// while the file waits for its batch or its job: each chunk makes a new
+// version of the same record (the answer for an older version is dropped),
+// and the file is filed once, whole, with the journal's hash of what was
+// filed.
+func TestSlowWriterReopeningByPath(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mod  func(e *env) func(*Options)
+	}{
+		{"queued", func(e *env) func(*Options) {
+			e.cfg.Batch.Window = 2 * time.Second // still queued when the next chunk comes
+			return nil
+		}},
+		{"submitted", func(e *env) func(*Options) {
+			return func(o *Options) { // its job still running when the next chunk comes
+				o.Backend = &slowJobs{Backend: o.Backend, hold: 400 * time.Millisecond, created: map[string]time.Time{}}
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, "")
+			_, filed, _ := runDaemon(t, e, tc.mod(e))
+			slowWriterByPath(t, e, filed)
+		})
+	}
+}
+
+func slowWriterByPath(t *testing.T, e *env, filed <-chan sorter.Entry) {
+	p := filepath.Join(e.in, "slow.txt")
+	var all []byte
+	for i := range 5 {
+		chunk := []byte(fmt.Sprintf("apple orchard harvest chunk %d\n", i))
+		all = append(all, chunk...)
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write(chunk)
+		f.Close()
+		time.Sleep(150 * time.Millisecond) // three settle times
+	}
+	want := fmt.Sprintf("%x", sha256.Sum256(all))
+	var got []sorter.Entry
+	timeout := time.After(20 * time.Second)
+	for len(got) == 0 || got[len(got)-1].SHA256 != want {
+		select {
+		case en := <-filed:
+			got = append(got, en)
+		case <-timeout:
+			t.Fatalf("the whole file was not filed; filed: %+v", got)
+		}
+	}
+	select { // anything filed after the whole file is a duplicate too
+	case en := <-filed:
+		got = append(got, en)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if len(got) != 1 {
+		t.Errorf("filed %d times: %+v", len(got), got)
+	}
+	if b, _ := os.ReadFile(got[0].Dest); string(b) != string(all) {
+		t.Errorf("filed content %q", b)
+	}
+	if n := len(files(t, e.out)); n != 1 {
+		t.Errorf("%d files in the output: %v", n, files(t, e.out))
+	}
+	var journaled []sorter.Entry
+	for _, en := range e.journal() {
+		if !en.Undo {
+			journaled = append(journaled, en)
+		}
+	}
+	if len(journaled) != 1 || journaled[0].SHA256 != want {
+		t.Errorf("journal: %+v, want one line with sha256 %s", journaled, want)
+	}
+}
+
+// TestSlowWriterReopeningAfterFiled: a writer that re-opens the file by path
+// (>>) after its first part was already filed makes the file anew in the
+// inbox: that rest is filed next to the first part, in its folder, and the
+// journal says which file it continues (it was classified on its own, a
+// tail in whatever folder its few words pointed to).
+func TestSlowWriterReopeningAfterFiled(t *testing.T) {
+	e := newEnv(t, "")
+	_, filed, _ := runDaemon(t, e, nil)
+	p := filepath.Join(e.in, "slow.txt")
+	chunks := []string{"apple orchard harvest, part one\n", "and nothing more to say\n"}
+	var got []sorter.Entry
+	for _, c := range chunks {
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString(c)
+		f.Close()
+		select {
+		case en := <-filed:
+			got = append(got, en)
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%q not filed", c)
+		}
+	}
+	if filepath.Dir(got[1].Dest) != filepath.Dir(got[0].Dest) || got[1].Type != got[0].Type {
+		t.Errorf("the rest went to %s (%s), the first part to %s (%s)", got[1].Dest, got[1].Type, got[0].Dest, got[0].Type)
+	}
+	if !strings.Contains(got[1].Reasoning, "continues "+got[0].Dest) {
+		t.Errorf("reasoning %q does not name the first part", got[1].Reasoning)
+	}
+	for i, en := range got {
+		b, _ := os.ReadFile(en.Dest)
+		if string(b) != chunks[i] || en.SHA256 != fmt.Sprintf("%x", sha256.Sum256(b)) {
+			t.Errorf("%s holds %q (journal sha256 %s)", en.Dest, b, en.SHA256)
+		}
+	}
+	if n := len(e.journal()); n != 2 {
+		t.Errorf("%d journal lines, want 2", n)
+	}
+	// Later than 2 × settle after the filing, the same name is a new file.
+	time.Sleep(4 * e.cfg.Watch.Settle)
+	e.write("slow.txt", "my car engine needs new wheels")
+	select {
+	case en := <-filed:
+		if en.Type != "vehicle" || strings.Contains(en.Reasoning, "continues") {
+			t.Errorf("a new file under the same name, later: %+v", en)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the later file was not filed")
+	}
 }

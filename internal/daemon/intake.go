@@ -218,6 +218,11 @@ func (d *Daemon) enqueue(ctx context.Context, chunk []state.Stat) error {
 		d.seen.Add(1)
 		metrics.FilesSeen.Inc()
 		if r.DuplicateOf == nil {
+			if cont, err := d.continuation(r); err != nil {
+				return err
+			} else if cont {
+				continue
+			}
 			d.prefetch(r.File.Path)
 			continue
 		}
@@ -244,6 +249,37 @@ func (d *Daemon) enqueue(ctx context.Context, chunk []state.Stat) error {
 	}
 	kick(d.kickSubmit)
 	return nil
+}
+
+// continuation files a new file as the rest of the one filed from the same
+// inbox path moments before (a writer that opens the file again for each
+// chunk, `>>` in a script, and paused longer than watch.settle, so that the
+// first part was filed and the next chunk made the file anew): it goes next
+// to that part, in the same folder, without a classification of its own (a
+// tail says little about the document), and the journal says which file it
+// continues. It reports whether r was such a file. "Moments" is 2 ×
+// watch.settle between the filing and the file reappearing, which itself
+// was seen a settle before it was recorded.
+func (d *Daemon) continuation(r state.EnqueueResult) (bool, error) {
+	settle := d.cfg.Watch.Settle
+	since := r.File.Created.Add(-3 * settle)
+	if !r.Fresh || r.File.ModTime.Before(since) {
+		return false, nil // a version of an active record, or an old file (a backlog)
+	}
+	prev, ok, err := d.st.RecentlyFiled(r.File.Path, since)
+	if err != nil || !ok {
+		return false, err
+	}
+	d.log.Warn("a file filed moments ago was written to again under the same name; the new part is filed next to it: "+
+		"raise watch.settle above the writer's pauses to get one file",
+		"path", r.File.Path, "continues", prev.Dest, "settle", settle)
+	o := state.Outcome{FileID: r.File.ID, Kind: prev.Kind, Type: prev.Type, Confidence: prev.Confidence,
+		Reasoning: fmt.Sprintf("continues %s (record %d): %s was written again after that part was filed", prev.Dest, prev.ID, r.File.Path)}
+	if err := d.st.Classify([]state.Outcome{o}, 0); err != nil {
+		return false, fmt.Errorf("file continuation: %w", err)
+	}
+	kick(d.kickMove)
+	return true, nil
 }
 
 // prefetch tells a backend that can read ahead (the embedded engine) about a

@@ -606,6 +606,9 @@ type EnqueueResult struct {
 	New bool
 	// DuplicateOf is the filed record with the same content, if any.
 	DuplicateOf *File
+	// Fresh is true for a record created now (New, and not a new version of
+	// an active record).
+	Fresh bool
 }
 
 // Enqueue records stable inbox files in one transaction. A path with an
@@ -648,7 +651,7 @@ func (s *Store) Enqueue(files []Stat) ([]EnqueueResult, error) {
 				if err := s.putFile(tx, nil, &f); err != nil {
 					return err
 				}
-				res = EnqueueResult{File: f, New: true}
+				res = EnqueueResult{File: f, New: true, Fresh: true}
 			}
 			if st.SHA256 != "" {
 				orig, ok, err := s.lookupHash(tx, st.SHA256)

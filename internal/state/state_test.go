@@ -420,3 +420,42 @@ func TestUnjournaledIndex(t *testing.T) {
 		t.Fatalf("index rebuilt on open: unjournaled %v, want [%d]", got, ids[1])
 	}
 }
+
+func TestRecentlyFiled(t *testing.T) {
+	s := open(t)
+	res, err := s.Enqueue([]Stat{stat("/in/a.txt", 1, "aa"), stat("/in/b.txt", 2, "bb"), stat("/in/c.txt", 3, "cc")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := res[0].File.ID, res[1].File.ID
+	before := time.Now()
+	if err := s.Classify([]Outcome{{FileID: a, Kind: KindType, Type: "fruit"}, {FileID: b, Kind: KindFailed}}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.BeginMove([]Move{{FileID: a, Dest: "/out/fruit/a.txt"}, {FileID: b, Dest: "/out/_failed/b.txt"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishMove([]uint64{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path  string
+		since time.Time
+		want  uint64
+	}{
+		{"/in/a.txt", before, a},
+		{"/in/a.txt", time.Now().Add(time.Second), 0}, // filed before since
+		{"/in/b.txt", before, 0},                      // failed, not filed
+		{"/in/c.txt", before, 0},                      // still queued
+		{"/in/d.txt", before, 0},
+	} {
+		f, ok, err := s.RecentlyFiled(tc.path, tc.since)
+		if err != nil || ok != (tc.want != 0) || (ok && f.ID != tc.want) {
+			t.Errorf("RecentlyFiled(%s, %v) = %d %v %v, want %d", tc.path, tc.since, f.ID, ok, err, tc.want)
+		}
+	}
+	fresh, _ := s.Enqueue([]Stat{stat("/in/a.txt", 4, "dd"), stat("/in/c.txt", 5, "ee")})
+	if !fresh[0].Fresh || fresh[1].Fresh || !fresh[1].New {
+		t.Errorf("Fresh: a new record %v, a new version of an active one %v", fresh[0].Fresh, fresh[1].Fresh)
+	}
+}

@@ -470,9 +470,9 @@ func slowWriterByPath(t *testing.T, e *env, filed <-chan sorter.Entry) {
 
 // TestSlowWriterReopeningAfterFiled: a writer that re-opens the file by path
 // (>>) after its first part was already filed makes the file anew in the
-// inbox: that rest is filed next to the first part, in its folder, and the
-// journal says which file it continues (it was classified on its own, a
-// tail in whatever folder its few words pointed to).
+// inbox: that rest goes to the review folder (never a type folder unread),
+// and the journal says which file it continues (it was classified on its
+// own, a tail in whatever folder its few words pointed to).
 func TestSlowWriterReopeningAfterFiled(t *testing.T) {
 	e := newEnv(t, "")
 	_, filed, _ := runDaemon(t, e, nil)
@@ -493,8 +493,8 @@ func TestSlowWriterReopeningAfterFiled(t *testing.T) {
 			t.Fatalf("%q not filed", c)
 		}
 	}
-	if filepath.Dir(got[1].Dest) != filepath.Dir(got[0].Dest) || got[1].Type != got[0].Type {
-		t.Errorf("the rest went to %s (%s), the first part to %s (%s)", got[1].Dest, got[1].Type, got[0].Dest, got[0].Type)
+	if filepath.Base(filepath.Dir(got[1].Dest)) != e.cfg.Folders.Review || got[1].Type != got[0].Type {
+		t.Errorf("the rest went to %s (%s), want the review folder; the first part to %s (%s)", got[1].Dest, got[1].Type, got[0].Dest, got[0].Type)
 	}
 	if !strings.Contains(got[1].Reasoning, "continues "+got[0].Dest) {
 		t.Errorf("reasoning %q does not name the first part", got[1].Reasoning)

@@ -254,10 +254,11 @@ func (d *Daemon) enqueue(ctx context.Context, chunk []state.Stat) error {
 // continuation files a new file as the rest of the one filed from the same
 // inbox path moments before (a writer that opens the file again for each
 // chunk, `>>` in a script, and paused longer than watch.settle, so that the
-// first part was filed and the next chunk made the file anew): it goes next
-// to that part, in the same folder, without a classification of its own (a
-// tail says little about the document), and the journal says which file it
-// continues. It reports whether r was such a file. "Moments" is 2 ×
+// first part was filed and the next chunk made the file anew): it goes to
+// the review folder for a person to join the parts, without a
+// classification of its own (a tail says little about the document, and a
+// different file that merely took the same name must not land in a type
+// folder unread), and the journal says which file it continues. It reports whether r was such a file. "Moments" is 2 ×
 // watch.settle between the filing and the file reappearing, which itself
 // was seen a settle before it was recorded.
 func (d *Daemon) continuation(r state.EnqueueResult) (bool, error) {
@@ -270,10 +271,10 @@ func (d *Daemon) continuation(r state.EnqueueResult) (bool, error) {
 	if err != nil || !ok {
 		return false, err
 	}
-	d.log.Warn("a file filed moments ago was written to again under the same name; the new part is filed next to it: "+
+	d.log.Warn("a file filed moments ago was written to again under the same name; the new part goes to the review folder: "+
 		"raise watch.settle above the writer's pauses to get one file",
 		"path", r.File.Path, "continues", prev.Dest, "settle", settle)
-	o := state.Outcome{FileID: r.File.ID, Kind: prev.Kind, Type: prev.Type, Confidence: prev.Confidence,
+	o := state.Outcome{FileID: r.File.ID, Kind: state.KindReview, Type: prev.Type, Confidence: 0,
 		Reasoning: fmt.Sprintf("continues %s (record %d): %s was written again after that part was filed", prev.Dest, prev.ID, r.File.Path)}
 	if err := d.st.Classify([]state.Outcome{o}, 0); err != nil {
 		return false, fmt.Errorf("file continuation: %w", err)

@@ -49,6 +49,10 @@ type classifyLine struct {
 	Confidence float64 `json:"confidence"`
 	Reasoning  string  `json:"reasoning"`
 	Error      string  `json:"error,omitempty"`
+	// Escalate: with escalate.enabled, the daemon would send the file to
+	// LlamaCloud (the engine is unsure), costing Pages pages.
+	Escalate bool `json:"escalate,omitempty"`
+	Pages    int  `json:"pages,omitempty"`
 }
 
 func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -59,7 +63,7 @@ func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	noLearned := fs.Bool("no-learned", false, "use the rules alone: no examples folders, no learned state")
 	selfTrain := fs.Bool("self-train", engine.SelfTrainByDefault, "let confidently classified files teach the engine about the others (in chunks of 64 files)")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "files extracted at once")
-	fs.Usage = func() { printHelp(stderr, classifyHelp, fs) }
+	fs.Usage = func() { printHelp(stderr, withEscalateHelp(classifyHelp), fs) }
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -145,6 +149,7 @@ func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 				ir := pipeline.ItemResult(results[k])
 				k++
 				line.Type, line.Confidence, line.Reasoning = ir.Type, ir.Confidence, ir.Reasoning
+				line.Escalate, line.Pages = wouldEscalate(cfg, ir, docs[i].Pages)
 			}
 			if err := enc.Encode(line); err != nil {
 				return err

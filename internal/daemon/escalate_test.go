@@ -92,7 +92,9 @@ func (l *learnLog) Learn(ctx context.Context, typ, path string) error {
 
 func (l *learnLog) Correct(ctx context.Context, from, to, path string) error { return nil }
 
-func (l *learnLog) Pages(ctx context.Context, path string, max int) (int, error) { return min(2, max), nil }
+func (l *learnLog) Pages(ctx context.Context, path string, max int) (int, error) {
+	return min(2, max), nil
+}
 
 // cloud starts the stand-in LlamaCloud and a client of it with short
 // retries (Retry-After is capped at a few milliseconds).

@@ -43,6 +43,9 @@ type Options struct {
 	Every429 int
 	// RetryAfter is the Retry-After header of a 429 (seconds); default "1".
 	RetryAfter string
+	// CreateDelay is how long a create takes to answer once the job exists
+	// (a client that dies meanwhile never learns the job's id).
+	CreateDelay time.Duration
 }
 
 type job struct {
@@ -60,6 +63,7 @@ type Server struct {
 	jobs  map[string]*job
 	order []string
 	byTx  map[string]string // transaction_id → job id
+	url   string
 
 	requests atomic.Int64
 	down     atomic.Bool
@@ -78,6 +82,20 @@ func New(o Options) *Server {
 		o.RetryAfter = "1"
 	}
 	return &Server{o: o, files: map[string]upload{}, jobs: map[string]*job{}, byTx: map[string]string{}}
+}
+
+// SetURL records where the server listens (for URL).
+func (s *Server) SetURL(u string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.url = u
+}
+
+// URL is the address SetURL recorded.
+func (s *Server) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.url
 }
 
 // SetDown makes every route answer 503 (an outage) or serve again.
@@ -218,7 +236,13 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		s.byTx[*req.TransactionID] = id
 	}
 	s.creates.Add(1)
-	writeJSON(w, http.StatusOK, s.view(j, now))
+	v := s.view(j, now)
+	if s.o.CreateDelay > 0 {
+		s.mu.Unlock()
+		time.Sleep(s.o.CreateDelay)
+		s.mu.Lock()
+	}
+	writeJSON(w, http.StatusOK, v)
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {

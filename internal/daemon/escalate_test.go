@@ -105,6 +105,7 @@ func cloud(t *testing.T, o cloudtest.Options) (*cloudtest.Server, *client.Client
 	}
 	srv := cloudtest.New(o)
 	ts := httptest.NewServer(srv)
+	srv.SetURL(ts.URL)
 	t.Cleanup(ts.Close)
 	c, err := client.New(client.Options{BaseURL: ts.URL, APIKey: "k", RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond,
 		MaxRetryAfter: 5 * time.Millisecond, MaxRetries: 2, Timeout: 5 * time.Second})

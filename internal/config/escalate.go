@@ -27,8 +27,9 @@ type Escalate struct {
 	// Fallback is where an escalated file goes when the budget is spent or
 	// the remote fails: local (the engine's own answer) or review.
 	Fallback string `yaml:"fallback"`
-	// Tries: a create or a job that fails for a passing reason (a 5xx, a
-	// timeout, an outage) is tried this many times before the fallback.
+	// Tries: a remote call that fails for a passing reason (a 5xx, a
+	// timeout, an outage) is tried this many times before the fallback; a
+	// refusal or a FAILED job takes the fallback at once.
 	Tries int `yaml:"tries"`
 	// Wait is the longest an escalated file waits for the remote's answer
 	// before it takes the fallback.

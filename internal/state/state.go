@@ -19,6 +19,8 @@
 //
 //	  - queued: seen in the inbox, stable, hashed; waiting for a batch.
 //	  - submitted: part of a job the backend accepted (jobs/<id> holds the job).
+//	  - escalating: the embedded engine was unsure; the file waits for a
+//	    remote's answer within a budget (escalate.go), then is classified.
 //	  - classified: the backend answered; the record holds type, confidence,
 //	    reasoning and the folder kind (type, unmatched, review, failed, duplicate).
 //	  - moving: the destination path is recorded; the rename may or may not

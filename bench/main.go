@@ -4,7 +4,7 @@
 // running daemon, API requests per file against a slow remote, and the state
 // store's transitions per second.
 //
-//	go run ./bench [flags] [scenario...]   scenarios: backlog memory pdf latency api state, or all
+//	go run ./bench [flags] [scenario...]   scenarios: backlog memory pdf latency api state escalate, or all
 //	go run ./bench --quick all             reduced sizes for CI (a few minutes)
 //	go run ./bench --write bench/RESULTS.md all
 //
@@ -41,6 +41,7 @@ var scenarios = []struct {
 	{"latency", "drop → filed latency of `classifyd run`", runLatency},
 	{"api", "API requests per file and wall time against a slow remote", runAPI},
 	{"state", "bbolt state store transitions/s", runState},
+	{"escalate", "local first, LlamaCloud when unsure: accuracy and share escalated over dev-b at several thresholds", runEscalate},
 }
 
 func main() {

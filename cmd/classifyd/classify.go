@@ -53,6 +53,10 @@ type classifyLine struct {
 	Confidence float64 `json:"confidence"`
 	Reasoning  string  `json:"reasoning"`
 	Error      string  `json:"error,omitempty"`
+	// Escalate: with escalate.enabled, the daemon would send the file to
+	// LlamaCloud (the engine is unsure), costing Pages pages.
+	Escalate bool `json:"escalate,omitempty"`
+	Pages    int  `json:"pages,omitempty"`
 }
 
 func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -64,7 +68,7 @@ func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	batch := fs.Int("batch", 0, "files classified together, in the order given (default: the config's batch.size; 1: one at a time)")
 	selfTrain := fs.Bool("self-train", engine.SelfTrainByDefault, "kept for older scripts: --self-train=false is --batch 1")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "files extracted at once")
-	fs.Usage = func() { printHelp(stderr, classifyHelp, fs) }
+	fs.Usage = func() { printHelp(stderr, withEscalateHelp(classifyHelp), fs) }
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -158,6 +162,7 @@ func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 				ir := pipeline.ItemResult(results[k])
 				k++
 				line.Type, line.Confidence, line.Reasoning = ir.Type, ir.Confidence, ir.Reasoning
+				line.Escalate, line.Pages = wouldEscalate(cfg, ir, docs[i].Pages)
 			}
 			if err := enc.Encode(line); err != nil {
 				return err

@@ -43,7 +43,7 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	quiet := fs.Bool("quiet", false, "no progress bar or progress lines")
 	var sf serviceFlags
 	sf.register(fs)
-	fs.Usage = func() { printHelp(stderr, onceHelp, fs) }
+	fs.Usage = func() { printHelp(stderr, withEscalateHelp(onceHelp), fs) }
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -73,6 +73,7 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	counts := map[string]int{}
 	var failures, left []sorter.Entry
 	counters := &daemon.Counters{}
+	var dryEsc dryEscalations
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -92,7 +93,7 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				failures = append(failures, e)
 			}
 			if pf.dryRun {
-				fmt.Fprintf(stdout, "%s -> %s (%s %.2f)\n", e.Source, e.Dest, e.Folder, e.Confidence)
+				fmt.Fprintf(stdout, "%s -> %s (%s %.2f)%s\n", e.Source, e.Dest, e.Folder, e.Confidence, dryEsc.note(e))
 			}
 		}
 		wg.Add(1)
@@ -130,6 +131,9 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		verb, total-failed-dups, didFail, failed, dup, dups)
 	for _, k := range names {
 		fmt.Fprintf(stdout, "  %-20s %d\n", k, counts[k])
+	}
+	if pf.dryRun {
+		dryEsc.summary(stdout, cfg)
 	}
 	if len(failures) > 0 {
 		fmt.Fprintf(stdout, "failures:\n")

@@ -48,6 +48,9 @@ func runPipeline(ctx context.Context, cfg *config.Config, dryRun bool, log *slog
 	if be.learner != nil {
 		o.Learner = be.learner
 	}
+	if err := withRemote(ctx, cfg, dryRun, log, &o); err != nil {
+		return nil, err
+	}
 	if extra != nil {
 		extra(&o)
 	}

@@ -58,7 +58,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	pf.register(fs)
 	var sf serviceFlags
 	sf.register(fs)
-	fs.Usage = func() { printHelp(stderr, runHelp, fs) }
+	fs.Usage = func() { printHelp(stderr, withEscalateHelp(runHelp), fs) }
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -110,6 +110,7 @@ func printStatus(w io.Writer, s *admin.Status) {
 	}
 	fmt.Fprintln(w)
 
+	printEscalation(w, s)
 	fmt.Fprintf(w, "\njobs in flight: %d\n", len(s.Jobs))
 	jobs := append([]admin.Job(nil), s.Jobs...)
 	sort.Slice(jobs, func(a, b int) bool { return jobs[a].Submitted.Before(jobs[b].Submitted) })

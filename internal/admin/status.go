@@ -65,6 +65,8 @@ type Status struct {
 	// Run counts this run of the daemon (running only).
 	Run     *RunCounts    `json:"run,omitempty"`
 	Watcher *WatcherStats `json:"watcher,omitempty"`
+	// Escalation is today's escalations against the budget (escalate.enabled).
+	Escalation *EscalationStatus `json:"escalation,omitempty"`
 }
 
 // Job is a submitted job not yet finished.
@@ -130,6 +132,7 @@ func Snapshot(st *state.Store, cfg *config.Config, now time.Time) (*Status, erro
 		s.Counts[string(k)] = counts[k]
 	}
 	s.Queued, s.InFlight = QueueSizes(counts)
+	s.Escalation = escalationStatus(st, cfg, counts, now)
 	jobs, err := st.Jobs()
 	if err != nil {
 		return nil, fmt.Errorf("status: %w", err)
@@ -174,7 +177,7 @@ func Snapshot(st *state.Store, cfg *config.Config, now time.Time) (*Status, erro
 // QueueSizes returns the files waiting for a batch and the files in flight
 // (submitted, classified or moving).
 func QueueSizes(counts map[state.Status]int) (queued, inFlight int) {
-	return counts[state.Queued], counts[state.Submitted] + counts[state.Classified] + counts[state.Moving]
+	return counts[state.Queued], counts[state.Submitted] + counts[state.Escalating] + counts[state.Classified] + counts[state.Moving]
 }
 
 // JournalThroughput counts the journal's filing lines (not undo lines) of the

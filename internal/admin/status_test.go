@@ -72,7 +72,7 @@ func TestSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Counts["filed"] != 4 || s.Counts["failed"] != 1 || s.Counts["queued"] != 0 || len(s.Counts) != 7 {
+	if s.Counts["filed"] != 4 || s.Counts["failed"] != 1 || s.Counts["queued"] != 0 || len(s.Counts) != 8 { // escalating too
 		t.Fatalf("counts %v", s.Counts)
 	}
 	if s.Queued != 0 || s.InFlight != 0 || len(s.Jobs) != 0 || s.Running {

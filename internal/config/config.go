@@ -40,6 +40,7 @@ type Config struct {
 	Duplicates    string   `yaml:"duplicates"`
 	Learn         bool     `yaml:"learn"`
 	Rules         []Rule   `yaml:"rules"`
+	Escalate      Escalate `yaml:"escalate"`
 
 	// Path is the file the configuration was read from ("" for built-in defaults).
 	Path string `yaml:"-"`
@@ -163,6 +164,7 @@ func Defaults() *Config {
 		OnConflict:    ConflictRename,
 		Duplicates:    DuplicatesSkip,
 		Learn:         true,
+		Escalate:      defaultEscalate(),
 	}
 	if dir := os.Getenv("STATE_DIRECTORY"); dir != "" {
 		// systemd may pass several directories separated by colons.

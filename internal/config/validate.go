@@ -189,6 +189,9 @@ func (c *Config) Validate() error {
 		}
 		special[f.v] = f.key
 	}
+	if err := c.validateEscalate(); err != nil {
+		return err
+	}
 	if len(c.Rules) == 0 {
 		return c.errorf("rules", "at least one rule is needed (type and description)")
 	}

@@ -82,6 +82,15 @@ type Options struct {
 	MaxJobs       int           // submitted jobs not yet finished, at most (default 8*concurrency)
 	HashWorkers   int           // files hashed at once (default 2)
 	LearnInterval time.Duration // how often type folders are scanned for examples and corrections (default 1m)
+
+	// Remote, if set with escalate.enabled, is where files the embedded
+	// engine is unsure of go (escalate.go).
+	Remote Remote
+	// Pages, if set, counts a file's pages for the escalation budget
+	// (default: the Learner, when it can).
+	Pages PageCounter
+	// Now, if set, is the clock of the escalation budget's days (tests).
+	Now func() time.Time
 }
 
 // Daemon runs the pipeline.
@@ -97,6 +106,8 @@ type Daemon struct {
 	watcher *watch.Watcher
 
 	kickSubmit, kickPoll, kickMove chan struct{}
+	kickEsc                        chan struct{}
+	escalating                     atomic.Int64  // escalation steps in flight
 	sem                            chan struct{} // backend calls in flight
 
 	intakeDone atomic.Bool // once: the walk is done and everything found is enqueued
@@ -188,6 +199,7 @@ func New(o Options) (*Daemon, error) {
 		kickSubmit: make(chan struct{}, 1),
 		kickPoll:   make(chan struct{}, 1),
 		kickMove:   make(chan struct{}, 1),
+		kickEsc:    make(chan struct{}, 1),
 		sem:        make(chan struct{}, c.Batch.Concurrency),
 	}
 	if err := os.MkdirAll(c.Output, 0o777); err != nil { // the umask decides, as for the type folders
@@ -297,6 +309,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	g.Go(func() error { return d.moveLoop(ctx) })
 	if d.cfg.Learn && d.o.Learner != nil && !d.o.DryRun {
 		g.Go(func() error { return d.learnLoop(ctx) })
+	}
+	if d.escalates() {
+		g.Go(func() error { return d.escalateLoop(ctx) })
 	}
 	if d.o.Ready != nil {
 		d.o.Ready()

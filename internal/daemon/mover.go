@@ -281,7 +281,8 @@ func (d *Daemon) folderLabel(f state.File) string {
 
 func entryOf(f state.File, folder string) sorter.Entry {
 	return sorter.Entry{Time: time.Now().UTC(), ID: f.ID, Source: f.Path, Dest: f.Dest, Folder: folder,
-		Type: f.Type, Confidence: f.Confidence, Reasoning: f.Reasoning, Reason: f.Reason, JobID: f.JobID, SHA256: f.SHA256}
+		Type: f.Type, Confidence: f.Confidence, Reasoning: f.Reasoning, Reason: f.Reason, JobID: f.JobID, SHA256: f.SHA256,
+		Escalation: escalationEntry(f)}
 }
 
 func (d *Daemon) report(f state.File, folder string) {

@@ -183,7 +183,7 @@ func (d *Daemon) finish(j state.Job, results map[string]api.ResultItem, reason s
 		}
 		it, ok := results[f.RemoteID]
 		if ok && it.Result != nil {
-			outs = append(outs, d.decide(f, *it.Result))
+			outs = append(outs, d.decideLocal(f, *it.Result))
 			continue
 		}
 		why, permanent := reason, false
@@ -234,6 +234,7 @@ func (d *Daemon) finish(j state.Job, results map[string]api.ResultItem, reason s
 	}
 	kick(d.kickMove)
 	kick(d.kickSubmit)
+	kick(d.kickEsc)
 	return nil
 }
 

@@ -27,6 +27,8 @@ type Entry struct {
 	JobID      string    `json:"job_id,omitempty"`
 	SHA256     string    `json:"sha256,omitempty"`
 	Undo       bool      `json:"undo,omitempty"` // the file was moved back to Source
+	// Escalation: the engine was unsure and asked the remote (escalation.go).
+	Escalation *Escalation `json:"escalation,omitempty"`
 }
 
 // Journal is the append-only JSON-lines log of decisions.

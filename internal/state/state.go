@@ -19,6 +19,8 @@
 //
 //	  - queued: seen in the inbox, stable, hashed; waiting for a batch.
 //	  - submitted: part of a job the backend accepted (jobs/<id> holds the job).
+//	  - escalating: the embedded engine was unsure; the file waits for a
+//	    remote's answer within a budget (escalate.go), then is classified.
 //	  - classified: the backend answered; the record holds type, confidence,
 //	    reasoning and the folder kind (type, unmatched, review, failed, duplicate).
 //	  - moving: the destination path is recorded; the rename may or may not
@@ -95,7 +97,7 @@ const (
 )
 
 // AllStatuses lists the statuses in the order of the machine.
-var AllStatuses = []Status{Queued, Submitted, Classified, Moving, Filed, Failed, Duplicate}
+var AllStatuses = []Status{Queued, Submitted, Escalating, Classified, Moving, Filed, Failed, Duplicate}
 
 // Terminal reports whether the file has reached its folder.
 func (s Status) Terminal() bool { return s == Filed || s == Failed || s == Duplicate }
@@ -139,6 +141,8 @@ type File struct {
 	Journaled bool      `json:"journaled,omitempty"`
 	MoveTries int       `json:"move_tries,omitempty"`
 	NotBefore time.Time `json:"not_before,omitzero"` // classified: retry the move after this
+	// Esc is the escalation of a file the engine was unsure of (escalate.go).
+	Esc *Escalation `json:"esc,omitempty"`
 
 	Created time.Time `json:"created"`
 	Updated time.Time `json:"updated"`
@@ -787,6 +791,9 @@ type Outcome struct {
 	Reason     string
 	// Requeue sends the file back to queued (no result; attempts+1) instead.
 	Requeue bool
+	// Escalate, if set, sends the file to escalating (the engine was
+	// unsure), with this outcome as the engine's answer.
+	Escalate *Escalation
 }
 
 // Finish applies a terminal job's outcomes and deletes the job, in one
@@ -814,6 +821,10 @@ func (s *Store) Finish(jobID string, outcomes []Outcome) error {
 				// The backend's file id means nothing once the job is done.
 				f.Status, f.RemoteID = Classified, ""
 				f.Kind, f.Type, f.Confidence, f.Reasoning, f.Reason = o.Kind, o.Type, o.Confidence, o.Reasoning, o.Reason
+				if o.Escalate != nil {
+					e := *o.Escalate
+					f.Status, f.Esc = Escalating, &e
+				}
 				return nil
 			})
 			if errors.Is(err, errSkip) || errors.Is(err, ErrNotFound) {

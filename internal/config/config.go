@@ -39,7 +39,10 @@ type Config struct {
 	OnConflict    string   `yaml:"on_conflict"`
 	Duplicates    string   `yaml:"duplicates"`
 	Learn         bool     `yaml:"learn"`
-	Rules         []Rule   `yaml:"rules"`
+	// TemplateDate is the time {year}, {month} and {day} of a rule's folder
+	// and name templates come from: modified (the file's mtime) or filed.
+	TemplateDate string `yaml:"template_date"`
+	Rules        []Rule `yaml:"rules"`
 
 	// Path is the file the configuration was read from ("" for built-in defaults).
 	Path string `yaml:"-"`
@@ -106,7 +109,8 @@ type Folders struct {
 type Rule struct {
 	Type        string `yaml:"type"`
 	Description string `yaml:"description"`
-	Folder      string `yaml:"folder"`   // under output; default Type
+	Folder      string `yaml:"folder"`   // under output; default Type; may hold placeholders ({year})
+	Name        string `yaml:"name"`     // name of the filed file, a template ({stem}.{ext}); default: its own name
 	Examples    string `yaml:"examples"` // folder of example documents; optional
 	// Fallback marks the rule that takes files no other rule fits (at most
 	// one rule); Knowledge false keeps the engine's built-in knowledge of
@@ -136,6 +140,12 @@ const (
 	DuplicatesSkip    = "skip"
 )
 
+// Sources of the date of templates.
+const (
+	DateModified = "modified"
+	DateFiled    = "filed"
+)
+
 // Defaults returns the built-in defaults with no rules.
 func Defaults() *Config {
 	c := &Config{
@@ -163,6 +173,7 @@ func Defaults() *Config {
 		OnConflict:    ConflictRename,
 		Duplicates:    DuplicatesSkip,
 		Learn:         true,
+		TemplateDate:  DateModified,
 	}
 	if dir := os.Getenv("STATE_DIRECTORY"); dir != "" {
 		// systemd may pass several directories separated by colons.

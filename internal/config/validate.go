@@ -222,17 +222,25 @@ func (c *Config) Validate() error {
 		if strings.TrimSpace(r.Description) == "" {
 			return c.errorf(p+".description", "must say what a %s looks like", r.Type)
 		}
-		f := r.FolderOf()
-		if err := checkFolder(f); err != nil {
-			return c.errorf(p+".folder", "%v", err)
+		f, prefix, ferr := checkTemplates(r)
+		if ferr != nil {
+			return c.errorf(p+ferr.field, "%v", ferr.err)
 		}
 		if k, ok := special[f]; ok {
 			return c.errorf(p+".folder", "folder %q is also %s", f, k)
+		}
+		if k, ok := special[prefix]; ok && prefix != f {
+			return c.errorf(p+".folder", "folder %q is inside %s (%q)", r.FolderOf(), k, prefix)
 		}
 		if prev, ok := folders[f]; ok {
 			return c.errorf(p+".folder", "folder %q is also the folder of type %q", f, prev)
 		}
 		folders[f] = r.Type
+	}
+	switch c.TemplateDate {
+	case DateModified, DateFiled:
+	default:
+		return c.errorf("template_date", "%q is not modified or filed", c.TemplateDate)
 	}
 	return nil
 }

@@ -175,14 +175,15 @@ func New(o Options) (*Daemon, error) {
 		o.HashWorkers = 2
 	}
 	c := o.Config
-	tf := map[string]string{}
+	tf, tn := map[string]string{}, map[string]string{}
 	for _, r := range c.Rules {
 		tf[r.Type] = r.FolderOf()
+		tn[r.Type] = r.Name
 	}
 	d := &Daemon{
 		o: o, Counters: o.Counters, cfg: c, st: o.Store, be: o.Backend, v2: o.V2, log: o.Logger.With("component", "daemon"),
 		sorter: sorter.New(sorter.Options{
-			Output: c.Output, TypeFolder: tf, Unmatched: c.Folders.Unmatched, Review: c.Folders.Review,
+			Output: c.Output, TypeFolder: tf, TypeName: tn, Unmatched: c.Folders.Unmatched, Review: c.Folders.Review,
 			Failed: c.Folders.Failed, Duplicates: c.Folders.Duplicates, OnConflict: c.OnConflict,
 		}),
 		kickSubmit: make(chan struct{}, 1),

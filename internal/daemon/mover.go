@@ -140,8 +140,8 @@ func (d *Daemon) moveRound(ctx context.Context, files []state.File) error {
 			kick(d.kickSubmit)
 			continue
 		}
-		dir := d.sorter.Dir(string(f.Kind), f.Type)
-		dst, err := d.sorter.Plan(f.Path, dir, func(p string) bool { return planned[p] })
+		dir, name := d.destOf(f)
+		dst, err := d.sorter.PlanAs(name, dir, func(p string) bool { return planned[p] })
 		if err != nil {
 			if err := d.retryMove(f, err); err != nil {
 				return err

@@ -44,7 +44,8 @@ var ErrSourceStuck = errors.New("the file cannot be removed from its folder")
 // Options configure a Sorter.
 type Options struct {
 	Output     string
-	TypeFolder map[string]string // rule type → folder relative to Output
+	TypeFolder map[string]string // rule type → folder relative to Output (a template: template.go)
+	TypeName   map[string]string // rule type → name template ("" or absent: the file's own name)
 	Unmatched  string
 	Review     string
 	Failed     string
@@ -54,7 +55,9 @@ type Options struct {
 
 // Sorter maps decisions to paths and moves files.
 type Sorter struct {
-	o Options
+	o       Options
+	folders map[string]*Template // rule type → parsed folder template
+	names   map[string]*Template // rule type → parsed name template
 }
 
 // New returns a Sorter.
@@ -62,7 +65,9 @@ func New(o Options) *Sorter {
 	if o.OnConflict == "" {
 		o.OnConflict = Rename
 	}
-	return &Sorter{o: o}
+	s := &Sorter{o: o}
+	s.parseTemplates()
+	return s
 }
 
 // Folder kinds, as the state package names them.
@@ -80,11 +85,11 @@ func (s *Sorter) Dir(kind, typ string) string {
 	var rel string
 	switch kind {
 	case KindType:
-		f, ok := s.o.TypeFolder[typ]
+		f, ok := s.folders[typ]
 		if !ok {
 			rel = s.o.Unmatched
 		} else {
-			rel = f
+			rel = f.Prefix(typ)
 		}
 	case KindReview:
 		rel = s.o.Review
@@ -102,7 +107,11 @@ func (s *Sorter) Dir(kind, typ string) string {
 // when it is taken and the policy is rename, "name (1).ext", "name (2).ext"...
 // taken reports names already promised to other files of the same round.
 func (s *Sorter) Plan(src, dir string, taken func(string) bool) (string, error) {
-	base := SafeName(filepath.Base(src))
+	return s.PlanAs(SafeName(filepath.Base(src)), dir, taken)
+}
+
+// PlanAs is Plan for a file to be named base (a name template's result).
+func (s *Sorter) PlanAs(base, dir string, taken func(string) bool) (string, error) {
 	dst := filepath.Join(dir, base)
 	if !within(dst, s.o.Output) {
 		return "", fmt.Errorf("destination %q escapes the output folder", dst)

@@ -25,6 +25,12 @@ nothing is lost, filed twice or submitted again. Each filed file is one log
 line at info level (file, destination, type, confidence); repeated warnings
 and errors are rate-limited.
 
+Every type folder (a folder template's fixed part: Finance/Invoices of
+"Finance/Invoices/{year}") and the review, unmatched, failed and duplicates
+folders are created at start, with permissions.folder_mode (2775); filed
+files get permissions.file_mode (0664): people of the group correct a filing
+by moving the file to another type folder, and the engine learns from it.
+
 Under systemd (Type=notify) it reports READY=1 once the state is repaired,
 the backlog scan started and the watcher runs, a STATUS= line with the queue
 sizes every few seconds, and STOPPING=1 on shutdown; with WatchdogSec= it

@@ -42,7 +42,10 @@ type Config struct {
 	// TemplateDate is the time {year}, {month} and {day} of a rule's folder
 	// and name templates come from: modified (the file's mtime) or filed.
 	TemplateDate string `yaml:"template_date"`
-	Rules        []Rule `yaml:"rules"`
+	// Permissions are the modes and group of the folders and files the
+	// daemon creates in the output (permissions.go).
+	Permissions Permissions `yaml:"permissions"`
+	Rules       []Rule      `yaml:"rules"`
 
 	// Path is the file the configuration was read from ("" for built-in defaults).
 	Path string `yaml:"-"`
@@ -174,6 +177,7 @@ func Defaults() *Config {
 		Duplicates:    DuplicatesSkip,
 		Learn:         true,
 		TemplateDate:  DateModified,
+		Permissions:   Permissions{FolderMode: "2775", FileMode: "0664"},
 	}
 	if dir := os.Getenv("STATE_DIRECTORY"); dir != "" {
 		// systemd may pass several directories separated by colons.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -38,5 +39,33 @@ func TestTemplatesAccepted(t *testing.T) {
 	}
 	if c.TemplateDate != DateFiled || c.Rules[0].Name != "{stem}.{ext}" {
 		t.Fatalf("%+v", c)
+	}
+}
+
+func TestPermissions(t *testing.T) {
+	rules := "rules:\n  - type: a\n    description: x\n"
+	c, err := Parse([]byte(rules), "c.yaml", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, f := c.Permissions.Modes(); d != 0o775|os.ModeSetgid || f != 0o664 {
+		t.Fatalf("defaults %v %v", d, f)
+	}
+	// Unquoted octal numbers are read as octal too.
+	c, err = Parse([]byte("permissions:\n  folder_mode: 0770\n  file_mode: 640\n"+rules), "c.yaml", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, f := c.Permissions.Modes(); d != 0o770 || f != 0o640 {
+		t.Fatalf("unquoted: %v %v", d, f)
+	}
+	for y, want := range map[string]string{
+		"permissions:\n  folder_mode: rwx\n":    "c.yaml:2: permissions.folder_mode",
+		"permissions:\n  file_mode: \"0775\"\n": "c.yaml:2: permissions.file_mode: \"0775\": a filed document is not executable",
+		"permissions:\n  file_mode: 99999\n":    "permissions.file_mode",
+	} {
+		if _, err := Parse([]byte(y+rules), "c.yaml", t.TempDir()); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", y, err, want)
+		}
 	}
 }

@@ -237,6 +237,9 @@ func (c *Config) Validate() error {
 		}
 		folders[f] = r.Type
 	}
+	if err := c.Permissions.validate(c); err != nil {
+		return err
+	}
 	switch c.TemplateDate {
 	case DateModified, DateFiled:
 	default:

@@ -180,11 +180,17 @@ func New(o Options) (*Daemon, error) {
 		tf[r.Type] = r.FolderOf()
 		tn[r.Type] = r.Name
 	}
+	dirMode, fileMode := c.Permissions.Modes()
+	gid, gidSet, err := c.Permissions.GID()
+	if err != nil {
+		return nil, err
+	}
 	d := &Daemon{
 		o: o, Counters: o.Counters, cfg: c, st: o.Store, be: o.Backend, v2: o.V2, log: o.Logger.With("component", "daemon"),
 		sorter: sorter.New(sorter.Options{
 			Output: c.Output, TypeFolder: tf, TypeName: tn, Unmatched: c.Folders.Unmatched, Review: c.Folders.Review,
 			Failed: c.Folders.Failed, Duplicates: c.Folders.Duplicates, OnConflict: c.OnConflict,
+			DirMode: dirMode, FileMode: fileMode, Gid: gid, GidSet: gidSet,
 		}),
 		kickSubmit: make(chan struct{}, 1),
 		kickPoll:   make(chan struct{}, 1),
@@ -198,6 +204,7 @@ func New(o Options) (*Daemon, error) {
 		return nil, fmt.Errorf("output %s is the inbox %s (through a symlink or a bind mount): every filed file would be picked up again; choose an output folder outside the inbox", c.Output, c.Inbox)
 	}
 	if !o.DryRun {
+		d.createFolders()
 		j, err := sorter.OpenJournal(filepath.Join(c.Output, sorter.JournalName))
 		if err != nil {
 			return nil, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/classifyd/classifyd/internal/metrics"
@@ -181,7 +182,14 @@ func (d *Daemon) moveRound(ctx context.Context, files []state.File) error {
 			break
 		}
 		d.beat(3)
-		err := sorter.Move(f.Path, f.Dest, d.cfg.OnConflict == "overwrite")
+		err := d.sorter.MkdirAll(filepath.Dir(f.Dest))
+		if errors.Is(err, sorter.ErrPerm) {
+			d.log.Warn("folder created, but its mode or group could not be set", "path", filepath.Dir(f.Dest), "err", err)
+			err = nil
+		}
+		if err == nil {
+			err = sorter.Move(f.Path, f.Dest, d.cfg.OnConflict == "overwrite")
+		}
 		if err != nil {
 			d.log.Warn("move failed, file stays in the inbox", "path", f.Path, "dest", f.Dest, "err", err)
 			d.troubles.setStuck(f.ID, f.Path+": "+err.Error())
@@ -197,6 +205,7 @@ func (d *Daemon) moveRound(ctx context.Context, files []state.File) error {
 			d.maybePark(f, err)
 			continue
 		}
+		d.setFileMode(f.Dest)
 		if f.Kind == state.KindFailed {
 			if err := sorter.WriteErrorNote(f.Dest, f.Reason); err != nil {
 				d.log.Warn("write error note", "path", f.Dest, "err", err)

@@ -51,6 +51,12 @@ type Options struct {
 	Failed     string
 	Duplicates string
 	OnConflict string // rename (default) | skip | overwrite
+
+	// Modes of the folders the sorter creates and of filed files (0: the
+	// umask decides), and their group when GidSet (perm.go).
+	DirMode, FileMode os.FileMode
+	Gid               int
+	GidSet            bool
 }
 
 // Sorter maps decisions to paths and moves files.
@@ -210,7 +216,8 @@ func within(path, dir string) bool {
 // Move moves src to dst. It never replaces an existing dst unless overwrite
 // is set. Across filesystems it copies to a temporary name in dst's folder,
 // fsyncs, renames into place and then removes src. Folders are created as
-// needed, with the modes the umask leaves (UMask=0007 in the unit: the group
+// needed, with the modes the umask leaves (the daemon then sets
+// permissions.folder_mode on the folders it creates, perm.go: the group
 // may move files between type folders).
 //
 // A source that cannot be removed is ErrSourceStuck before anything is

@@ -222,7 +222,7 @@ func (d *Daemon) moveRound(ctx context.Context, files []state.File) error {
 	}
 	entries := make([]sorter.Entry, len(okFiles))
 	for i, f := range okFiles {
-		entries[i] = entryOf(f, d.folderLabel(f))
+		entries[i] = d.entryOf(f, d.folderLabel(f))
 	}
 	jerr := d.journal.Append(entries...)
 	if jerr == nil {
@@ -309,7 +309,7 @@ func (d *Daemon) report(f state.File, folder string) {
 		d.log.Info("filed", "file", f.Path, "dest", f.Dest, "folder", folder, slog.String("reason", f.Reason))
 	}
 	if d.o.Report != nil {
-		d.o.Report(entryOf(f, folder))
+		d.o.Report(d.entryOf(f, folder))
 	}
 }
 

@@ -115,7 +115,7 @@ func (d *Daemon) rejournal() error {
 	var entries []sorter.Entry
 	for _, f := range missing {
 		if _, ok := want[f.ID]; ok {
-			entries = append(entries, entryOf(f, d.folderLabel(f)))
+			entries = append(entries, d.entryOf(f, d.folderLabel(f)))
 		}
 	}
 	if err := d.journal.Append(entries...); err != nil {

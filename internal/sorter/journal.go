@@ -27,6 +27,11 @@ type Entry struct {
 	JobID      string    `json:"job_id,omitempty"`
 	SHA256     string    `json:"sha256,omitempty"`
 	Undo       bool      `json:"undo,omitempty"` // the file was moved back to Source
+	// RuleFolder is the type's folder as configured (Finance/Invoices/{year});
+	// DestFolder the folder the file went to, relative to the output
+	// (Finance/Invoices/2024). Folder stays the kind or type label.
+	RuleFolder string `json:"rule_folder,omitempty"`
+	DestFolder string `json:"dest_folder,omitempty"`
 }
 
 // Journal is the append-only JSON-lines log of decisions.

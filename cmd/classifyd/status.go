@@ -138,6 +138,12 @@ func printStatus(w io.Writer, s *admin.Status) {
 			fmt.Fprintf(w, "  %s  %s  (%d tries)\n      %s\n", f.Time.Local().Format("2006-01-02 15:04:05"), f.Path, f.Attempts, oneLine(f.Reason, 200))
 		}
 	}
+	if len(s.Corrections) > 0 {
+		fmt.Fprintf(w, "\nlast corrections (files people moved; the state follows them):\n")
+		for _, c := range s.Corrections {
+			fmt.Fprintf(w, "  %s  %s -> %s\n      %s\n", c.Time.Local().Format("2006-01-02 15:04:05"), c.Was, c.Is, c.To)
+		}
+	}
 	if s.Watcher != nil {
 		fmt.Fprintf(w, "\nwatcher: %d events, %d rescans, %d overflows, %d errors, %d files pending\n",
 			s.Watcher.Events, s.Watcher.Rescans, s.Watcher.Overflows, s.Watcher.Errors, s.Watcher.Pending)

@@ -159,16 +159,29 @@ func (d *Daemon) learnFile(ctx context.Context, typ, p string, since time.Time) 
 		return 0, 0, err
 	}
 	n, c := 1, 0
-	if rec, ok, err := d.st.ByHash(st.SHA256); err != nil {
+	rec, ok, err := d.st.ByHash(st.SHA256)
+	if err != nil {
 		return 0, 0, err
-	} else if ok && rec.Type != "" && rec.Type != typ {
+	}
+	corrected := false
+	if ok && rec.Type != "" && rec.Type != typ {
 		if err := d.o.Learner.Correct(ctx, rec.Type, typ, p); err != nil {
 			return 0, 0, err
 		}
-		d.log.Info("correction learned", "path", p, "from", rec.Type, "to", typ)
+		corrected = true
 		n, c = 0, 1
 	} else if err := d.o.Learner.Learn(ctx, typ, p); err != nil {
 		return 0, 0, err
+	}
+	// A filed file a person moved here (not a copy: it left where it was):
+	// the state and the journal follow it (relocate.go), with the one log
+	// line of the correction.
+	if ok && rec.Dest != p && d.movedAway(rec.Dest) {
+		if err := d.relocate(rec, p, typ); err != nil {
+			return 0, 0, err
+		}
+	} else if corrected {
+		d.log.Info("correction learned", "path", p, "from", rec.Type, "to", typ)
 	}
 	return n, c, d.st.SetMeta(key, []byte(mark))
 }

@@ -32,6 +32,11 @@ type Entry struct {
 	// (Finance/Invoices/2024). Folder stays the kind or type label.
 	RuleFolder string `json:"rule_folder,omitempty"`
 	DestFolder string `json:"dest_folder,omitempty"`
+	// Correction marks a line that says a person moved the file filed under
+	// ID from MovedFrom to Dest (Type is its type now); Source stays where
+	// it came from in the inbox, where undo puts it back.
+	Correction bool   `json:"correction,omitempty"`
+	MovedFrom  string `json:"moved_from,omitempty"`
 }
 
 // Journal is the append-only JSON-lines log of decisions.

@@ -34,6 +34,7 @@
 //
 //	meta/
 //	  version            "1"
+//	  corrections        JSON: the last corrections seen (Relocate), newest first
 //	files/
 //	  <id u64 BE>        JSON File, without its reasoning
 //	reasons/
@@ -48,7 +49,8 @@
 //	                                        with the older hashes/<sha256 hex> → id bucket
 //	                                        are converted on first open)
 //	dests/
-//	  <output path>      <id u64 BE>        where each terminal record's file was put
+//	  <output path>      <id u64 BE>        where each terminal record's file is (put, or
+//	                                        moved to by a person: Relocate)
 //	unjournaled/
 //	  <id u64 BE>        (empty)            terminal records whose journal line may be missing
 //	counts/
@@ -139,6 +141,12 @@ type File struct {
 	Journaled bool      `json:"journaled,omitempty"`
 	MoveTries int       `json:"move_tries,omitempty"`
 	NotBefore time.Time `json:"not_before,omitzero"` // classified: retry the move after this
+
+	// Corrected is when a person was seen to have moved the filed file (to
+	// Dest, now); FiledAs is the type or folder kind it was filed as then
+	// (relocate.go).
+	Corrected time.Time `json:"corrected,omitzero"`
+	FiledAs   string    `json:"filed_as,omitempty"`
 
 	Created time.Time `json:"created"`
 	Updated time.Time `json:"updated"`

@@ -37,6 +37,16 @@ sizes every few seconds, and STOPPING=1 on shutdown; with WatchdogSec= it
 answers the watchdog only while its loops keep turning, so a stuck daemon is
 restarted. See systemd/classifyd.service.
 
+SIGHUP (systemctl reload classifyd) reads the configuration again: new
+rules, folders, templates and settings apply to every file not yet
+submitted. A configuration that does not load is refused with its error in
+the log, and the running one is kept; inbox, output and state need a restart.
+
+The inbox must exist at start (else an error before "ready"). If it is
+removed, renamed or made unreadable while the daemon runs, /healthz and
+/readyz answer 503 with the reason; when it is back it is watched again at
+once.
+
 --admin ADDR serves, on that address:
   /metrics   Prometheus metrics        /healthz  200 while every loop turns and nothing is stuck
   /readyz    200 once ready            /status   what "classifyd status" shows, as JSON
@@ -84,7 +94,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	log.Info("starting", "inbox", cfg.Inbox, "output", cfg.Output, "state", cfg.State, "backend", cfg.Backend.Kind, "rules", len(cfg.Rules))
-	_, err = runPipeline(ctx, cfg, pf.dryRun, log, func(o *daemon.Options) {
+	err = runReloading(ctx, &pf, cfg, log, func(o *daemon.Options) {
 		svc.install(o)
 		if pf.dryRun {
 			o.Report = func(e sorter.Entry) {

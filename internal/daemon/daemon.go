@@ -28,7 +28,6 @@ import (
 
 	"github.com/classifyd/classifyd/internal/api"
 	"github.com/classifyd/classifyd/internal/config"
-	"github.com/classifyd/classifyd/internal/metrics"
 	"github.com/classifyd/classifyd/internal/sorter"
 	"github.com/classifyd/classifyd/internal/state"
 	"github.com/classifyd/classifyd/internal/watch"
@@ -82,6 +81,7 @@ type Options struct {
 	MaxJobs       int           // submitted jobs not yet finished, at most (default 8*concurrency)
 	HashWorkers   int           // files hashed at once (default 2)
 	LearnInterval time.Duration // how often type folders are scanned for examples and corrections (default 1m)
+	InboxCheck    time.Duration // how often run mode checks that the inbox is there and readable (default 2s)
 }
 
 // Daemon runs the pipeline.
@@ -94,7 +94,7 @@ type Daemon struct {
 	log     *slog.Logger
 	sorter  *sorter.Sorter
 	journal *sorter.Journal
-	watcher *watch.Watcher
+	watcher *watcherRef // the current watcher of the inbox (inbox.go)
 
 	kickSubmit, kickPoll, kickMove chan struct{}
 	sem                            chan struct{} // backend calls in flight
@@ -111,6 +111,8 @@ type Daemon struct {
 	started   time.Time // Run began: once ignores retry delays set before
 	troubles  troubles
 	stateGone atomic.Bool // checkState has logged the state file gone
+
+	inboxDown atomic.Pointer[string] // why the inbox cannot be watched (inbox.go)
 }
 
 // Loop names, in the order of beats.
@@ -171,6 +173,9 @@ func New(o Options) (*Daemon, error) {
 	if o.LearnInterval == 0 {
 		o.LearnInterval = time.Minute
 	}
+	if o.InboxCheck == 0 {
+		o.InboxCheck = 2 * time.Second
+	}
 	if o.HashWorkers == 0 {
 		o.HashWorkers = 2
 	}
@@ -196,6 +201,9 @@ func New(o Options) (*Daemon, error) {
 		kickPoll:   make(chan struct{}, 1),
 		kickMove:   make(chan struct{}, 1),
 		sem:        make(chan struct{}, c.Batch.Concurrency),
+	}
+	if !o.Once {
+		d.watcher = &watcherRef{} // once mode walks the inbox instead
 	}
 	if err := os.MkdirAll(c.Output, 0o777); err != nil { // the umask decides, as for the type folders
 		return nil, fmt.Errorf("create output: %w", err)
@@ -247,6 +255,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.journal.Close()
 		}
 	}()
+	if !d.o.Once {
+		if _, err := d.checkInbox(); err != nil {
+			return fmt.Errorf("%w: %w: create it (mkdir -p %s, writable by the daemon's user) or set inbox in the config", ErrNoInbox, err, d.cfg.Inbox)
+		}
+	}
 	if !d.o.DryRun {
 		if err := d.Repair(ctx); err != nil {
 			return fmt.Errorf("repair state: %w", err)
@@ -272,32 +285,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			return d.walk(ctx, events)
 		})
 	} else {
-		w, err := d.newWatcher()
-		if err != nil {
-			return err
-		}
-		d.watcher = w
-		rescans := func() uint64 { return w.Stats().Rescans }
-		metrics.RescanCount.Store(&rescans)
-		g.Go(func() error { return w.Run(ctx) })
-		g.Go(func() error {
-			defer close(events)
-			for {
-				select {
-				case <-ctx.Done():
-					return nil
-				case ev, ok := <-w.Files():
-					if !ok {
-						return nil
-					}
-					select {
-					case events <- ev:
-					case <-ctx.Done():
-						return nil
-					}
-				}
-			}
-		})
+		g.Go(func() error { return d.watchInbox(ctx, events) })
 	}
 	g.Go(func() error { return d.intake(ctx, events) })
 	g.Go(func() error { return d.submitLoop(ctx) })

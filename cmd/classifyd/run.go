@@ -37,6 +37,19 @@ sizes every few seconds, and STOPPING=1 on shutdown; with WatchdogSec= it
 answers the watchdog only while its loops keep turning, so a stuck daemon is
 restarted. See systemd/classifyd.service.
 
+After a file is in its folder, the actions of on_filed (and of its rule's
+on_filed) run from a queue in the state file, at least once, with the same
+id on every try (a crash or kill -9 included): a command (run: an argv list,
+no shell; the decision as JSON on stdin and in CLASSIFYD_* variables; output
+logged; killed at its timeout) or a webhook (POST of the journal line,
+signed "LC-Signature: sha256=<hex HMAC-SHA256>" with the secret of
+secret_env or secret_credential). Failures are retried (retries, back-off),
+then counted and shown by "classifyd status"; they never hold up filing.
+  on_filed:
+    - webhook: https://chat.example.com/hooks/XXXX
+      secret_env: CLASSIFYD_WEBHOOK_SECRET
+      on: [filed, review, failed]
+
 SIGHUP (systemctl reload classifyd) reads the configuration again: new
 rules, folders, templates and settings apply to every file not yet
 submitted. A configuration that does not load is refused with its error in

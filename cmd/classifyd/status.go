@@ -138,6 +138,12 @@ func printStatus(w io.Writer, s *admin.Status) {
 			fmt.Fprintf(w, "  %s  %s  (%d tries)\n      %s\n", f.Time.Local().Format("2006-01-02 15:04:05"), f.Path, f.Attempts, oneLine(f.Reason, 200))
 		}
 	}
+	if s.Actions.Pending+s.Actions.Failed > 0 {
+		fmt.Fprintf(w, "\nactions after filing: %d waiting, %d failed\n", s.Actions.Pending, s.Actions.Failed)
+		for _, a := range s.Actions.Last {
+			fmt.Fprintf(w, "  %s  %s (%s, file %d, %d tries)\n      %s\n", a.Time.Local().Format("2006-01-02 15:04:05"), a.Action, a.Event, a.FileID, a.Tries, oneLine(a.Error, 200))
+		}
+	}
 	if len(s.Corrections) > 0 {
 		fmt.Fprintf(w, "\nlast corrections (files people moved; the state follows them):\n")
 		for _, c := range s.Corrections {

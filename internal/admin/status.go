@@ -61,6 +61,9 @@ type Status struct {
 	// Corrections are the last filed files people were seen to move to
 	// another folder, newest first (the state follows them).
 	Corrections []state.Correction `json:"corrections"`
+	// Actions are the actions after filing (on_filed) waiting to run and
+	// those that failed every try.
+	Actions Actions `json:"actions"`
 	// Trouble is why /healthz fails while the loops turn (running only).
 	Trouble    string     `json:"trouble,omitempty"`
 	Throughput Throughput `json:"throughput"`
@@ -171,6 +174,9 @@ func Snapshot(st *state.Store, cfg *config.Config, now time.Time) (*Status, erro
 	}
 	if s.Corrections == nil {
 		s.Corrections = []state.Correction{}
+	}
+	if s.Actions, err = actionsOf(st); err != nil {
+		return nil, fmt.Errorf("status: %w", err)
 	}
 	tp, err := JournalThroughput(filepath.Join(cfg.Output, sorter.JournalName), now)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {

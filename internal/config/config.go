@@ -45,7 +45,10 @@ type Config struct {
 	// Permissions are the modes and group of the folders and files the
 	// daemon creates in the output (permissions.go).
 	Permissions Permissions `yaml:"permissions"`
-	Rules       []Rule      `yaml:"rules"`
+	// OnFiled are the actions after every file reaches its folder
+	// (actions.go); a rule has its own for the files filed as its type.
+	OnFiled []*Action `yaml:"on_filed"`
+	Rules   []Rule    `yaml:"rules"`
 
 	// Path is the file the configuration was read from ("" for built-in defaults).
 	Path string `yaml:"-"`
@@ -120,6 +123,8 @@ type Rule struct {
 	// document kinds out of the rule (embedded engine only).
 	Fallback  bool  `yaml:"fallback"`
 	Knowledge *bool `yaml:"knowledge"`
+	// OnFiled are the actions after a file is filed as this type.
+	OnFiled []*Action `yaml:"on_filed"`
 }
 
 // Classify APIs of a llamacloud backend.

@@ -240,6 +240,14 @@ func (c *Config) Validate() error {
 	if err := c.Permissions.validate(c); err != nil {
 		return err
 	}
+	if err := c.validateActions("on_filed", c.OnFiled); err != nil {
+		return err
+	}
+	for i, r := range c.Rules {
+		if err := c.validateActions(fmt.Sprintf("rules[%d].on_filed", i), r.OnFiled); err != nil {
+			return err
+		}
+	}
 	switch c.TemplateDate {
 	case DateModified, DateFiled:
 	default:

@@ -82,6 +82,10 @@ type Options struct {
 	HashWorkers   int           // files hashed at once (default 2)
 	LearnInterval time.Duration // how often type folders are scanned for examples and corrections (default 1m)
 	InboxCheck    time.Duration // how often run mode checks that the inbox is there and readable (default 2s)
+	// Actions after filing (actions.go): how many run at once (default 2),
+	// and the back-off between tries of one (default 2s doubling to 2m).
+	ActionWorkers                   int
+	ActionRetryBase, ActionRetryMax time.Duration
 }
 
 // Daemon runs the pipeline.
@@ -113,6 +117,9 @@ type Daemon struct {
 	stateGone atomic.Bool // checkState has logged the state file gone
 
 	inboxDown atomic.Pointer[string] // why the inbox cannot be watched (inbox.go)
+
+	kickActions chan struct{} // wakes actionLoop (actions.go)
+	ruleActions bool          // some rule has on_filed actions
 }
 
 // Loop names, in the order of beats.
@@ -173,6 +180,15 @@ func New(o Options) (*Daemon, error) {
 	if o.LearnInterval == 0 {
 		o.LearnInterval = time.Minute
 	}
+	if o.ActionWorkers == 0 {
+		o.ActionWorkers = 2
+	}
+	if o.ActionRetryBase == 0 {
+		o.ActionRetryBase = 2 * time.Second
+	}
+	if o.ActionRetryMax == 0 {
+		o.ActionRetryMax = 2 * time.Minute
+	}
 	if o.InboxCheck == 0 {
 		o.InboxCheck = 2 * time.Second
 	}
@@ -204,6 +220,10 @@ func New(o Options) (*Daemon, error) {
 	}
 	if !o.Once {
 		d.watcher = &watcherRef{} // once mode walks the inbox instead
+	}
+	d.kickActions = make(chan struct{}, 1)
+	if err := d.checkActions(); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(c.Output, 0o777); err != nil { // the umask decides, as for the type folders
 		return nil, fmt.Errorf("create output: %w", err)
@@ -291,6 +311,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	g.Go(func() error { return d.submitLoop(ctx) })
 	g.Go(func() error { return d.pollLoop(ctx) })
 	g.Go(func() error { return d.moveLoop(ctx) })
+	if !d.o.DryRun {
+		g.Go(func() error { return d.actionLoop(ctx) })
+	}
 	if d.cfg.Learn && d.o.Learner != nil && !d.o.DryRun {
 		g.Go(func() error { return d.learnLoop(ctx) })
 	}
@@ -396,7 +419,7 @@ func (d *Daemon) waitIdle(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if active-parked <= 0 {
+		if active-parked <= 0 && d.actionsIdle() {
 			return nil
 		}
 	}

@@ -226,7 +226,7 @@ func (d *Daemon) moveRound(ctx context.Context, files []state.File) error {
 	}
 	jerr := d.journal.Append(entries...)
 	if jerr == nil {
-		if err := d.st.SetJournaled(okIDs); err != nil {
+		if err := d.setJournaled(okFiles, entries); err != nil {
 			return err
 		}
 	}

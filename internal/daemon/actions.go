@@ -240,7 +240,7 @@ func (d *Daemon) actionLoop(ctx context.Context) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				err, perm := d.runAction(ctx, a, &spec)
+				perm, err := d.runAction(ctx, a, &spec)
 				select {
 				case results <- result{a, &spec, err, perm}:
 				case <-ctx.Done():
@@ -311,11 +311,11 @@ func (d *Daemon) actionBackoff(n int) time.Duration {
 }
 
 // runAction tries an action once. permanent: trying again cannot help.
-func (d *Daemon) runAction(ctx context.Context, a state.Action, spec *config.Action) (error, bool) {
+func (d *Daemon) runAction(ctx context.Context, a state.Action, spec *config.Action) (permanent bool, err error) {
 	if spec.Webhook != "" {
 		return d.postWebhook(ctx, a, spec)
 	}
-	return d.runCommand(ctx, a, spec), false
+	return false, d.runCommand(ctx, a, spec)
 }
 
 // maxActionOutput is how much of a command's output is logged.
@@ -398,16 +398,16 @@ var webhookClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Requ
 // postWebhook POSTs the body, signed when a secret is configured. 2xx is
 // done; 408, 429, 5xx and network errors are tried again; any other answer
 // is final.
-func (d *Daemon) postWebhook(ctx context.Context, a state.Action, spec *config.Action) (error, bool) {
+func (d *Daemon) postWebhook(ctx context.Context, a state.Action, spec *config.Action) (permanent bool, err error) {
 	secret, err := actionSecret(spec)
 	if err != nil {
-		return err, false
+		return false, err
 	}
 	cctx, cancel := context.WithTimeout(ctx, spec.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(cctx, http.MethodPost, spec.Webhook, bytes.NewReader(a.Body))
 	if err != nil {
-		return err, true
+		return true, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "classifyd")
@@ -418,17 +418,17 @@ func (d *Daemon) postWebhook(ctx context.Context, a state.Action, spec *config.A
 	}
 	resp, err := webhookClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("POST %s: %w", spec.Webhook, err), false
+		return false, fmt.Errorf("POST %s: %w", spec.Webhook, err)
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	switch c := resp.StatusCode; {
 	case c >= 200 && c < 300:
-		return nil, false
+		return false, nil
 	case c == http.StatusRequestTimeout || c == http.StatusTooManyRequests || c >= 500:
-		return fmt.Errorf("POST %s: %s", spec.Webhook, resp.Status), false
+		return false, fmt.Errorf("POST %s: %s", spec.Webhook, resp.Status)
 	default:
-		return fmt.Errorf("POST %s: %s (not retried)", spec.Webhook, resp.Status), true
+		return true, fmt.Errorf("POST %s: %s (not retried)", spec.Webhook, resp.Status)
 	}
 }
 

@@ -73,3 +73,27 @@ func TestModesZeroLeaveUmask(t *testing.T) {
 		t.Fatalf("Garage/Cars: %v %v, want 0750", fi.Mode(), err)
 	}
 }
+
+// permissions.group gives the created folders and filed files that group
+// (root only: another group needs chown rights).
+func TestPermissionsGroup(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give files another group")
+	}
+	e := newTemplateEnv(t, "permissions: {group: \"65534\"}\n")
+	e.write("c.txt", "car engine wheels")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := e.run(ctx, e.localBackend(ctx), nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, rel := range []string{"Garage", "Garage/Cars", "Garage/Cars/c.txt", "_review"} {
+		fi, err := os.Stat(filepath.Join(e.out, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gid := fi.Sys().(*syscall.Stat_t).Gid; gid != 65534 {
+			t.Errorf("%s: gid %d, want 65534", rel, gid)
+		}
+	}
+}

@@ -18,7 +18,10 @@ const statusHelp = `Usage: classifyd status [flags]
 
 Shows the files by state (queued, submitted, classified, moving, filed,
 failed, duplicate), the jobs in flight with their age, the last failures with
-their reasons, and how many files were filed in the last minute and hour.
+their reasons, and how many files were filed in the last minute and hour;
+the actions after filing (on_filed) waiting and the last that failed every
+try; and the last corrections: filed files people moved to another type
+folder, which the state now follows (undo moves them back from there).
 
 With --admin it asks a running daemon (classifyd run --admin ADDR). Without,
 it reads the state file named by --config or --state, which works only while

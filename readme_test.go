@@ -367,3 +367,28 @@ func diff(t *testing.T, what string, code, doc map[string]bool) {
 		t.Errorf("the README lists %ss the code does not have: %v", what, extra)
 	}
 }
+
+// TestReadmeActionKeys holds the README's table of action keys (on_filed
+// items, which rules.yaml shows empty) against config.Action.
+func TestReadmeActionKeys(t *testing.T) {
+	text := section(t, readme(t), "Templates and actions")
+	i := strings.Index(text, "| action key |")
+	if i < 0 {
+		t.Fatal("README has no table of action keys")
+	}
+	doc := map[string]bool{}
+	for _, l := range strings.Split(text[i:], "\n")[2:] {
+		if !strings.HasPrefix(l, "| `") {
+			break
+		}
+		doc[strings.Trim(strings.Fields(l)[1], "`")] = true
+	}
+	code := map[string]bool{}
+	at := reflect.TypeOf(config.Action{})
+	for i := range at.NumField() {
+		if tag := strings.Split(at.Field(i).Tag.Get("yaml"), ",")[0]; tag != "" && tag != "-" {
+			code[tag] = true
+		}
+	}
+	diff(t, "action key", code, doc)
+}

@@ -105,18 +105,18 @@ say "the user classifyd reads its config"
 runuser -u classifyd -- cat /etc/classifyd/classifyd.yaml >/dev/null || fail "classifyd cannot read /etc/classifyd/classifyd.yaml"
 runuser -u classifyd -- test ! -r /etc/shadow || fail "runuser did not drop privileges"
 
-say "classifyd once as classifyd (UMask=0007, as in the unit): examples/inbox → /srv/classifyd/sorted"
+say "classifyd once as classifyd (UMask=0002, as in the unit): examples/inbox → /srv/classifyd/sorted"
 cp examples/inbox/* /srv/classifyd/inbox/
 n=$(ls examples/inbox | wc -l)
-out=$(cd /var/lib/classifyd && runuser -u classifyd -- sh -c 'umask 0007 && exec classifyd once --quiet --config /etc/classifyd/classifyd.yaml' 2>&1) || fail "classifyd once: $out"
+out=$(cd /var/lib/classifyd && runuser -u classifyd -- sh -c 'umask 0002 && exec classifyd once --quiet --config /etc/classifyd/classifyd.yaml' 2>&1) || fail "classifyd once: $out"
 echo "$out"
 grep -q "filed $n files" <<<"$out" || fail "classifyd once did not file $n files"
 [ -z "$(ls -A /srv/classifyd/inbox)" ] || fail "files left in the inbox: $(ls -A /srv/classifyd/inbox)"
 filed=$(find /srv/classifyd/sorted -type f ! -name _journal.jsonl | wc -l)
 [ "$filed" = "$n" ] || fail "$filed files under /srv/classifyd/sorted, want $n"
-[ ! -d /srv/classifyd/sorted/_failed ] || fail "files failed: $(ls /srv/classifyd/sorted/_failed)"
+[ -z "$(ls -A /srv/classifyd/sorted/_failed)" ] || fail "files failed: $(ls /srv/classifyd/sorted/_failed)"
 while read -r d; do
-  mode "$d" "classifyd:classifyd 2770"
+  mode "$d" "classifyd:classifyd 2775"
 done < <(find /srv/classifyd/sorted -mindepth 1 -type d)
 [ "$(stat -c %U:%G /var/lib/classifyd/classifyd.db)" = classifyd:classifyd ] || fail "the state file is not the user classifyd's"
 

@@ -81,7 +81,7 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 			format = "text"
 		}
 	}
-	opts := &slog.HandlerOptions{Level: lv}
+	opts := &slog.HandlerOptions{Level: lv, ReplaceAttr: durationAsText}
 	var h slog.Handler
 	switch format {
 	case "text":

@@ -27,6 +27,9 @@ for every job, moves every file into its folder, prints a summary and exits:
 On a terminal a progress bar shows files done, rate and ETA; otherwise a log
 line every few seconds. --dry-run prints where each file would go and moves
 nothing (it uses a throwaway state, so a later real run starts fresh).
+A rule's folder and name may be templates (folder: "Finance/Invoices/{year}",
+name: "{stem}.{ext}"; placeholders {type} {year} {month} {day} {stem} {ext}
+{confidence} {source_dir}); --dry-run prints the resolved paths.
 
 Examples:
   classifyd once                                        # ./inbox → ./sorted, built-in rules

@@ -25,11 +25,40 @@ nothing is lost, filed twice or submitted again. Each filed file is one log
 line at info level (file, destination, type, confidence); repeated warnings
 and errors are rate-limited.
 
+Every type folder (a folder template's fixed part: Finance/Invoices of
+"Finance/Invoices/{year}") and the review, unmatched, failed and duplicates
+folders are created at start, with permissions.folder_mode (2775); filed
+files get permissions.file_mode (0664): people of the group correct a filing
+by moving the file to another type folder, and the engine learns from it.
+
 Under systemd (Type=notify) it reports READY=1 once the state is repaired,
 the backlog scan started and the watcher runs, a STATUS= line with the queue
 sizes every few seconds, and STOPPING=1 on shutdown; with WatchdogSec= it
 answers the watchdog only while its loops keep turning, so a stuck daemon is
 restarted. See systemd/classifyd.service.
+
+After a file is in its folder, the actions of on_filed (and of its rule's
+on_filed) run from a queue in the state file, at least once, with the same
+id on every try (a crash or kill -9 included): a command (run: an argv list,
+no shell; the decision as JSON on stdin and in CLASSIFYD_* variables; output
+logged; killed at its timeout) or a webhook (POST of the journal line,
+signed "LC-Signature: sha256=<hex HMAC-SHA256>" with the secret of
+secret_env or secret_credential). Failures are retried (retries, back-off),
+then counted and shown by "classifyd status"; they never hold up filing.
+  on_filed:
+    - webhook: https://chat.example.com/hooks/XXXX
+      secret_env: CLASSIFYD_WEBHOOK_SECRET
+      on: [filed, review, failed]
+
+SIGHUP (systemctl reload classifyd) reads the configuration again: new
+rules, folders, templates and settings apply to every file not yet
+submitted. A configuration that does not load is refused with its error in
+the log, and the running one is kept; inbox, output and state need a restart.
+
+The inbox must exist at start (else an error before "ready"). If it is
+removed, renamed or made unreadable while the daemon runs, /healthz and
+/readyz answer 503 with the reason; when it is back it is watched again at
+once.
 
 --admin ADDR serves, on that address:
   /metrics   Prometheus metrics        /healthz  200 while every loop turns and nothing is stuck
@@ -78,7 +107,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	log.Info("starting", "inbox", cfg.Inbox, "output", cfg.Output, "state", cfg.State, "backend", cfg.Backend.Kind, "rules", len(cfg.Rules))
-	_, err = runPipeline(ctx, cfg, pf.dryRun, log, func(o *daemon.Options) {
+	err = runReloading(ctx, &pf, cfg, log, func(o *daemon.Options) {
 		svc.install(o)
 		if pf.dryRun {
 			o.Report = func(e sorter.Entry) {

@@ -18,7 +18,10 @@ const statusHelp = `Usage: classifyd status [flags]
 
 Shows the files by state (queued, submitted, classified, moving, filed,
 failed, duplicate), the jobs in flight with their age, the last failures with
-their reasons, and how many files were filed in the last minute and hour.
+their reasons, and how many files were filed in the last minute and hour;
+the actions after filing (on_filed) waiting and the last that failed every
+try; and the last corrections: filed files people moved to another type
+folder, which the state now follows (undo moves them back from there).
 
 With --admin it asks a running daemon (classifyd run --admin ADDR). Without,
 it reads the state file named by --config or --state, which works only while
@@ -137,6 +140,18 @@ func printStatus(w io.Writer, s *admin.Status) {
 		fmt.Fprintf(w, "\nstuck in the inbox (classified, the move into the output failed; retried):\n")
 		for _, f := range s.Stuck {
 			fmt.Fprintf(w, "  %s  %s  (%d tries)\n      %s\n", f.Time.Local().Format("2006-01-02 15:04:05"), f.Path, f.Attempts, oneLine(f.Reason, 200))
+		}
+	}
+	if s.Actions.Pending+s.Actions.Failed > 0 {
+		fmt.Fprintf(w, "\nactions after filing: %d waiting, %d failed\n", s.Actions.Pending, s.Actions.Failed)
+		for _, a := range s.Actions.Last {
+			fmt.Fprintf(w, "  %s  %s (%s, file %d, %d tries)\n      %s\n", a.Time.Local().Format("2006-01-02 15:04:05"), a.Action, a.Event, a.FileID, a.Tries, oneLine(a.Error, 200))
+		}
+	}
+	if len(s.Corrections) > 0 {
+		fmt.Fprintf(w, "\nlast corrections (files people moved; the state follows them):\n")
+		for _, c := range s.Corrections {
+			fmt.Fprintf(w, "  %s  %s -> %s\n      %s\n", c.Time.Local().Format("2006-01-02 15:04:05"), c.Was, c.Is, c.To)
 		}
 	}
 	if s.Watcher != nil {

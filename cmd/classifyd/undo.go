@@ -25,7 +25,9 @@ changed since it was filed, and lists every file it could not move back with
 the reason (exit status 1). It forgets each file's state record, so the file
 dropped again is filed anew rather than as a duplicate of itself, removes the
 .error.txt note of failed files and writes an undo line to the journal: a
-second undo does nothing.
+second undo does nothing. A file a person moved to another type folder
+after it was filed (a correction the daemon noticed) is moved back from
+where it is now.
 
 Changing the state needs the daemon stopped (systemctl stop classifyd).
 

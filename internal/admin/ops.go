@@ -83,6 +83,18 @@ func readIndex(path string) (*journalIndex, error) {
 			return nil
 		}
 		delete(ix.undone, k) // filed again under the same id and name (repair re-journals)
+		if e.Correction {
+			// A person moved the filing: it is where the line says now.
+			if i, ok := pos[key{e.ID, e.MovedFrom}]; ok {
+				delete(pos, key{e.ID, e.MovedFrom})
+				delete(ix.byDest, e.MovedFrom)
+				e.Time = ix.filings[i].Time
+				ix.filings[i] = e
+				pos[k] = i
+				ix.byDest[e.Dest] = i
+				return nil
+			}
+		}
 		if i, ok := pos[k]; ok {
 			ix.filings[i] = e
 		} else {

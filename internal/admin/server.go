@@ -53,7 +53,8 @@ type Options struct {
 //
 //	GET  /metrics  Prometheus metrics
 //	GET  /healthz  200 while the state is readable and every pipeline loop turns
-//	GET  /readyz   200 once the daemon is ready (backlog scan started, watcher running)
+//	GET  /readyz   200 once the daemon is ready (backlog scan started, watcher running),
+//	               503 while the inbox is gone or unreadable
 //	GET  /status   Status as JSON
 //	POST /retry    {"files": [...], "dry_run": false} → Report (files: empty = the failed folder)
 type Server struct {
@@ -160,6 +161,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if !s.ready.Load() {
 		http.Error(w, "not ready", http.StatusServiceUnavailable)
 		return
+	}
+	// Ready, then not: the inbox went away under the running daemon.
+	if u, ok := s.daemon().(interface{ Unready() error }); ok {
+		if err := u.Unready(); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
 	}
 	fmt.Fprintln(w, "ready")
 }

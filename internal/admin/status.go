@@ -58,6 +58,12 @@ type Status struct {
 	// or unwritable output, a source that cannot be removed): they stay in
 	// the inbox and are retried. Reason is the last move error.
 	Stuck []Failure `json:"stuck"`
+	// Corrections are the last filed files people were seen to move to
+	// another folder, newest first (the state follows them).
+	Corrections []state.Correction `json:"corrections"`
+	// Actions are the actions after filing (on_filed) waiting to run and
+	// those that failed every try.
+	Actions Actions `json:"actions"`
 	// Trouble is why /healthz fails while the loops turn (running only).
 	Trouble    string     `json:"trouble,omitempty"`
 	Throughput Throughput `json:"throughput"`
@@ -166,6 +172,15 @@ func Snapshot(st *state.Store, cfg *config.Config, now time.Time) (*Status, erro
 	if err != nil {
 		return nil, fmt.Errorf("status: %w", err)
 	}
+	if s.Corrections, err = st.Corrections(); err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	if s.Corrections == nil {
+		s.Corrections = []state.Correction{}
+	}
+	if s.Actions, err = actionsOf(st); err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
 	tp, err := JournalThroughput(filepath.Join(cfg.Output, sorter.JournalName), now)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("status: %w", err)
@@ -207,7 +222,7 @@ func JournalThroughput(path string, now time.Time) (Throughput, error) {
 		if start == 0 || (len(entries) > 0 && entries[0].Time.Before(hour)) {
 			tp = Throughput{}
 			for _, e := range entries {
-				if e.Undo || e.Time.After(now) {
+				if e.Undo || e.Correction || e.Time.After(now) {
 					continue
 				}
 				if !e.Time.Before(hour) {
@@ -223,7 +238,7 @@ func JournalThroughput(path string, now time.Time) (Throughput, error) {
 			if tp.LastFiled.IsZero() {
 				// Nothing in the last hour: the last filing line of the chunk.
 				for i := len(entries) - 1; i >= 0; i-- {
-					if !entries[i].Undo {
+					if !entries[i].Undo && !entries[i].Correction {
 						tp.LastFiled = entries[i].Time.UTC()
 						break
 					}

@@ -76,7 +76,7 @@ func TestUndoRestoresInbox(t *testing.T) {
 			t.Fatalf("after undo and once: no %s in %v", want, keys(got))
 		}
 	}
-	if _, err := os.Stat(filepath.Join(e.out, "_duplicates")); err == nil {
+	if ents, _ := os.ReadDir(filepath.Join(e.out, "_duplicates")); len(ents) > 0 {
 		t.Fatal("files filed again went to the duplicates folder")
 	}
 }

@@ -39,8 +39,17 @@ type Config struct {
 	OnConflict    string   `yaml:"on_conflict"`
 	Duplicates    string   `yaml:"duplicates"`
 	Learn         bool     `yaml:"learn"`
-	Rules         []Rule   `yaml:"rules"`
 	Escalate      Escalate `yaml:"escalate"`
+	// TemplateDate is the time {year}, {month} and {day} of a rule's folder
+	// and name templates come from: modified (the file's mtime) or filed.
+	TemplateDate string `yaml:"template_date"`
+	// Permissions are the modes and group of the folders and files the
+	// daemon creates in the output (permissions.go).
+	Permissions Permissions `yaml:"permissions"`
+	// OnFiled are the actions after every file reaches its folder
+	// (actions.go); a rule has its own for the files filed as its type.
+	OnFiled []*Action `yaml:"on_filed"`
+	Rules   []Rule    `yaml:"rules"`
 
 	// Path is the file the configuration was read from ("" for built-in defaults).
 	Path string `yaml:"-"`
@@ -107,13 +116,16 @@ type Folders struct {
 type Rule struct {
 	Type        string `yaml:"type"`
 	Description string `yaml:"description"`
-	Folder      string `yaml:"folder"`   // under output; default Type
+	Folder      string `yaml:"folder"`   // under output; default Type; may hold placeholders ({year})
+	Name        string `yaml:"name"`     // name of the filed file, a template ({stem}.{ext}); default: its own name
 	Examples    string `yaml:"examples"` // folder of example documents; optional
 	// Fallback marks the rule that takes files no other rule fits (at most
 	// one rule); Knowledge false keeps the engine's built-in knowledge of
 	// document kinds out of the rule (embedded engine only).
 	Fallback  bool  `yaml:"fallback"`
 	Knowledge *bool `yaml:"knowledge"`
+	// OnFiled are the actions after a file is filed as this type.
+	OnFiled []*Action `yaml:"on_filed"`
 }
 
 // Classify APIs of a llamacloud backend.
@@ -135,6 +147,12 @@ const (
 	ConflictOverwrite = "overwrite"
 	DuplicatesFile    = "file"
 	DuplicatesSkip    = "skip"
+)
+
+// Sources of the date of templates.
+const (
+	DateModified = "modified"
+	DateFiled    = "filed"
 )
 
 // Defaults returns the built-in defaults with no rules.
@@ -165,6 +183,8 @@ func Defaults() *Config {
 		Duplicates:    DuplicatesSkip,
 		Learn:         true,
 		Escalate:      defaultEscalate(),
+		TemplateDate:  DateModified,
+		Permissions:   Permissions{FolderMode: "2775", FileMode: "0664"},
 	}
 	if dir := os.Getenv("STATE_DIRECTORY"); dir != "" {
 		// systemd may pass several directories separated by colons.

@@ -225,17 +225,36 @@ func (c *Config) Validate() error {
 		if strings.TrimSpace(r.Description) == "" {
 			return c.errorf(p+".description", "must say what a %s looks like", r.Type)
 		}
-		f := r.FolderOf()
-		if err := checkFolder(f); err != nil {
-			return c.errorf(p+".folder", "%v", err)
+		f, prefix, ferr := checkTemplates(r)
+		if ferr != nil {
+			return c.errorf(p+ferr.field, "%v", ferr.err)
 		}
 		if k, ok := special[f]; ok {
 			return c.errorf(p+".folder", "folder %q is also %s", f, k)
+		}
+		if k, ok := special[prefix]; ok && prefix != f {
+			return c.errorf(p+".folder", "folder %q is inside %s (%q)", r.FolderOf(), k, prefix)
 		}
 		if prev, ok := folders[f]; ok {
 			return c.errorf(p+".folder", "folder %q is also the folder of type %q", f, prev)
 		}
 		folders[f] = r.Type
+	}
+	if err := c.Permissions.validate(c); err != nil {
+		return err
+	}
+	if err := c.validateActions("on_filed", c.OnFiled); err != nil {
+		return err
+	}
+	for i, r := range c.Rules {
+		if err := c.validateActions(fmt.Sprintf("rules[%d].on_filed", i), r.OnFiled); err != nil {
+			return err
+		}
+	}
+	switch c.TemplateDate {
+	case DateModified, DateFiled:
+	default:
+		return c.errorf("template_date", "%q is not modified or filed", c.TemplateDate)
 	}
 	return nil
 }

@@ -28,7 +28,6 @@ import (
 
 	"github.com/classifyd/classifyd/internal/api"
 	"github.com/classifyd/classifyd/internal/config"
-	"github.com/classifyd/classifyd/internal/metrics"
 	"github.com/classifyd/classifyd/internal/sorter"
 	"github.com/classifyd/classifyd/internal/state"
 	"github.com/classifyd/classifyd/internal/watch"
@@ -90,7 +89,12 @@ type Options struct {
 	// (default: the Learner, when it can).
 	Pages PageCounter
 	// Now, if set, is the clock of the escalation budget's days (tests).
-	Now func() time.Time
+	Now        func() time.Time
+	InboxCheck time.Duration // how often run mode checks that the inbox is there and readable (default 2s)
+	// Actions after filing (actions.go): how many run at once (default 2),
+	// and the back-off between tries of one (default 2s doubling to 2m).
+	ActionWorkers                   int
+	ActionRetryBase, ActionRetryMax time.Duration
 }
 
 // Daemon runs the pipeline.
@@ -103,7 +107,7 @@ type Daemon struct {
 	log     *slog.Logger
 	sorter  *sorter.Sorter
 	journal *sorter.Journal
-	watcher *watch.Watcher
+	watcher *watcherRef // the current watcher of the inbox (inbox.go)
 
 	kickSubmit, kickPoll, kickMove chan struct{}
 	kickEsc                        chan struct{}
@@ -122,6 +126,11 @@ type Daemon struct {
 	started   time.Time // Run began: once ignores retry delays set before
 	troubles  troubles
 	stateGone atomic.Bool // checkState has logged the state file gone
+
+	inboxDown atomic.Pointer[string] // why the inbox cannot be watched (inbox.go)
+
+	kickActions chan struct{} // wakes actionLoop (actions.go)
+	ruleActions bool          // some rule has on_filed actions
 }
 
 // Loop names, in the order of beats.
@@ -182,25 +191,51 @@ func New(o Options) (*Daemon, error) {
 	if o.LearnInterval == 0 {
 		o.LearnInterval = time.Minute
 	}
+	if o.ActionWorkers == 0 {
+		o.ActionWorkers = 2
+	}
+	if o.ActionRetryBase == 0 {
+		o.ActionRetryBase = 2 * time.Second
+	}
+	if o.ActionRetryMax == 0 {
+		o.ActionRetryMax = 2 * time.Minute
+	}
+	if o.InboxCheck == 0 {
+		o.InboxCheck = 2 * time.Second
+	}
 	if o.HashWorkers == 0 {
 		o.HashWorkers = 2
 	}
 	c := o.Config
-	tf := map[string]string{}
+	tf, tn := map[string]string{}, map[string]string{}
 	for _, r := range c.Rules {
 		tf[r.Type] = r.FolderOf()
+		tn[r.Type] = r.Name
+	}
+	dirMode, fileMode := c.Permissions.Modes()
+	gid, gidSet, err := c.Permissions.GID()
+	if err != nil {
+		return nil, err
 	}
 	d := &Daemon{
 		o: o, Counters: o.Counters, cfg: c, st: o.Store, be: o.Backend, v2: o.V2, log: o.Logger.With("component", "daemon"),
 		sorter: sorter.New(sorter.Options{
-			Output: c.Output, TypeFolder: tf, Unmatched: c.Folders.Unmatched, Review: c.Folders.Review,
+			Output: c.Output, TypeFolder: tf, TypeName: tn, Unmatched: c.Folders.Unmatched, Review: c.Folders.Review,
 			Failed: c.Folders.Failed, Duplicates: c.Folders.Duplicates, OnConflict: c.OnConflict,
+			DirMode: dirMode, FileMode: fileMode, Gid: gid, GidSet: gidSet,
 		}),
 		kickSubmit: make(chan struct{}, 1),
 		kickPoll:   make(chan struct{}, 1),
 		kickMove:   make(chan struct{}, 1),
 		kickEsc:    make(chan struct{}, 1),
 		sem:        make(chan struct{}, c.Batch.Concurrency),
+	}
+	if !o.Once {
+		d.watcher = &watcherRef{} // once mode walks the inbox instead
+	}
+	d.kickActions = make(chan struct{}, 1)
+	if err := d.checkActions(); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(c.Output, 0o777); err != nil { // the umask decides, as for the type folders
 		return nil, fmt.Errorf("create output: %w", err)
@@ -209,6 +244,7 @@ func New(o Options) (*Daemon, error) {
 		return nil, fmt.Errorf("output %s is the inbox %s (through a symlink or a bind mount): every filed file would be picked up again; choose an output folder outside the inbox", c.Output, c.Inbox)
 	}
 	if !o.DryRun {
+		d.createFolders()
 		j, err := sorter.OpenJournal(filepath.Join(c.Output, sorter.JournalName))
 		if err != nil {
 			return nil, err
@@ -251,6 +287,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 			d.journal.Close()
 		}
 	}()
+	if !d.o.Once {
+		if _, err := d.checkInbox(); err != nil {
+			return fmt.Errorf("%w: %w: create it (mkdir -p %s, writable by the daemon's user) or set inbox in the config", ErrNoInbox, err, d.cfg.Inbox)
+		}
+	}
 	if !d.o.DryRun {
 		if err := d.Repair(ctx); err != nil {
 			return fmt.Errorf("repair state: %w", err)
@@ -276,37 +317,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 			return d.walk(ctx, events)
 		})
 	} else {
-		w, err := d.newWatcher()
-		if err != nil {
-			return err
-		}
-		d.watcher = w
-		rescans := func() uint64 { return w.Stats().Rescans }
-		metrics.RescanCount.Store(&rescans)
-		g.Go(func() error { return w.Run(ctx) })
-		g.Go(func() error {
-			defer close(events)
-			for {
-				select {
-				case <-ctx.Done():
-					return nil
-				case ev, ok := <-w.Files():
-					if !ok {
-						return nil
-					}
-					select {
-					case events <- ev:
-					case <-ctx.Done():
-						return nil
-					}
-				}
-			}
-		})
+		g.Go(func() error { return d.watchInbox(ctx, events) })
 	}
 	g.Go(func() error { return d.intake(ctx, events) })
 	g.Go(func() error { return d.submitLoop(ctx) })
 	g.Go(func() error { return d.pollLoop(ctx) })
 	g.Go(func() error { return d.moveLoop(ctx) })
+	if !d.o.DryRun {
+		g.Go(func() error { return d.actionLoop(ctx) })
+	}
 	if d.cfg.Learn && d.o.Learner != nil && !d.o.DryRun {
 		g.Go(func() error { return d.learnLoop(ctx) })
 	}
@@ -415,7 +434,7 @@ func (d *Daemon) waitIdle(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if active-parked <= 0 {
+		if active-parked <= 0 && d.actionsIdle() {
 			return nil
 		}
 	}

@@ -323,7 +323,7 @@ func TestHostileAnswers(t *testing.T) {
 	ents, _ := os.ReadDir(e.out)
 	for _, en := range ents {
 		switch en.Name() {
-		case "fruit", "_unmatched", "_review", "_failed", sorter.JournalName:
+		case "fruit", "Garage", "_unmatched", "_review", "_failed", "_duplicates", sorter.JournalName:
 		default:
 			t.Errorf("unexpected entry in output: %q", en.Name())
 		}

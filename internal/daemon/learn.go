@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/classifyd/classifyd/internal/state"
@@ -63,18 +62,17 @@ func (d *Daemon) learnScan(ctx context.Context) error {
 	since, full := d.learnCutoff(start)
 	var learned, corrected, failed int
 	ignore := []string{".*", "*.error.txt"}
-	for _, r := range d.cfg.Rules {
-		dir := d.sorter.Dir("type", r.Type)
-		// A type folder nested inside another (Finance/Invoices under
-		// Finance) belongs to its own rule.
-		var nested []string
-		for _, o := range d.cfg.Rules {
-			if od := d.sorter.Dir("type", o.Type); od != dir && strings.HasPrefix(od, dir+string(filepath.Separator)) {
-				nested = append(nested, od)
+	// Each file belongs to the type whose folder holds it (TypeAt: a
+	// folder template's expansions, the deepest plain type folder, so that
+	// Finance/Invoices under Finance belongs to its own rule).
+	special := []string{d.sorter.Dir("unmatched", ""), d.sorter.Dir("review", ""), d.sorter.Dir("failed", ""), d.sorter.Dir("duplicate", "")}
+	for _, dir := range d.sorter.TypeRoots() {
+		err := watch.Walk(ctx, dir, true, ignore, special, func(ev watch.Event) error {
+			typ, ok := d.sorter.TypeAt(filepath.Dir(ev.Path))
+			if !ok {
+				return nil
 			}
-		}
-		err := watch.Walk(ctx, dir, true, ignore, nested, func(ev watch.Event) error {
-			n, c, err := d.learnFile(ctx, r.Type, ev.Path, since)
+			n, c, err := d.learnFile(ctx, typ, ev.Path, since)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -161,16 +159,29 @@ func (d *Daemon) learnFile(ctx context.Context, typ, p string, since time.Time) 
 		return 0, 0, err
 	}
 	n, c := 1, 0
-	if rec, ok, err := d.st.ByHash(st.SHA256); err != nil {
+	rec, ok, err := d.st.ByHash(st.SHA256)
+	if err != nil {
 		return 0, 0, err
-	} else if ok && rec.Type != "" && rec.Type != typ {
+	}
+	corrected := false
+	if ok && rec.Type != "" && rec.Type != typ {
 		if err := d.o.Learner.Correct(ctx, rec.Type, typ, p); err != nil {
 			return 0, 0, err
 		}
-		d.log.Info("correction learned", "path", p, "from", rec.Type, "to", typ)
+		corrected = true
 		n, c = 0, 1
 	} else if err := d.o.Learner.Learn(ctx, typ, p); err != nil {
 		return 0, 0, err
+	}
+	// A filed file a person moved here (not a copy: it left where it was):
+	// the state and the journal follow it (relocate.go), with the one log
+	// line of the correction.
+	if ok && rec.Dest != p && d.movedAway(rec.Dest) {
+		if err := d.relocate(rec, p, typ); err != nil {
+			return 0, 0, err
+		}
+	} else if corrected {
+		d.log.Info("correction learned", "path", p, "from", rec.Type, "to", typ)
 	}
 	return n, c, d.st.SetMeta(key, []byte(mark))
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/classifyd/classifyd/internal/metrics"
@@ -140,8 +141,8 @@ func (d *Daemon) moveRound(ctx context.Context, files []state.File) error {
 			kick(d.kickSubmit)
 			continue
 		}
-		dir := d.sorter.Dir(string(f.Kind), f.Type)
-		dst, err := d.sorter.Plan(f.Path, dir, func(p string) bool { return planned[p] })
+		dir, name := d.destOf(f)
+		dst, err := d.sorter.PlanAs(name, dir, func(p string) bool { return planned[p] })
 		if err != nil {
 			if err := d.retryMove(f, err); err != nil {
 				return err
@@ -181,7 +182,14 @@ func (d *Daemon) moveRound(ctx context.Context, files []state.File) error {
 			break
 		}
 		d.beat(3)
-		err := sorter.Move(f.Path, f.Dest, d.cfg.OnConflict == "overwrite")
+		err := d.sorter.MkdirAll(filepath.Dir(f.Dest))
+		if errors.Is(err, sorter.ErrPerm) {
+			d.log.Warn("folder created, but its mode or group could not be set", "path", filepath.Dir(f.Dest), "err", err)
+			err = nil
+		}
+		if err == nil {
+			err = sorter.Move(f.Path, f.Dest, d.cfg.OnConflict == "overwrite")
+		}
 		if err != nil {
 			d.log.Warn("move failed, file stays in the inbox", "path", f.Path, "dest", f.Dest, "err", err)
 			d.troubles.setStuck(f.ID, f.Path+": "+err.Error())
@@ -197,6 +205,7 @@ func (d *Daemon) moveRound(ctx context.Context, files []state.File) error {
 			d.maybePark(f, err)
 			continue
 		}
+		d.setFileMode(f.Dest)
 		if f.Kind == state.KindFailed {
 			if err := sorter.WriteErrorNote(f.Dest, f.Reason); err != nil {
 				d.log.Warn("write error note", "path", f.Dest, "err", err)
@@ -213,11 +222,11 @@ func (d *Daemon) moveRound(ctx context.Context, files []state.File) error {
 	}
 	entries := make([]sorter.Entry, len(okFiles))
 	for i, f := range okFiles {
-		entries[i] = entryOf(f, d.folderLabel(f))
+		entries[i] = d.entryOf(f, d.folderLabel(f))
 	}
 	jerr := d.journal.Append(entries...)
 	if jerr == nil {
-		if err := d.st.SetJournaled(okIDs); err != nil {
+		if err := d.setJournaled(okFiles, entries); err != nil {
 			return err
 		}
 	}
@@ -301,7 +310,7 @@ func (d *Daemon) report(f state.File, folder string) {
 		d.log.Info("filed", "file", f.Path, "dest", f.Dest, "folder", folder, slog.String("reason", f.Reason))
 	}
 	if d.o.Report != nil {
-		d.o.Report(entryOf(f, folder))
+		d.o.Report(d.entryOf(f, folder))
 	}
 }
 

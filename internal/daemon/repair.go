@@ -113,17 +113,15 @@ func (d *Daemon) rejournal() error {
 		return err
 	}
 	var entries []sorter.Entry
-	for _, f := range missing {
+	all := make([]sorter.Entry, len(missing)) // for the actions of every one
+	for i, f := range missing {
+		all[i] = d.entryOf(f, d.folderLabel(f))
 		if _, ok := want[f.ID]; ok {
-			entries = append(entries, entryOf(f, d.folderLabel(f)))
+			entries = append(entries, all[i])
 		}
 	}
 	if err := d.journal.Append(entries...); err != nil {
 		return fmt.Errorf("%w: %w", errJournal, err)
 	}
-	ids := make([]uint64, len(missing))
-	for i, f := range missing {
-		ids[i] = f.ID
-	}
-	return d.st.SetJournaled(ids)
+	return d.setJournaled(missing, all)
 }

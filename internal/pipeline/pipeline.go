@@ -227,7 +227,8 @@ func (p *Pipeline) Correct(ctx context.Context, from, to, path string) error {
 	}
 	p.eng.Correct(from, to, doc)
 	p.changed()
-	p.log.Info("learned correction", "path", path, "from", from, "to", to)
+	// The daemon logs the correction (one line per correction, at info).
+	p.log.Debug("learned correction", "path", path, "from", from, "to", to)
 	return nil
 }
 

@@ -29,6 +29,16 @@ type Entry struct {
 	Undo       bool      `json:"undo,omitempty"` // the file was moved back to Source
 	// Escalation: the engine was unsure and asked the remote (escalation.go).
 	Escalation *Escalation `json:"escalation,omitempty"`
+	// RuleFolder is the type's folder as configured (Finance/Invoices/{year});
+	// DestFolder the folder the file went to, relative to the output
+	// (Finance/Invoices/2024). Folder stays the kind or type label.
+	RuleFolder string `json:"rule_folder,omitempty"`
+	DestFolder string `json:"dest_folder,omitempty"`
+	// Correction marks a line that says a person moved the file filed under
+	// ID from MovedFrom to Dest (Type is its type now); Source stays where
+	// it came from in the inbox, where undo puts it back.
+	Correction bool   `json:"correction,omitempty"`
+	MovedFrom  string `json:"moved_from,omitempty"`
 }
 
 // Journal is the append-only JSON-lines log of decisions.

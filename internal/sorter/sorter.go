@@ -44,17 +44,26 @@ var ErrSourceStuck = errors.New("the file cannot be removed from its folder")
 // Options configure a Sorter.
 type Options struct {
 	Output     string
-	TypeFolder map[string]string // rule type → folder relative to Output
+	TypeFolder map[string]string // rule type → folder relative to Output (a template: template.go)
+	TypeName   map[string]string // rule type → name template ("" or absent: the file's own name)
 	Unmatched  string
 	Review     string
 	Failed     string
 	Duplicates string
 	OnConflict string // rename (default) | skip | overwrite
+
+	// Modes of the folders the sorter creates and of filed files (0: the
+	// umask decides), and their group when GidSet (perm.go).
+	DirMode, FileMode os.FileMode
+	Gid               int
+	GidSet            bool
 }
 
 // Sorter maps decisions to paths and moves files.
 type Sorter struct {
-	o Options
+	o       Options
+	folders map[string]*Template // rule type → parsed folder template
+	names   map[string]*Template // rule type → parsed name template
 }
 
 // New returns a Sorter.
@@ -62,7 +71,9 @@ func New(o Options) *Sorter {
 	if o.OnConflict == "" {
 		o.OnConflict = Rename
 	}
-	return &Sorter{o: o}
+	s := &Sorter{o: o}
+	s.parseTemplates()
+	return s
 }
 
 // Folder kinds, as the state package names them.
@@ -80,11 +91,11 @@ func (s *Sorter) Dir(kind, typ string) string {
 	var rel string
 	switch kind {
 	case KindType:
-		f, ok := s.o.TypeFolder[typ]
+		f, ok := s.folders[typ]
 		if !ok {
 			rel = s.o.Unmatched
 		} else {
-			rel = f
+			rel = f.Prefix(typ)
 		}
 	case KindReview:
 		rel = s.o.Review
@@ -102,7 +113,11 @@ func (s *Sorter) Dir(kind, typ string) string {
 // when it is taken and the policy is rename, "name (1).ext", "name (2).ext"...
 // taken reports names already promised to other files of the same round.
 func (s *Sorter) Plan(src, dir string, taken func(string) bool) (string, error) {
-	base := SafeName(filepath.Base(src))
+	return s.PlanAs(SafeName(filepath.Base(src)), dir, taken)
+}
+
+// PlanAs is Plan for a file to be named base (a name template's result).
+func (s *Sorter) PlanAs(base, dir string, taken func(string) bool) (string, error) {
 	dst := filepath.Join(dir, base)
 	if !within(dst, s.o.Output) {
 		return "", fmt.Errorf("destination %q escapes the output folder", dst)
@@ -201,7 +216,8 @@ func within(path, dir string) bool {
 // Move moves src to dst. It never replaces an existing dst unless overwrite
 // is set. Across filesystems it copies to a temporary name in dst's folder,
 // fsyncs, renames into place and then removes src. Folders are created as
-// needed, with the modes the umask leaves (UMask=0007 in the unit: the group
+// needed, with the modes the umask leaves (the daemon then sets
+// permissions.folder_mode on the folders it creates, perm.go: the group
 // may move files between type folders).
 //
 // A source that cannot be removed is ErrSourceStuck before anything is

@@ -36,6 +36,7 @@
 //
 //	meta/
 //	  version            "1"
+//	  corrections        JSON: the last corrections seen (Relocate), newest first
 //	files/
 //	  <id u64 BE>        JSON File, without its reasoning
 //	reasons/
@@ -50,7 +51,8 @@
 //	                                        with the older hashes/<sha256 hex> → id bucket
 //	                                        are converted on first open)
 //	dests/
-//	  <output path>      <id u64 BE>        where each terminal record's file was put
+//	  <output path>      <id u64 BE>        where each terminal record's file is (put, or
+//	                                        moved to by a person: Relocate)
 //	unjournaled/
 //	  <id u64 BE>        (empty)            terminal records whose journal line may be missing
 //	counts/
@@ -143,6 +145,12 @@ type File struct {
 	NotBefore time.Time `json:"not_before,omitzero"` // classified: retry the move after this
 	// Esc is the escalation of a file the engine was unsure of (escalate.go).
 	Esc *Escalation `json:"esc,omitempty"`
+
+	// Corrected is when a person was seen to have moved the filed file (to
+	// Dest, now); FiledAs is the type or folder kind it was filed as then
+	// (relocate.go).
+	Corrected time.Time `json:"corrected,omitzero"`
+	FiledAs   string    `json:"filed_as,omitempty"`
 
 	Created time.Time `json:"created"`
 	Updated time.Time `json:"updated"`

@@ -94,7 +94,7 @@ say "man classifyd"
 [ -f /usr/share/man/man1/classifyd.1.gz ] || fail "no /usr/share/man/man1/classifyd.1.gz (a dpkg path-exclude for /usr/share/man?)"
 page=$(MANWIDTH=80 man -P cat -l /usr/share/man/man1/classifyd.1.gz 2>&1) || fail "man -l: $page"
 grep -q 'classifyd - sort a drop folder by document type' <<<"$page" || fail "the man page has no NAME line"
-for c in run once classify eval serve status undo retry version man completion; do
+for c in run once classify eval rules serve status undo retry version man completion; do
   grep -q "^   classifyd $c\$" <<<"$page" || fail "the man page has no section for classifyd $c"
 done
 page=$(MANWIDTH=80 man -P cat classifyd 2>&1) || fail "man classifyd: $page"
@@ -110,7 +110,7 @@ cp examples/inbox/* /srv/classifyd/inbox/
 n=$(ls examples/inbox | wc -l)
 out=$(cd /var/lib/classifyd && runuser -u classifyd -- sh -c 'umask 0002 && exec classifyd once --quiet --config /etc/classifyd/classifyd.yaml' 2>&1) || fail "classifyd once: $out"
 echo "$out"
-grep -q "filed $n files" <<<"$out" || fail "classifyd once did not file $n files"
+grep -q "filed $n, failed 0" <<<"$out" || fail "classifyd once did not file $n files"
 [ -z "$(ls -A /srv/classifyd/inbox)" ] || fail "files left in the inbox: $(ls -A /srv/classifyd/inbox)"
 filed=$(find /srv/classifyd/sorted -type f ! -name _journal.jsonl | wc -l)
 [ "$filed" = "$n" ] || fail "$filed files under /srv/classifyd/sorted, want $n"

@@ -44,9 +44,12 @@ func corpusB(t *testing.T) (dir string, names []string, labels map[string]string
 
 // TestEscalationRateFalls: over a stream of documents of types the engine
 // does not know (the dev-b corpus, with rules that only name the types),
-// the remote's confident answers teach the engine, so the share of files
-// escalated after the first twenty is at most half of theirs. Without the
-// teaching (learn_above 1: no answer is confident enough) it is not.
+// the remote's confident answers teach the engine, so it escalates far
+// fewer files than the same engine without the teaching (learn_above 1: no
+// answer is confident enough; that engine still learns from the inbox
+// itself, so its own rate falls too). The teaching shows within the first
+// twenty files already: batches of four are answered and learned from
+// before the next.
 func TestEscalationRateFalls(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads the dev-b corpus")
@@ -63,11 +66,11 @@ func TestEscalationRateFalls(t *testing.T) {
 		// the name, and what it is taught.
 		fmt.Fprintf(&rules, "  - type: %s\n    description: \"a document of the kind %s\"\n", r.Type, r.Type)
 	}
+	total := map[string]int{}
 	for _, tc := range []struct {
 		name       string
 		learnAbove string
-		falls      bool
-	}{{"taught", "0.8", true}, {"not taught", "1", false}} {
+	}{{"taught", "0.8"}, {"not taught", "1"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, "")
 			y := fmt.Sprintf("inbox: %s\noutput: %s\nstate: %s\nmin_confidence: 0\nbatch: {size: 4, window: 20ms, concurrency: 2}\n"+
@@ -121,15 +124,18 @@ func TestEscalationRateFalls(t *testing.T) {
 			for _, n := range counts[1:] {
 				rest += n
 			}
-			rates := []float64{float64(counts[0]) / 20, float64(rest) / float64(len(names)-20)}
+			total[tc.name] = counts[0] + rest
 			t.Logf("escalated per twenty documents: %v", counts)
-			t.Logf("escalated: %.0f%% of the first 20, %.0f%% of the next %d", 100*rates[0], 100*rates[1], len(names)-20)
-			if rates[0] == 0 {
-				t.Fatal("nothing escalated among the first twenty: the test tests nothing")
-			}
-			if falls := rates[1] <= rates[0]/2; falls != tc.falls {
-				t.Errorf("rate %.2f then %.2f: fell by half %v, want %v", rates[0], rates[1], falls, tc.falls)
-			}
+			t.Logf("escalated: %.0f%% of the first 20, %.0f%% of the next %d", 100*float64(counts[0])/20,
+				100*float64(rest)/float64(len(names)-20), len(names)-20)
 		})
+	}
+	taught, untaught := total["taught"], total["not taught"]
+	t.Logf("escalated over %d files: %d taught by the answers, %d not", len(names), taught, untaught)
+	if untaught < 10 {
+		t.Fatalf("only %d files escalated without teaching: the test tests nothing", untaught)
+	}
+	if float64(taught) > 0.7*float64(untaught) {
+		t.Errorf("the answers' teaching cut escalations from %d to %d only; want at most 70 %%", untaught, taught)
 	}
 }

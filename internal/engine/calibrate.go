@@ -23,7 +23,10 @@ type Calibration struct {
 	Found                  float64 // weight of the number of different rule words found (capped at 6, /6)
 	// Weights of having clear neighbours and of their belief in the winner.
 	Neighbours, NeighbourAgree float64
-	Bias                       float64
+	// Weights of having decided neighbours and of the share of them given
+	// the winner's type.
+	Peers, PeerAgree float64
+	Bias             float64
 	// For "no type" answers: probability that nothing fits, a logistic
 	// function of how far the best rule's evidence stays below the
 	// threshold (in threshold units).
@@ -41,25 +44,25 @@ type CalFeatures struct {
 	N       float64 // how many different words of the winner's rule were found
 	HasNb   float64 // 1 when similar documents with clear beliefs were consulted
 	NbAgree float64 // their mean belief in the winner (0..1)
+	HasPeer float64 // 1 when similar documents have been decided
+	Peer    float64 // the similarity-weighted share of them given the winner's type
 }
 
 func (f CalFeatures) vector() []float64 {
 	lead := max(0, min(6, f.Z)) / 4
-	return []float64{f.F1 - f.F2, f.F1, lead, min(4, f.E) / 4, f.W, f.W * (f.F1 - f.F2), f.W * lead, f.C, min(6, f.N) / 6, f.HasNb, f.NbAgree, 1}
+	return []float64{f.F1 - f.F2, f.F1, lead, min(4, f.E) / 4, f.W, f.W * (f.F1 - f.F2), f.W * lead, f.C, min(6, f.N) / 6, f.HasNb, f.NbAgree, f.HasPeer, f.Peer, 1}
 }
 
 // DefaultCalibration is fitted on both development corpora (see
 // TestFitCalibration).
-var DefaultCalibration = Calibration{Margin: 2.342, Score: -2.019, Z: 2.242, Evidence: -0.239, Words: -1.275, WordsMargin: 0.753,
-	WordsLead: 0.634, Coverage: -1.035, Found: 0.047, Neighbours: -1.514, NeighbourAgree: 3.335, Bias: 2.777,
-	NoneScale: -4.072, NoneBias: 4.419}
+var DefaultCalibration = Calibration{Margin: 2.435, Score: -1.963, Z: 2.361, Evidence: -0.794, Words: -1.681, WordsMargin: 0.669, WordsLead: 0.720, Coverage: -1.051, Found: 0.567, Neighbours: -1.271, NeighbourAgree: 1.153, Peers: -1.616, PeerAgree: 3.432, Bias: 3.045, NoneScale: -4.072, NoneBias: 4.419}
 
 // maxConfidence caps what the engine claims: there is always a chance the
 // document is not what its words suggest.
 const maxConfidence = 0.99
 
 func (c Calibration) weights() []float64 {
-	return []float64{c.Margin, c.Score, c.Z, c.Evidence, c.Words, c.WordsMargin, c.WordsLead, c.Coverage, c.Found, c.Neighbours, c.NeighbourAgree, c.Bias}
+	return []float64{c.Margin, c.Score, c.Z, c.Evidence, c.Words, c.WordsMargin, c.WordsLead, c.Coverage, c.Found, c.Neighbours, c.NeighbourAgree, c.Peers, c.PeerAgree, c.Bias}
 }
 
 // P is the probability that a typed decision with features f is right.
@@ -109,7 +112,7 @@ func FitCalibration(samples []CalSample, base Calibration, l2 float64) Calibrati
 	if len(xs) > 0 {
 		w := fitLogistic(xs, ys, base.weights(), l2)
 		base.Margin, base.Score, base.Z, base.Evidence, base.Words, base.WordsMargin, base.WordsLead, base.Coverage, base.Found,
-			base.Neighbours, base.NeighbourAgree, base.Bias = w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], w[10], w[11]
+			base.Neighbours, base.NeighbourAgree, base.Peers, base.PeerAgree, base.Bias = w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], w[10], w[11], w[12], w[13]
 	}
 	if len(nxs) > 0 {
 		w := fitLogistic(nxs, nys, []float64{base.NoneScale, base.NoneBias}, l2)

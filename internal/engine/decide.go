@@ -21,7 +21,8 @@ type pending struct {
 	nb     []*popEntry
 	nbSim  []float64
 	nbMix  []float64 // the clear neighbours' mean belief (nil: none)
-	pulled string // reasoning about neighbours, when they changed the answer
+	pulled string    // reasoning about neighbours, when they changed the answer
+	peer   []float64 // share of the neighbours' decisions per rule (nil: no decided neighbours)
 }
 
 // classify decides every document of a batch: each document is scored on
@@ -81,6 +82,17 @@ func (e *Engine) classify(docs []Doc, rules []api.Rule) []Result {
 		}
 	}
 	propagate(ps, inBatch, key)
+	// A first decision for every document, so that each can be told how
+	// the documents it resembles were decided; then the final one.
+	decided := map[*popEntry]string{}
+	for _, p := range ps {
+		if p.entry != nil {
+			decided[p.entry] = e.decide(p, rs).Type
+		}
+	}
+	for _, p := range ps {
+		p.peer = peerVotes(p, decided, rs, key)
+	}
 	for i, p := range ps {
 		out[i] = e.decide(p, rs)
 		if p.entry != nil && p.corr == nil {
@@ -305,6 +317,10 @@ func (e *Engine) decide(p *pending, rs *ruleSet) Result {
 		// how much the document's clear neighbours believe the same
 		res.Features.HasNb, res.Features.NbAgree = 1, p.nbMix[bi]
 	}
+	if p.peer != nil {
+		// how the documents it resembles were decided
+		res.Features.HasPeer, res.Features.Peer = 1, p.peer[bi]
+	}
 	conf := e.Calibration.P(res.Features)
 	if p.pulled = pulledBy(p, bi); p.pulled != "" {
 		// resemblance alone never makes a file surer than its own evidence
@@ -315,6 +331,13 @@ func (e *Engine) decide(p *pending, rs *ruleSet) Result {
 	}
 	res.Confidence = round3(conf)
 	res.Reasoning = reasonFor(best, second, res.Confidence, p.pulled)
+	if p.peer != nil && p.peer[bi] < 0.5 {
+		if o := argmax(p.peer); o != bi && p.peer[o] > 0 {
+			res.Reasoning += fmt.Sprintf(" Most similar files were given %s.", rs.rules[o].typ)
+		} else {
+			res.Reasoning += " Most similar files were given another type or none."
+		}
+	}
 	return res
 }
 
@@ -432,4 +455,47 @@ func (e *Engine) exampleAgreement(rs *ruleSet, key string) []float64 {
 		out[r] = float64(hit) / float64(len(list))
 	}
 	return out
+}
+
+// peerVotes is how a document's neighbours were decided: the
+// similarity-weighted share of them given each rule's type, from the
+// batch's first decisions (decided) and the population's earlier ones
+// (neighbours given no type count against every rule). Nil when it has no
+// decided neighbours.
+func peerVotes(p *pending, decided map[*popEntry]string, rs *ruleSet, key uint64) []float64 {
+	R := len(rs.rules)
+	votes := make([]float64, R)
+	wsum := 0.0
+	for k, o := range p.nb {
+		w := p.nbSim[k]
+		if t, ok := decided[o]; ok {
+			wsum += w
+			for r := range rs.rules {
+				if t != "" && rs.rules[r].typ == t {
+					votes[r] += w
+				}
+			}
+			continue
+		}
+		if o.key != key || len(o.p) != R {
+			continue // decided under other rules
+		}
+		wsum += w
+		best := 0
+		for r := range o.p {
+			if o.p[r] > o.p[best] {
+				best = r
+			}
+		}
+		if o.p[best] > 0 { // all zero: given no type
+			votes[best] += w
+		}
+	}
+	if wsum == 0 {
+		return nil
+	}
+	for r := range votes {
+		votes[r] /= wsum
+	}
+	return votes
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -201,5 +202,68 @@ func TestPopulationSavedWithState(t *testing.T) {
 	}
 	if !differs {
 		t.Error("the population changed no answer: the test cannot tell a loaded population from none")
+	}
+}
+
+// TestPeerVotes: a document is told how the documents it resembles were
+// decided: batch neighbours by their first decision, population neighbours
+// by their stored belief; neighbours given no type count against every
+// rule, and neighbours decided under other rules do not count.
+func TestPeerVotes(t *testing.T) {
+	rs := &ruleSet{rules: []*ruleModel{{typ: "a"}, {typ: "b"}}}
+	const key = 7
+	inBatchA, inBatchNone := &popEntry{}, &popEntry{}
+	earlierB := &popEntry{key: key, p: []float32{0.1, 0.9}}
+	earlierNone := &popEntry{key: key, p: []float32{0, 0}}
+	otherRules := &popEntry{key: 8, p: []float32{1, 0}}
+	decided := map[*popEntry]string{inBatchA: "a", inBatchNone: ""}
+	tests := []struct {
+		name string
+		nb   []*popEntry
+		sim  []float64
+		want []float64 // nil: no decided neighbours
+	}{
+		{"none", nil, nil, nil},
+		{"only other rules", []*popEntry{otherRules}, []float64{0.9}, nil},
+		{"batch and earlier", []*popEntry{inBatchA, inBatchNone, earlierB, otherRules}, []float64{0.5, 0.2, 0.3, 0.9}, []float64{0.5, 0.3}},
+		{"given no type", []*popEntry{earlierNone, inBatchA}, []float64{0.6, 0.2}, []float64{0.25, 0}},
+	}
+	for _, tc := range tests {
+		got := peerVotes(&pending{nb: tc.nb, nbSim: tc.sim}, decided, rs, key)
+		if (got == nil) != (tc.want == nil) {
+			t.Errorf("%s: votes %v, want %v", tc.name, got, tc.want)
+			continue
+		}
+		for r := range tc.want {
+			if math.Abs(got[r]-tc.want[r]) > 1e-9 {
+				t.Errorf("%s: votes %v, want %v", tc.name, got, tc.want)
+				break
+			}
+		}
+	}
+}
+
+// TestPeersAgreeing: documents of one kind in a batch are told that their
+// neighbours were given the same type, and a decision whose neighbours
+// went elsewhere is less sure than the same decision whose neighbours
+// agree.
+func TestPeersAgreeing(t *testing.T) {
+	e := New()
+	var docs []Doc
+	for _, name := range []string{"receipt_us.txt", "receipt_fr.txt", "invoice_us.txt", "invoice_nl.txt"} {
+		d := readDoc(t, filepath.Join("testdata/docs", name))
+		docs = append(docs, d, Doc{Text: d.Text + "\n\nCopy for the records.", Format: d.Format})
+	}
+	res := e.ClassifyBatch(docs, testRules, true)
+	for i, r := range res {
+		if r.Features.HasPeer != 1 || r.Features.Peer < 0.5 {
+			t.Errorf("doc %d (%s): peers %v agreeing %.2f, want decided neighbours mostly of its type", i, r.Type, r.Features.HasPeer, r.Features.Peer)
+		}
+	}
+	f := res[0].Features
+	agree, disagree := f, f
+	agree.Peer, disagree.Peer = 1, 0
+	if c := DefaultCalibration; c.P(disagree) >= c.P(agree) {
+		t.Errorf("confidence with disagreeing neighbours %.3f, with agreeing ones %.3f: want lower", c.P(disagree), c.P(agree))
 	}
 }

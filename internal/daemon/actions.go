@@ -286,7 +286,7 @@ func (d *Daemon) actionResult(a state.Action, spec *config.Action, err error, pe
 	giveUp := permanent || tries > spec.Retries
 	var next time.Time
 	if !giveUp {
-		next = time.Now().Add(d.actionBackoff(tries))
+		next = time.Now().Add(d.actionRetry.Delay(tries - 1))
 	}
 	if giveUp {
 		metrics.Actions.WithLabelValues(kind, "failed").Inc()
@@ -299,15 +299,6 @@ func (d *Daemon) actionResult(a state.Action, spec *config.Action, err error, pe
 	if err := d.st.ActionFailedTry(a.Seq, err.Error(), next, giveUp); err != nil {
 		d.log.Error("recording an action's failure", "id", a.ID, "err", err)
 	}
-}
-
-func (d *Daemon) actionBackoff(n int) time.Duration {
-	b := d.o.ActionRetryBase
-	for i := 1; i < n && b < d.o.ActionRetryMax; i++ {
-		b *= 2
-	}
-	b = min(b, d.o.ActionRetryMax)
-	return time.Duration(float64(b) * (0.75 + 0.5*randFloat()))
 }
 
 // runAction tries an action once. permanent: trying again cannot help.

@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
@@ -27,6 +26,7 @@ import (
 	"time"
 
 	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/backoff"
 	"github.com/classifyd/classifyd/internal/config"
 	"github.com/classifyd/classifyd/internal/sorter"
 	"github.com/classifyd/classifyd/internal/state"
@@ -131,6 +131,11 @@ type Daemon struct {
 
 	kickActions chan struct{} // wakes actionLoop (actions.go)
 	ruleActions bool          // some rule has on_filed actions
+
+	// The waits between tries (internal/backoff): of a transient failure
+	// (a move, a journal write, a backend that looks down, an escalation),
+	// of a job's next poll, of a re-queued file's next job, and of an action.
+	retry, poll, requeue, actionRetry backoff.Policy
 }
 
 // Loop names, in the order of beats.
@@ -229,6 +234,13 @@ func New(o Options) (*Daemon, error) {
 		kickMove:   make(chan struct{}, 1),
 		kickEsc:    make(chan struct{}, 1),
 		sem:        make(chan struct{}, c.Batch.Concurrency),
+
+		retry: backoff.Policy{Base: o.RetryBase, Max: o.RetryMax, Jitter: backoff.Around(0.25)},
+		// Polls grow more gently: a job is usually done within a few.
+		poll: backoff.Policy{Base: c.Poll.MinInterval, Max: c.Poll.MaxInterval, Factor: 1.5, Jitter: backoff.Around(0.2)},
+		// A re-queued file waits poll.min_interval doubled per attempt.
+		requeue:     backoff.Policy{Base: c.Poll.MinInterval, Max: o.RetryMax, Jitter: backoff.Around(0.25)},
+		actionRetry: backoff.Policy{Base: o.ActionRetryBase, Max: o.ActionRetryMax, Jitter: backoff.Around(0.25)},
 	}
 	if !o.Once {
 		d.watcher = &watcherRef{} // once mode walks the inbox instead
@@ -440,18 +452,8 @@ func (d *Daemon) waitIdle(ctx context.Context) error {
 	}
 }
 
-// backoff is the wait before try n (1-based) with ±25 % jitter.
-func (d *Daemon) backoff(n int) time.Duration {
-	b := d.o.RetryBase
-	for i := 1; i < n && b < d.o.RetryMax; i++ {
-		b *= 2
-	}
-	if b > d.o.RetryMax {
-		b = d.o.RetryMax
-	}
-	j := time.Duration(float64(b) * (0.75 + 0.5*rand.Float64()))
-	return j
-}
+// backoff is the wait before try n (1-based) of a transient failure.
+func (d *Daemon) backoff(n int) time.Duration { return d.retry.Delay(n - 1) }
 
 // acquire takes a backend-call slot.
 func (d *Daemon) acquire(ctx context.Context) error {
@@ -464,8 +466,6 @@ func (d *Daemon) acquire(ctx context.Context) error {
 }
 
 func (d *Daemon) release() { <-d.sem }
-
-func randFloat() float64 { return rand.Float64() }
 
 // waitFor reports whether a record delayed until notBefore (a retry's
 // back-off), last updated at updated, must still wait at now. A once run

@@ -67,14 +67,7 @@ func (d *Daemon) pollLoop(ctx context.Context) error {
 }
 
 // pollInterval is the wait before poll n+1 of a job.
-func (d *Daemon) pollInterval(polls int) time.Duration {
-	b := d.cfg.Poll.MinInterval
-	for i := 0; i < polls && b < d.cfg.Poll.MaxInterval; i++ {
-		b = b * 3 / 2
-	}
-	b = min(b, d.cfg.Poll.MaxInterval)
-	return time.Duration(float64(b) * (0.8 + 0.4*randFloat()))
-}
+func (d *Daemon) pollInterval(polls int) time.Duration { return d.poll.Delay(polls) }
 
 func (d *Daemon) pollJob(ctx context.Context, j state.Job) error {
 	if err := d.acquire(ctx); err != nil {
@@ -225,10 +218,8 @@ func (d *Daemon) finish(j state.Job, results map[string]api.ResultItem, reason s
 		}
 	}
 	if len(again) > 0 && !lost {
-		// Back off before the next attempt: poll.min_interval doubled per attempt.
-		wait := d.cfg.Poll.MinInterval << min(j.Attempt+1, 10)
-		wait = min(time.Duration(float64(wait)*(0.75+0.5*randFloat())), d.o.RetryMax)
-		if err := d.st.Delay(again, time.Now().Add(wait)); err != nil {
+		// Back off before the next attempt.
+		if err := d.st.Delay(again, time.Now().Add(d.requeue.Delay(j.Attempt+1))); err != nil {
 			return err
 		}
 	}

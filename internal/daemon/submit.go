@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -260,19 +259,11 @@ func uploadName(path string) string {
 
 var errChanged = errors.New("file changed or vanished since it was queued")
 
-// permanent reports whether a backend error will not go away by retrying
-// (a 4xx other than 408/409/429).
+// permanent reports whether a backend call about a file will fail the same
+// way when tried again: the service refused it (api.IsPermanent), or the
+// file the call reads cannot be read (no permission, gone).
 func permanent(err error) bool {
-	var ae *api.APIError
-	if errors.As(err, &ae) {
-		c := ae.StatusCode
-		return c >= 400 && c < 500 && c != http.StatusRequestTimeout && c != http.StatusConflict && c != http.StatusTooManyRequests
-	}
-	var ve *api.ValidationError
-	if errors.As(err, &ve) {
-		return true
-	}
-	return errors.Is(err, os.ErrPermission) || errors.Is(err, os.ErrNotExist)
+	return api.IsPermanent(err) || errors.Is(err, os.ErrPermission) || errors.Is(err, os.ErrNotExist)
 }
 
 // vanishedOrChanged handles a queued file that is no longer what was hashed.

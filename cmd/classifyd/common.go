@@ -15,12 +15,12 @@ import (
 	"sync/atomic"
 
 	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/classify"
 	"github.com/classifyd/classifyd/internal/client"
 	"github.com/classifyd/classifyd/internal/config"
 	"github.com/classifyd/classifyd/internal/daemon"
 	"github.com/classifyd/classifyd/internal/local"
 	"github.com/classifyd/classifyd/internal/metrics"
-	"github.com/classifyd/classifyd/internal/pipeline"
 	"golang.org/x/term"
 )
 
@@ -136,7 +136,7 @@ func (b *backend) Prefetch(path string, mode api.Mode, pc api.ParsingConfigurati
 // newLocalClassifier builds the embedded engine's classifier. stateDir holds
 // its caches and what it has learned.
 var newLocalClassifier = func(ctx context.Context, cfg *config.Config, stateDir string, log *slog.Logger) (local.Classifier, func() error, error) {
-	p, closeFn, err := pipeline.Open(ctx, cfg, stateDir, log)
+	p, closeFn, err := classify.Open(ctx, cfg, stateDir, log)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -36,7 +36,7 @@ Examples:
 func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var pf pipelineFlags
+	var pf configFlags
 	pf.registerPaths(fs)
 	adminAddr := fs.String("admin", envAdmin(), "address of a running daemon's admin endpoint (default $CLASSIFYD_ADMIN)")
 	tokenFile := fs.String("admin-token-file", envAdminTokenFile(), "file holding the admin endpoint's token, if it has one (default $CLASSIFYD_ADMIN_TOKEN_FILE)")

@@ -1,5 +1,5 @@
 // Package admin is how people and tools look at and steer classifyd from
-// outside its pipeline: the status snapshot (queue counts, jobs in flight,
+// outside its loops: the status snapshot (queue counts, jobs in flight,
 // recent failures, throughput), the HTTP admin endpoint (/metrics, /healthz,
 // /readyz, /status, POST /retry) and its client, and the two repairs a person
 // asks for: Undo (move filed files back where they came from) and Retry (send
@@ -8,7 +8,7 @@
 // The package reads the state through *state.Store and the journal through
 // the sorter package; Undo and Retry move files only between the output and
 // the inbox, append Undo lines to the journal and Forget state records. It
-// never runs the pipeline itself.
+// never runs the daemon itself.
 package admin
 
 import (
@@ -37,7 +37,7 @@ type Status struct {
 	Running bool      `json:"running"`
 	Ready   bool      `json:"ready"`
 	Started time.Time `json:"started,omitzero"`
-	// Stalled names pipeline loops that have not turned recently (running only).
+	// Stalled names daemon loops that have not turned recently (running only).
 	Stalled []string `json:"stalled,omitempty"`
 
 	Inbox   string `json:"inbox"`

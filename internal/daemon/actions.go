@@ -9,7 +9,7 @@ package daemon
 // An action runs only once its file is durable in its folder (after the
 // rename, FinishMove and the journal line) and never touches a file. It
 // runs in its own goroutine: a slow, failing or hanging action (killed at
-// its timeout) never holds up the pipeline. It leaves the queue only when
+// its timeout) never holds up the daemon. It leaves the queue only when
 // it succeeded, so an action cut short by a crash or a kill -9 runs again
 // after the restart: at least once, each time with the same id (the
 // command's CLASSIFYD_ACTION_ID, the webhook's "id" and Idempotency-Key),

@@ -1,4 +1,4 @@
-// Package daemon is classifyd's pipeline: inbox files become state records,
+// Package daemon is the classifyd daemon: inbox files become state records,
 // records become batches and jobs, jobs become results, results become moves.
 //
 //	watch/walk ─▶ intake (hash, Enqueue) ─▶ submitter (batch, upload, CreateJob)
@@ -10,7 +10,12 @@
 // hand-over is a state transition, so a crash at any point leaves records from
 // which Repair and the stages resume.
 //
-// The package owns the pipeline's goroutines; it reaches the disk only
+// A Daemon is built in a straight line: New, then Run until it returns (the
+// journal is closed when Run returns). Whatever reaches a running loop from
+// outside (a backend's finished jobs) comes through a channel that loop
+// selects on.
+//
+// The package owns the daemon's goroutines; it reaches the disk only
 // through the state store, the sorter and the backend.
 package daemon
 
@@ -67,9 +72,13 @@ type Options struct {
 	Ready func()
 	// Counters, if set, is updated as files are seen and filed (progress bars).
 	Counters *Counters
-	// Created, if set, is called by New with the new daemon, before Run (the
-	// admin endpoint and the systemd watchdog hold on to it).
-	Created func(*Daemon)
+	// JobsDone, if set, is where the backend announces the ids of jobs that
+	// reached a terminal state (the embedded engine: local.Options.OnJobDone
+	// sends to it), so that their results are fetched at once. A job is
+	// then also polled as soon as it is submitted, since its announcement
+	// may have come before the submission was recorded. An announcement
+	// that is lost (a full channel) only delays the job to its next poll.
+	JobsDone <-chan string
 	// Learner, if set, learns from corrections (a file moved by a person from
 	// one type folder to another).
 	Learner Learner
@@ -97,7 +106,7 @@ type Options struct {
 	ActionRetryBase, ActionRetryMax time.Duration
 }
 
-// Daemon runs the pipeline.
+// Daemon files the inbox: intake, submission, polling, moving, learning.
 type Daemon struct {
 	o       Options
 	cfg     *config.Config
@@ -118,8 +127,7 @@ type Daemon struct {
 	submitting atomic.Int64
 	parked     sync.Map // once: records given up on (id → reason)
 	*Counters
-	dryPaths  sync.Map // dry run: paths already reported
-	doneEarly sync.Map // job ids the backend finished before Submit recorded them
+	dryPaths sync.Map // dry run: paths already reported
 
 	beats [4]atomic.Int64 // unix nanos of each loop's last turn: intake, submit, poll, move
 
@@ -263,9 +271,6 @@ func New(o Options) (*Daemon, error) {
 		}
 		d.journal = j
 	}
-	if o.Created != nil {
-		o.Created(d)
-	}
 	return d, nil
 }
 
@@ -291,7 +296,7 @@ func (c *Counters) Progress() (done, seen int64) { return c.done.Load(), c.seen.
 // were given up in once mode.
 func (c *Counters) Failed() int64 { return c.failedN.Load() }
 
-// Run runs the pipeline until ctx is cancelled, or, in once mode, until every
+// Run runs the daemon until ctx is cancelled, or, in once mode, until every
 // file found is in its folder.
 func (d *Daemon) Run(ctx context.Context) error {
 	defer func() {

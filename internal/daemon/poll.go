@@ -61,6 +61,8 @@ func (d *Daemon) pollLoop(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-d.kickPoll:
+		case id := <-d.o.JobsDone:
+			d.jobsDone(id)
 		case <-timer.C:
 		}
 	}
@@ -314,17 +316,18 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// JobDone tells the poller that a job reached a terminal state (the
-// in-process engine calls it), so its results are fetched at once instead of
-// at the next scheduled poll.
-func (d *Daemon) JobDone(id string) {
-	err := d.st.Reschedule(id, time.Now())
-	switch {
-	case errors.Is(err, state.ErrNotFound):
-		// Finished before its submission was recorded: submitBatch looks here.
-		d.doneEarly.Store(id, true)
-	case err != nil:
-		d.log.Warn("reschedule finished job", "job", id, "err", err)
+// jobsDone reschedules the jobs the backend announced finished (and any
+// more already waiting on the channel) to be polled now. A job not yet
+// recorded is polled when its submission is (submitBatch).
+func (d *Daemon) jobsDone(id string) {
+	for {
+		if err := d.st.Reschedule(id, time.Now()); err != nil && !errors.Is(err, state.ErrNotFound) {
+			d.log.Warn("reschedule finished job", "job", id, "err", err)
+		}
+		select {
+		case id = <-d.o.JobsDone:
+		default:
+			return
+		}
 	}
-	kick(d.kickPoll)
 }

@@ -231,14 +231,13 @@ func (d *Daemon) submitBatch(ctx context.Context, batch []state.File) (pause boo
 	for _, f := range batch {
 		attempt = max(attempt, f.Attempts)
 	}
-	err = d.st.Submit(state.Job{ID: job.ID, FileIDs: ids, Submitted: now, NextPoll: now.Add(d.cfg.Poll.MinInterval), Attempt: attempt}, rids)
+	next := now.Add(d.cfg.Poll.MinInterval)
+	if d.o.JobsDone != nil {
+		next = now // it may have been announced done already (jobsDone)
+	}
+	err = d.st.Submit(state.Job{ID: job.ID, FileIDs: ids, Submitted: now, NextPoll: next, Attempt: attempt}, rids)
 	if err != nil {
 		return false, fmt.Errorf("record job %s: %w", job.ID, err)
-	}
-	if _, early := d.doneEarly.LoadAndDelete(job.ID); early {
-		if err := d.st.Reschedule(job.ID, time.Now()); err != nil {
-			return false, err
-		}
 	}
 	metrics.JobsSubmitted.Inc()
 	d.log.Debug("job submitted", "job", job.ID, "files", len(ids))

@@ -17,16 +17,16 @@ import (
 	"time"
 
 	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/classify"
 	"github.com/classifyd/classifyd/internal/config"
 	"github.com/classifyd/classifyd/internal/engine"
 	"github.com/classifyd/classifyd/internal/extract"
-	"github.com/classifyd/classifyd/internal/pipeline"
 )
 
 // runBacklog measures `classifyd once` over a backlog of text-layer
 // documents against three references over the same files: pdftotext (two
 // processes at a time), internal/extract alone (GOMAXPROCS workers) and
-// internal/pipeline (extract + engine, in-process, no daemon).
+// internal/classify (extract + engine, in-process, no daemon).
 func runBacklog(ctx context.Context, e *env) ([]*table, error) {
 	n := e.sz.backlogFiles
 	t := &table{
@@ -75,7 +75,7 @@ func runBacklog(ctx context.Context, e *env) ([]*table, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := pipeline.ExtractOptions(cfg.Mode, cfg.ParsingConfiguration())
+	opts := classify.ExtractOptions(cfg.Mode, cfg.ParsingConfiguration())
 
 	// Warm-up: one run over a single PDF (without poppler it compiles
 	// PDFium into the user's cache folder, as any second start finds it).
@@ -105,8 +105,8 @@ func runBacklog(ctx context.Context, e *env) ([]*table, error) {
 		return nil, err
 	}
 
-	// 3. internal/pipeline: extraction + classification, in-process.
-	e.logf("backlog: internal/pipeline over %d files", n)
+	// 3. internal/classify: extraction + classification, in-process.
+	e.logf("backlog: internal/classify over %d files", n)
 	pipe, err := runExtract(ctx, files, cacheDir, opts, cfg)
 	if err != nil {
 		return nil, err
@@ -138,7 +138,7 @@ func runBacklog(ctx context.Context, e *env) ([]*table, error) {
 		row("pdftotext ×2 processes (PDFs; other files only read)", n, pages, ptt.wall, ptt.cpu, 0)
 	}
 	row(fmt.Sprintf("internal/extract alone, %d workers", runtime.GOMAXPROCS(0)), n, pages, ours.wall, ours.cpu, 0)
-	row(fmt.Sprintf("internal/pipeline (extract + engine) in-process, %d workers", runtime.GOMAXPROCS(0)), n, pages, pipe.wall, pipe.cpu, 0)
+	row(fmt.Sprintf("internal/classify (extract + engine) in-process, %d workers", runtime.GOMAXPROCS(0)), n, pages, pipe.wall, pipe.cpu, 0)
 	row("**classifyd once** (end to end)", filed, pages, res.wall, res.cpu(), res.maxRSSKB)
 
 	ratioOurs := ours.wall.Seconds() / res.wall.Seconds()
@@ -258,7 +258,7 @@ func runPdftotext(ctx context.Context, files []backlogFile, maxPages int) (*extr
 
 // runExtract extracts every file with GOMAXPROCS workers through a fresh
 // Extractor (PDFium cache in cacheDir); with cfg it also classifies each
-// file through internal/pipeline with cfg's rules. The time includes
+// file through internal/classify with cfg's rules. The time includes
 // starting PDFium, as the daemon's does.
 func runExtract(ctx context.Context, files []backlogFile, cacheDir string, opts extract.Options, cfg *config.Config) (*extractRun, error) {
 	cpu0 := selfCPU() + childCPU() // poppler runs as child processes
@@ -268,9 +268,9 @@ func runExtract(ctx context.Context, files []backlogFile, cacheDir string, opts 
 		return nil, err
 	}
 	defer ext.Close()
-	var pl *pipeline.Pipeline
+	var pl *classify.Classifier
 	if cfg != nil {
-		pl = pipeline.New(pipeline.Options{Extractor: ext})
+		pl = classify.New(classify.Options{Extractor: ext})
 	}
 	var rules []api.Rule
 	if cfg != nil {

@@ -13,10 +13,10 @@ import (
 	"strings"
 
 	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/classify"
 	"github.com/classifyd/classifyd/internal/config"
 	"github.com/classifyd/classifyd/internal/engine"
 	"github.com/classifyd/classifyd/internal/extract"
-	"github.com/classifyd/classifyd/internal/pipeline"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -103,13 +103,13 @@ func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	defer ext.Close()
 	pc := cfg.ParsingConfiguration()
-	po := pipeline.Options{Extractor: ext, Logger: log, ReadOnly: true, LearnOptions: pipeline.ExtractOptions(cfg.Mode, pc)}
+	po := classify.Options{Extractor: ext, Logger: log, ReadOnly: true, LearnOptions: classify.ExtractOptions(cfg.Mode, pc)}
 	if !*noLearned {
-		po.StatePath = pipeline.EngineStatePath(filepath.Dir(cfg.State))
+		po.StatePath = classify.EngineStatePath(filepath.Dir(cfg.State))
 	}
 	po.Engine = engine.New()
 	po.Engine.MinEvidence = cfg.MinEvidence
-	p := pipeline.New(po)
+	p := classify.New(po)
 	if !*noLearned {
 		if err := p.LoadState(); err != nil {
 			log.Warn("learned state unreadable; using the rules alone", "err", err)
@@ -119,7 +119,7 @@ func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 	rules := cfg.APIRules()
-	xo := pipeline.ExtractOptions(cfg.Mode, pc)
+	xo := classify.ExtractOptions(cfg.Mode, pc)
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	failed := 0
@@ -159,7 +159,7 @@ func cmdClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 				failed++
 				line.Error = errs[i].Error()
 			} else {
-				ir := pipeline.ItemResult(results[k])
+				ir := classify.ItemResult(results[k])
 				k++
 				line.Type, line.Confidence, line.Reasoning = ir.Type, ir.Confidence, ir.Reasoning
 				line.Escalate, line.Pages = wouldEscalate(cfg, ir, docs[i].Pages)

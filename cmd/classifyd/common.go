@@ -12,57 +12,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 
 	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/classify"
 	"github.com/classifyd/classifyd/internal/client"
 	"github.com/classifyd/classifyd/internal/config"
 	"github.com/classifyd/classifyd/internal/daemon"
 	"github.com/classifyd/classifyd/internal/local"
 	"github.com/classifyd/classifyd/internal/metrics"
-	"github.com/classifyd/classifyd/internal/pipeline"
 	"golang.org/x/term"
 )
-
-// pipelineFlags are the flags run and once share.
-type pipelineFlags struct {
-	config, inbox, out, state, backend string
-	dryRun                             bool
-	logFormat, logLevel                string
-}
-
-func (p *pipelineFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&p.config, "config", "", "configuration file (default: built-in defaults with the example rules)")
-	fs.StringVar(&p.inbox, "inbox", "", "inbox folder (overrides the config)")
-	fs.StringVar(&p.out, "out", "", "output folder (overrides the config)")
-	fs.StringVar(&p.state, "state", "", "state file (overrides the config)")
-	fs.StringVar(&p.backend, "backend", "", "classify service: local or llamacloud (overrides the config)")
-	fs.BoolVar(&p.dryRun, "dry-run", false, "classify and print where each file would go; move nothing")
-	fs.StringVar(&p.logFormat, "log-format", "", "log format: text or json (default: text on a terminal, json otherwise)")
-	fs.StringVar(&p.logLevel, "log-level", "", "log level: debug, info, warn, error (default $LOG_LEVEL or info)")
-}
-
-// load reads the configuration and applies the flags.
-func (p *pipelineFlags) load() (*config.Config, error) {
-	var cfg *config.Config
-	var err error
-	if p.config != "" {
-		cfg, err = config.Load(p.config)
-		if err != nil {
-			return nil, err
-		}
-	} else {
-		cfg = config.Default()
-	}
-	if p.backend != "" {
-		cfg.Backend.Kind = p.backend
-		cfg.SetByFlag("backend.kind", "--backend")
-	}
-	if err := cfg.SetPaths(p.inbox, p.out, p.state); err != nil {
-		return nil, err
-	}
-	return cfg, nil
-}
 
 // newLogger builds the slog logger: text on a terminal, JSON otherwise.
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
@@ -100,8 +59,9 @@ type backend struct {
 	learner daemon.Learner                  // the local engine learns from examples and corrections
 	run     func(ctx context.Context) error // nil when nothing runs in the background
 	close   func() error
-	// jobDone, when the backend can say so, is called with each finished job.
-	jobDone atomic.Pointer[func(id string)]
+	// jobsDone, when the backend can say so, carries the ids of its
+	// finished jobs to the daemon (daemon.Options.JobsDone).
+	jobsDone chan string
 	// v2 submits one Classify v2 job per file (llamacloud with backend.api: v2).
 	v2 api.V2Backend
 }
@@ -136,7 +96,7 @@ func (b *backend) Prefetch(path string, mode api.Mode, pc api.ParsingConfigurati
 // newLocalClassifier builds the embedded engine's classifier. stateDir holds
 // its caches and what it has learned.
 var newLocalClassifier = func(ctx context.Context, cfg *config.Config, stateDir string, log *slog.Logger) (local.Classifier, func() error, error) {
-	p, closeFn, err := pipeline.Open(ctx, cfg, stateDir, log)
+	p, closeFn, err := classify.Open(ctx, cfg, stateDir, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -179,10 +139,14 @@ func openBackend(ctx context.Context, cfg *config.Config, log *slog.Logger) (*ba
 		if err != nil {
 			return nil, err
 		}
-		b := &backend{}
+		// The daemon bounds the jobs in flight far below the buffer; were
+		// it full, a finished job would only wait for its next poll.
+		done := make(chan string, 1024)
+		b := &backend{jobsDone: done}
 		lb, err := local.New(local.Options{Classifier: cl, Logger: log, OnJobDone: func(j api.ClassifyJob) {
-			if f := b.jobDone.Load(); f != nil {
-				(*f)(j.ID)
+			select {
+			case done <- j.ID:
+			default:
 			}
 		}})
 		if err != nil {

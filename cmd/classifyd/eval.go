@@ -10,10 +10,10 @@ import (
 	"strings"
 
 	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/classify"
 	"github.com/classifyd/classifyd/internal/engine"
 	"github.com/classifyd/classifyd/internal/eval"
 	"github.com/classifyd/classifyd/internal/extract"
-	"github.com/classifyd/classifyd/internal/pipeline"
 )
 
 const evalHelp = `Usage: classifyd eval [flags] DIR
@@ -114,8 +114,8 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer ext.Close()
-	p := pipeline.New(pipeline.Options{Extractor: ext, Logger: log})
-	docs, err := eval.Extract(ctx, p, items, pipeline.ExtractOptions(cfg.Mode, cfg.ParsingConfiguration()), *workers)
+	p := classify.New(classify.Options{Extractor: ext, Logger: log})
+	docs, err := eval.Extract(ctx, p, items, classify.ExtractOptions(cfg.Mode, cfg.ParsingConfiguration()), *workers)
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ Examples:
 func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("once", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var pf pipelineFlags
+	var pf configFlags
 	pf.register(fs)
 	quiet := fs.Bool("quiet", false, "no progress bar or progress lines")
 	var sf serviceFlags
@@ -80,7 +80,7 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	start := time.Now()
-	_, err = runPipeline(ctx, cfg, pf.dryRun, log, func(o *daemon.Options) {
+	err = runDaemon(ctx, cfg, pf.dryRun, log, svc, func(o *daemon.Options) {
 		o.Once = true
 		o.Counters = counters
 		o.Paths = paths
@@ -104,7 +104,6 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			defer wg.Done()
 			progress(stderr, *quiet || pf.dryRun, stop, counters.Progress)
 		}()
-		svc.install(o)
 	})
 	close(stop)
 	wg.Wait()

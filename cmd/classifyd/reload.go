@@ -16,16 +16,16 @@ import (
 // reload sends it: ExecReload= in the units).
 var reloadSignal os.Signal = syscall.SIGHUP
 
-// runReloading runs the pipeline of run, and on SIGHUP reads the
+// runReloading runs the daemon of run, and on SIGHUP reads the
 // configuration again (the same --config and flags). A configuration that
-// does not load is refused: the error is logged and the running pipeline
-// goes on with the old one. A valid one replaces it: the pipeline stops at
+// does not load is refused: the error is logged and the running daemon
+// goes on with the old one. A valid one replaces it: the daemon stops at
 // its next clean point (what is in flight is in the state) and starts again
 // on the same state file with the new rules, folders and templates, which
 // apply to every file not yet submitted; jobs already submitted are polled
 // and their files filed as usual. inbox, output and state cannot change
 // without a restart (the admin endpoint, retry and undo name them).
-func runReloading(ctx context.Context, pf *pipelineFlags, cfg *config.Config, log *slog.Logger, hooks func(*daemon.Options)) error {
+func runReloading(ctx context.Context, pf *configFlags, cfg *config.Config, log *slog.Logger, svc *service, setup func(*daemon.Options)) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, reloadSignal)
 	defer signal.Stop(hup)
@@ -33,7 +33,7 @@ func runReloading(ctx context.Context, pf *pipelineFlags, cfg *config.Config, lo
 		pctx, stop := context.WithCancel(ctx)
 		done := make(chan error, 1)
 		go func() {
-			_, err := runPipeline(pctx, cfg, pf.dryRun, log, hooks)
+			err := runDaemon(pctx, cfg, pf.dryRun, log, svc, setup)
 			done <- err
 		}()
 		next := waitReload(ctx, pf, cfg, log, hup, done)
@@ -50,8 +50,8 @@ func runReloading(ctx context.Context, pf *pipelineFlags, cfg *config.Config, lo
 }
 
 // waitReload returns a valid new configuration after a SIGHUP, or nil once
-// the pipeline ended (its error is left in done) or ctx is done.
-func waitReload(ctx context.Context, pf *pipelineFlags, cur *config.Config, log *slog.Logger, hup <-chan os.Signal, done chan error) *config.Config {
+// the daemon ended (its error is left in done) or ctx is done.
+func waitReload(ctx context.Context, pf *configFlags, cur *config.Config, log *slog.Logger, hup <-chan os.Signal, done chan error) *config.Config {
 	for {
 		select {
 		case <-ctx.Done():

@@ -33,7 +33,7 @@ Examples:
 func cmdRetry(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("retry", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var pf pipelineFlags
+	var pf configFlags
 	pf.registerPaths(fs)
 	adminAddr := fs.String("admin", envAdmin(), "ask the running daemon at this admin address (default $CLASSIFYD_ADMIN)")
 	tokenFile := fs.String("admin-token-file", envAdminTokenFile(), "file holding the admin endpoint's token, if it has one (default $CLASSIFYD_ADMIN_TOKEN_FILE)")

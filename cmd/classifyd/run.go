@@ -83,7 +83,7 @@ Examples:
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var pf pipelineFlags
+	var pf configFlags
 	pf.register(fs)
 	var sf serviceFlags
 	sf.register(fs)
@@ -107,8 +107,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	log.Info("starting", "inbox", cfg.Inbox, "output", cfg.Output, "state", cfg.State, "backend", cfg.Backend.Kind, "rules", len(cfg.Rules))
-	err = runReloading(ctx, &pf, cfg, log, func(o *daemon.Options) {
-		svc.install(o)
+	err = runReloading(ctx, &pf, cfg, log, svc, func(o *daemon.Options) {
 		if pf.dryRun {
 			o.Report = func(e sorter.Entry) {
 				fmt.Fprintf(stdout, "%s -> %s (%s %.2f)\n", e.Source, e.Dest, e.Folder, e.Confidence)

@@ -19,11 +19,11 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/classify"
 	"github.com/classifyd/classifyd/internal/engine"
 	"github.com/classifyd/classifyd/internal/extract"
 	"github.com/classifyd/classifyd/internal/httpguard"
 	"github.com/classifyd/classifyd/internal/local"
-	"github.com/classifyd/classifyd/internal/pipeline"
 	"github.com/classifyd/classifyd/internal/server"
 )
 
@@ -171,7 +171,7 @@ var newClassifier = func(dataDir string, log *slog.Logger) (local.Classifier, fu
 	if err != nil {
 		return nil, nil, err
 	}
-	p := pipeline.New(pipeline.Options{Extractor: ext, Engine: engine.New(), Logger: log})
+	p := classify.New(classify.Options{Extractor: ext, Engine: engine.New(), Logger: log})
 	return p, func() error { return errors.Join(p.Close(), ext.Close()) }, nil
 }
 

@@ -41,7 +41,7 @@ func envAdmin() string { return os.Getenv("CLASSIFYD_ADMIN") }
 
 // Timing knobs, shrunk by tests.
 var (
-	// stallAge: a pipeline loop that has not turned for this long (or for
+	// stallAge: a daemon loop that has not turned for this long (or for
 	// the watchdog interval, if longer) fails /healthz and stops the
 	// watchdog answers, so systemd restarts the daemon. Idle loops turn
 	// every 10 s, but one turn of the poll loop waits for a round of
@@ -53,7 +53,7 @@ var (
 	statusEvery = 5 * time.Second
 )
 
-// service is what surrounds the pipeline of `run`: the systemd notify
+// service is what surrounds the daemon of `run`: the systemd notify
 // protocol (ready, status, watchdog, stopping) and the admin endpoint.
 type service struct {
 	log      *slog.Logger
@@ -69,7 +69,7 @@ type service struct {
 
 // startService starts the supervisor and, with --admin, the admin endpoint.
 // The supervisor says STOPPING=1 as soon as ctx ends; the endpoint serves
-// until stop, so it answers while the pipeline drains.
+// until stop, so it answers while the daemon drains.
 func startService(ctx context.Context, cfg *config.Config, sf serviceFlags, log *slog.Logger) (*service, error) {
 	n := sdnotify.FromEnv()
 	s := &service{log: log, stallAge: max(stallAge, n.WatchdogInterval())}
@@ -124,18 +124,19 @@ func startService(ctx context.Context, cfg *config.Config, sf serviceFlags, log 
 	return s, nil
 }
 
-// install hooks the service into the daemon's options.
-func (s *service) install(o *daemon.Options) {
-	prevCreated, prevReady := o.Created, o.Ready
-	o.Created = func(d *daemon.Daemon) {
-		s.d.Store(d)
-		if s.srv != nil {
-			s.srv.SetDaemon(d)
-		}
-		if prevCreated != nil {
-			prevCreated(d)
-		}
+// attach makes d the daemon the admin endpoint and the watchdog look at
+// (a reload builds a new one).
+func (s *service) attach(d *daemon.Daemon) {
+	s.d.Store(d)
+	if s.srv != nil {
+		s.srv.SetDaemon(d)
 	}
+}
+
+// install hooks the service into the daemon's options: Ready tells systemd
+// and the admin endpoint.
+func (s *service) install(o *daemon.Options) {
+	prevReady := o.Ready
 	o.Ready = func() {
 		if prevReady != nil {
 			prevReady()
@@ -162,10 +163,10 @@ func (s *service) stop() error {
 func (s *service) health() error {
 	d := s.d.Load()
 	if d == nil {
-		return errors.New("the pipeline has not started")
+		return errors.New("the daemon has not started")
 	}
 	if st := d.Stalled(s.stallAge); len(st) > 0 {
-		return fmt.Errorf("pipeline loops stalled for over %s: %v", s.stallAge, st)
+		return fmt.Errorf("daemon loops stalled for over %s: %v", s.stallAge, st)
 	}
 	return nil
 }

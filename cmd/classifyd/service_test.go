@@ -489,9 +489,11 @@ func TestServiceHealth(t *testing.T) {
 	readyCalled := false
 	o.Ready = func() { readyCalled = true }
 	svc.install(&o)
-	if _, err := daemon.New(o); err != nil {
+	d, err := daemon.New(o)
+	if err != nil {
 		t.Fatal(err)
 	}
+	svc.attach(d)
 	// Created, never run: every loop is stalled.
 	if err := svc.health(); err == nil || !strings.Contains(err.Error(), "stalled") {
 		t.Fatalf("daemon not running: %v", err)

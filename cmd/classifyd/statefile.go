@@ -14,15 +14,6 @@ import (
 	"github.com/classifyd/classifyd/internal/state"
 )
 
-// registerPaths registers the flags that say which classifyd to look at:
-// --config and the path overrides (status, undo and retry).
-func (p *pipelineFlags) registerPaths(fs *flag.FlagSet) {
-	fs.StringVar(&p.config, "config", "", "configuration file of the daemon (default: built-in defaults)")
-	fs.StringVar(&p.inbox, "inbox", "", "inbox folder (overrides the config)")
-	fs.StringVar(&p.out, "out", "", "output folder (overrides the config)")
-	fs.StringVar(&p.state, "state", "", "state file (overrides the config)")
-}
-
 // ErrDaemonRunning: the state file is held by a running classifyd.
 var errDaemonRunning = errors.New("classifyd is running")
 

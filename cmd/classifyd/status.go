@@ -36,12 +36,12 @@ Examples:
 func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var pf pipelineFlags
+	var pf configFlags
 	pf.registerPaths(fs)
 	adminAddr := fs.String("admin", envAdmin(), "address of a running daemon's admin endpoint (default $CLASSIFYD_ADMIN)")
 	tokenFile := fs.String("admin-token-file", envAdminTokenFile(), "file holding the admin endpoint's token, if it has one (default $CLASSIFYD_ADMIN_TOKEN_FILE)")
 	asJSON := fs.Bool("json", false, "print the status as JSON")
-	fs.IntVar(&admin.MaxFailures, "failures", admin.MaxFailures, "how many of the last failures to show (read from the state file; the daemon shows its default)")
+	maxFailures := fs.Int("failures", admin.DefaultMaxFailures, "how many of the last failures to show (read from the state file; the daemon shows its default)")
 	fs.Usage = func() { printHelp(stderr, statusHelp, fs) }
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -72,7 +72,7 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 		defer st.Close()
-		if s, err = admin.Snapshot(st, cfg, time.Now()); err != nil {
+		if s, err = admin.SnapshotLast(st, cfg, time.Now(), *maxFailures); err != nil {
 			return err
 		}
 	}

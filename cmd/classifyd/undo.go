@@ -43,7 +43,7 @@ Examples:
 func cmdUndo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("undo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var pf pipelineFlags
+	var pf configFlags
 	pf.registerPaths(fs)
 	all := fs.Bool("all", false, "undo every filing in the journal")
 	since := fs.String("since", "", "undo filings at or after this time (2024-05-01, \"2024-05-01 14:30\", RFC 3339) or this long ago (2h)")

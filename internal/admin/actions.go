@@ -24,8 +24,8 @@ type ActionFailure struct {
 	Time   time.Time `json:"time"`
 }
 
-func actionsOf(st *state.Store) (Actions, error) {
-	pending, failed, recent, err := st.ActionStats(MaxFailures)
+func actionsOf(st *state.Store, maxFailures int) (Actions, error) {
+	pending, failed, recent, err := st.ActionStats(maxFailures)
 	a := Actions{Pending: pending, Failed: failed, Last: []ActionFailure{}}
 	for _, r := range recent {
 		a.Last = append(a.Last, ActionFailure{ID: r.ID, FileID: r.FileID, Action: r.Where, Event: r.Event, Tries: r.Tries, Error: r.LastError, Time: r.Updated.UTC()})

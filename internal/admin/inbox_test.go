@@ -33,10 +33,11 @@ func TestInboxGoneHealthAndReadiness(t *testing.T) {
 	defer hs.Close()
 	ready := make(chan struct{})
 	d, err := daemon.New(daemon.Options{Config: e.cfg, Backend: lb, Store: st, InboxCheck: 20 * time.Millisecond,
-		Created: func(d *daemon.Daemon) { srv.SetDaemon(d) }, Ready: func() { srv.SetReady(); close(ready) }})
+		Ready: func() { srv.SetReady(); close(ready) }})
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv.SetDaemon(d)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); d.Run(ctx) }()

@@ -23,7 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Daemon is what the admin endpoint needs of the running pipeline
+// Daemon is what the admin endpoint needs of the running daemon
 // (*daemon.Daemon).
 type Daemon interface {
 	Store() *state.Store
@@ -52,7 +52,7 @@ type Options struct {
 // Server is the admin HTTP endpoint of a running classifyd:
 //
 //	GET  /metrics  Prometheus metrics
-//	GET  /healthz  200 while the state is readable and every pipeline loop turns
+//	GET  /healthz  200 while the state is readable and every daemon loop turns
 //	GET  /readyz   200 once the daemon is ready (backlog scan started, watcher running),
 //	               503 while the inbox is gone or unreadable
 //	GET  /status   Status as JSON

@@ -1,5 +1,5 @@
 // Package admin is how people and tools look at and steer classifyd from
-// outside its pipeline: the status snapshot (queue counts, jobs in flight,
+// outside its loops: the status snapshot (queue counts, jobs in flight,
 // recent failures, throughput), the HTTP admin endpoint (/metrics, /healthz,
 // /readyz, /status, POST /retry) and its client, and the two repairs a person
 // asks for: Undo (move filed files back where they came from) and Retry (send
@@ -8,7 +8,7 @@
 // The package reads the state through *state.Store and the journal through
 // the sorter package; Undo and Retry move files only between the output and
 // the inbox, append Undo lines to the journal and Forget state records. It
-// never runs the pipeline itself.
+// never runs the daemon itself.
 package admin
 
 import (
@@ -37,7 +37,7 @@ type Status struct {
 	Running bool      `json:"running"`
 	Ready   bool      `json:"ready"`
 	Started time.Time `json:"started,omitzero"`
-	// Stalled names pipeline loops that have not turned recently (running only).
+	// Stalled names daemon loops that have not turned recently (running only).
 	Stalled []string `json:"stalled,omitempty"`
 
 	Inbox   string `json:"inbox"`
@@ -123,11 +123,19 @@ type WatcherStats struct {
 // tailChunk is the first read from the journal's end (tests shrink it).
 var tailChunk int64 = 256 << 10
 
-// MaxFailures is how many of the most recent failures a snapshot lists.
-var MaxFailures = 10
+// DefaultMaxFailures is how many of the most recent failures (and stuck
+// moves, and failed actions) a snapshot lists.
+const DefaultMaxFailures = 10
 
-// Snapshot reads the state and the journal of cfg into a Status.
+// Snapshot reads the state and the journal of cfg into a Status, with the
+// last DefaultMaxFailures failures.
 func Snapshot(st *state.Store, cfg *config.Config, now time.Time) (*Status, error) {
+	return SnapshotLast(st, cfg, now, DefaultMaxFailures)
+}
+
+// SnapshotLast is Snapshot listing the last maxFailures failures, stuck
+// moves and failed actions (classifyd status --failures).
+func SnapshotLast(st *state.Store, cfg *config.Config, now time.Time, maxFailures int) (*Status, error) {
 	s := &Status{Time: now.UTC(), Inbox: cfg.Inbox, Output: cfg.Output, State: st.Path(), Backend: cfg.Backend.Kind,
 		Counts: map[string]int{}, Jobs: []Job{}, Failures: []Failure{}, Stuck: []Failure{}}
 	counts, err := st.Counts()
@@ -152,7 +160,7 @@ func Snapshot(st *state.Store, cfg *config.Config, now time.Time) (*Status, erro
 	var ring []Failure
 	err = st.Each(state.Failed, 0, func(f state.File) error {
 		ring = append(ring, Failure{ID: f.ID, Path: f.Path, Dest: f.Dest, Reason: f.Reason, Attempts: f.Attempts, Time: f.Updated.UTC()})
-		if len(ring) > MaxFailures {
+		if len(ring) > maxFailures {
 			ring = ring[1:]
 		}
 		return nil
@@ -164,7 +172,7 @@ func Snapshot(st *state.Store, cfg *config.Config, now time.Time) (*Status, erro
 		s.Failures = append(s.Failures, ring[i])
 	}
 	err = st.Each(state.Classified, 0, func(f state.File) error {
-		if f.MoveTries > 0 && len(s.Stuck) < MaxFailures {
+		if f.MoveTries > 0 && len(s.Stuck) < maxFailures {
 			s.Stuck = append(s.Stuck, Failure{ID: f.ID, Path: f.Path, Reason: f.Reason, Attempts: f.MoveTries, Time: f.Updated.UTC()})
 		}
 		return nil
@@ -178,7 +186,7 @@ func Snapshot(st *state.Store, cfg *config.Config, now time.Time) (*Status, erro
 	if s.Corrections == nil {
 		s.Corrections = []state.Correction{}
 	}
-	if s.Actions, err = actionsOf(st); err != nil {
+	if s.Actions, err = actionsOf(st, maxFailures); err != nil {
 		return nil, fmt.Errorf("status: %w", err)
 	}
 	tp, err := JournalThroughput(filepath.Join(cfg.Output, sorter.JournalName), now)

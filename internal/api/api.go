@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -252,12 +253,6 @@ func Permanent(err error) error {
 	return &PermanentError{Err: err}
 }
 
-// IsPermanent reports whether err is, or wraps, a PermanentError.
-func IsPermanent(err error) bool {
-	var p *PermanentError
-	return errors.As(err, &p)
-}
-
 // ErrNotFound is returned (wrapped) when a job or file is unknown.
 var ErrNotFound = errors.New("not found")
 
@@ -314,6 +309,36 @@ func (e *APIError) Error() string {
 // Is makes errors.Is(err, ErrNotFound) true for a 404.
 func (e *APIError) Is(target error) bool {
 	return target == ErrNotFound && e.StatusCode == 404
+}
+
+// IsPermanent reports whether err will not go away by trying again: it is,
+// or wraps, a PermanentError (a file that cannot be classified), an
+// APIError whose status is not RetryableStatus (a 4xx other than 408, 409
+// and 429) or a ValidationError. This is the one place that decides; the
+// HTTP client retries exactly the answers it does not call permanent.
+func IsPermanent(err error) bool {
+	var p *PermanentError
+	if errors.As(err, &p) {
+		return true
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.StatusCode >= 400 && !RetryableStatus(ae.StatusCode)
+	}
+	var ve *ValidationError
+	return errors.As(err, &ve)
+}
+
+// RetryableStatus reports whether an HTTP answer with this status may
+// succeed when the request is sent again: 408 (timeout), 409 (conflict,
+// such as a lock), 429 (too many requests) and every 5xx, as the official
+// LlamaCloud SDK decides.
+func RetryableStatus(code int) bool {
+	switch {
+	case code == http.StatusRequestTimeout, code == http.StatusConflict, code == http.StatusTooManyRequests, code >= 500:
+		return true
+	}
+	return false
 }
 
 // ParseErrorBody reads a FastAPI-style error body: {"detail": "..."} or

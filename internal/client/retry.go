@@ -4,12 +4,13 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/backoff"
 )
 
 // checkRetry is the one place that decides whether an attempt is tried
@@ -46,11 +47,7 @@ func (c *Client) shouldRetry(ctx context.Context, resp *http.Response, err error
 	case "false":
 		return false, nil
 	}
-	switch s := resp.StatusCode; {
-	case s == http.StatusRequestTimeout, s == http.StatusConflict, s == http.StatusTooManyRequests, s >= 500:
-		return true, nil
-	}
-	return false, nil
+	return api.RetryableStatus(resp.StatusCode), nil
 }
 
 // routeOf replaces the IDs in an API path by {id}, so that the paths of
@@ -85,41 +82,23 @@ func retryableConnError(err error) bool {
 	return true
 }
 
-// backoff is how long to wait before attempt n+1: what the server asked for
-// (retry-after-ms, else retry-after in seconds or as an HTTP date, capped at
-// MaxRetryAfter), else min(RetryWaitMin·2ⁿ, RetryWaitMax) less up to 25 %
-// jitter, as the SDK does.
-func (c *Client) backoff(min, max time.Duration, n int, resp *http.Response) time.Duration {
-	if d, ok := retryAfter(resp, time.Now()); ok {
-		return clamp(d, 0, c.opts.MaxRetryAfter)
+// backoff is how long to wait before attempt n+1, as the SDK does: what the
+// server asked for (retry-after-ms, else retry-after in seconds or as an
+// HTTP date, capped at MaxRetryAfter), else min(RetryWaitMin·2ⁿ,
+// RetryWaitMax) less up to 25 % jitter. The arithmetic is internal/backoff's.
+func (c *Client) backoff(lo, hi time.Duration, n int, resp *http.Response) time.Duration {
+	var h http.Header
+	if resp != nil {
+		h = resp.Header
 	}
-	d := max
-	if n < 30 {
-		d = clamp(min<<n, min, max)
-	}
-	return d - time.Duration(rand.Float64()*0.25*float64(d))
+	p := backoff.Policy{Base: lo, Max: hi, Jitter: backoff.Under(0.25), MaxRetryAfter: c.opts.MaxRetryAfter}
+	return p.Wait(n, h, time.Now())
 }
 
+// retryAfter is how long the answer resp asks the caller to wait.
 func retryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
 	if resp == nil {
 		return 0, false
 	}
-	if v := resp.Header.Get("Retry-After-Ms"); v != "" {
-		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 {
-			return time.Duration(ms * float64(time.Millisecond)), true
-		}
-	}
-	if v := resp.Header.Get("Retry-After"); v != "" {
-		if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
-			return time.Duration(s * float64(time.Second)), true
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return t.Sub(now), true
-		}
-	}
-	return 0, false
-}
-
-func clamp(d, lo, hi time.Duration) time.Duration {
-	return min(max(d, lo), hi)
+	return backoff.RetryAfter(resp.Header, now)
 }

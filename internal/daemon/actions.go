@@ -9,7 +9,7 @@ package daemon
 // An action runs only once its file is durable in its folder (after the
 // rename, FinishMove and the journal line) and never touches a file. It
 // runs in its own goroutine: a slow, failing or hanging action (killed at
-// its timeout) never holds up the pipeline. It leaves the queue only when
+// its timeout) never holds up the daemon. It leaves the queue only when
 // it succeeded, so an action cut short by a crash or a kill -9 runs again
 // after the restart: at least once, each time with the same id (the
 // command's CLASSIFYD_ACTION_ID, the webhook's "id" and Idempotency-Key),
@@ -286,7 +286,7 @@ func (d *Daemon) actionResult(a state.Action, spec *config.Action, err error, pe
 	giveUp := permanent || tries > spec.Retries
 	var next time.Time
 	if !giveUp {
-		next = time.Now().Add(d.actionBackoff(tries))
+		next = time.Now().Add(d.actionRetry.Delay(tries - 1))
 	}
 	if giveUp {
 		metrics.Actions.WithLabelValues(kind, "failed").Inc()
@@ -299,15 +299,6 @@ func (d *Daemon) actionResult(a state.Action, spec *config.Action, err error, pe
 	if err := d.st.ActionFailedTry(a.Seq, err.Error(), next, giveUp); err != nil {
 		d.log.Error("recording an action's failure", "id", a.ID, "err", err)
 	}
-}
-
-func (d *Daemon) actionBackoff(n int) time.Duration {
-	b := d.o.ActionRetryBase
-	for i := 1; i < n && b < d.o.ActionRetryMax; i++ {
-		b *= 2
-	}
-	b = min(b, d.o.ActionRetryMax)
-	return time.Duration(float64(b) * (0.75 + 0.5*randFloat()))
 }
 
 // runAction tries an action once. permanent: trying again cannot help.

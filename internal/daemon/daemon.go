@@ -1,4 +1,4 @@
-// Package daemon is classifyd's pipeline: inbox files become state records,
+// Package daemon is the classifyd daemon: inbox files become state records,
 // records become batches and jobs, jobs become results, results become moves.
 //
 //	watch/walk ─▶ intake (hash, Enqueue) ─▶ submitter (batch, upload, CreateJob)
@@ -10,7 +10,12 @@
 // hand-over is a state transition, so a crash at any point leaves records from
 // which Repair and the stages resume.
 //
-// The package owns the pipeline's goroutines; it reaches the disk only
+// A Daemon is built in a straight line: New, then Run until it returns (the
+// journal is closed when Run returns). Whatever reaches a running loop from
+// outside (a backend's finished jobs) comes through a channel that loop
+// selects on.
+//
+// The package owns the daemon's goroutines; it reaches the disk only
 // through the state store, the sorter and the backend.
 package daemon
 
@@ -19,7 +24,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
@@ -27,6 +31,7 @@ import (
 	"time"
 
 	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/backoff"
 	"github.com/classifyd/classifyd/internal/config"
 	"github.com/classifyd/classifyd/internal/sorter"
 	"github.com/classifyd/classifyd/internal/state"
@@ -67,9 +72,13 @@ type Options struct {
 	Ready func()
 	// Counters, if set, is updated as files are seen and filed (progress bars).
 	Counters *Counters
-	// Created, if set, is called by New with the new daemon, before Run (the
-	// admin endpoint and the systemd watchdog hold on to it).
-	Created func(*Daemon)
+	// JobsDone, if set, is where the backend announces the ids of jobs that
+	// reached a terminal state (the embedded engine: local.Options.OnJobDone
+	// sends to it), so that their results are fetched at once. A job is
+	// then also polled as soon as it is submitted, since its announcement
+	// may have come before the submission was recorded. An announcement
+	// that is lost (a full channel) only delays the job to its next poll.
+	JobsDone <-chan string
 	// Learner, if set, learns from corrections (a file moved by a person from
 	// one type folder to another).
 	Learner Learner
@@ -97,7 +106,7 @@ type Options struct {
 	ActionRetryBase, ActionRetryMax time.Duration
 }
 
-// Daemon runs the pipeline.
+// Daemon files the inbox: intake, submission, polling, moving, learning.
 type Daemon struct {
 	o       Options
 	cfg     *config.Config
@@ -118,8 +127,7 @@ type Daemon struct {
 	submitting atomic.Int64
 	parked     sync.Map // once: records given up on (id → reason)
 	*Counters
-	dryPaths  sync.Map // dry run: paths already reported
-	doneEarly sync.Map // job ids the backend finished before Submit recorded them
+	dryPaths sync.Map // dry run: paths already reported
 
 	beats [4]atomic.Int64 // unix nanos of each loop's last turn: intake, submit, poll, move
 
@@ -131,6 +139,11 @@ type Daemon struct {
 
 	kickActions chan struct{} // wakes actionLoop (actions.go)
 	ruleActions bool          // some rule has on_filed actions
+
+	// The waits between tries (internal/backoff): of a transient failure
+	// (a move, a journal write, a backend that looks down, an escalation),
+	// of a job's next poll, of a re-queued file's next job, and of an action.
+	retry, poll, requeue, actionRetry backoff.Policy
 }
 
 // Loop names, in the order of beats.
@@ -229,6 +242,13 @@ func New(o Options) (*Daemon, error) {
 		kickMove:   make(chan struct{}, 1),
 		kickEsc:    make(chan struct{}, 1),
 		sem:        make(chan struct{}, c.Batch.Concurrency),
+
+		retry: backoff.Policy{Base: o.RetryBase, Max: o.RetryMax, Jitter: backoff.Around(0.25)},
+		// Polls grow more gently: a job is usually done within a few.
+		poll: backoff.Policy{Base: c.Poll.MinInterval, Max: c.Poll.MaxInterval, Factor: 1.5, Jitter: backoff.Around(0.2)},
+		// A re-queued file waits poll.min_interval doubled per attempt.
+		requeue:     backoff.Policy{Base: c.Poll.MinInterval, Max: o.RetryMax, Jitter: backoff.Around(0.25)},
+		actionRetry: backoff.Policy{Base: o.ActionRetryBase, Max: o.ActionRetryMax, Jitter: backoff.Around(0.25)},
 	}
 	if !o.Once {
 		d.watcher = &watcherRef{} // once mode walks the inbox instead
@@ -250,9 +270,6 @@ func New(o Options) (*Daemon, error) {
 			return nil, err
 		}
 		d.journal = j
-	}
-	if o.Created != nil {
-		o.Created(d)
 	}
 	return d, nil
 }
@@ -279,7 +296,7 @@ func (c *Counters) Progress() (done, seen int64) { return c.done.Load(), c.seen.
 // were given up in once mode.
 func (c *Counters) Failed() int64 { return c.failedN.Load() }
 
-// Run runs the pipeline until ctx is cancelled, or, in once mode, until every
+// Run runs the daemon until ctx is cancelled, or, in once mode, until every
 // file found is in its folder.
 func (d *Daemon) Run(ctx context.Context) error {
 	defer func() {
@@ -440,18 +457,8 @@ func (d *Daemon) waitIdle(ctx context.Context) error {
 	}
 }
 
-// backoff is the wait before try n (1-based) with ±25 % jitter.
-func (d *Daemon) backoff(n int) time.Duration {
-	b := d.o.RetryBase
-	for i := 1; i < n && b < d.o.RetryMax; i++ {
-		b *= 2
-	}
-	if b > d.o.RetryMax {
-		b = d.o.RetryMax
-	}
-	j := time.Duration(float64(b) * (0.75 + 0.5*rand.Float64()))
-	return j
-}
+// backoff is the wait before try n (1-based) of a transient failure.
+func (d *Daemon) backoff(n int) time.Duration { return d.retry.Delay(n - 1) }
 
 // acquire takes a backend-call slot.
 func (d *Daemon) acquire(ctx context.Context) error {
@@ -464,8 +471,6 @@ func (d *Daemon) acquire(ctx context.Context) error {
 }
 
 func (d *Daemon) release() { <-d.sem }
-
-func randFloat() float64 { return rand.Float64() }
 
 // waitFor reports whether a record delayed until notBefore (a retry's
 // back-off), last updated at updated, must still wait at now. A once run

@@ -70,11 +70,19 @@ func (e *env) localBackend(ctx context.Context) api.Backend {
 
 // run runs the daemon (once mode unless o.Once is preset false by caller) and returns reports.
 func (e *env) run(ctx context.Context, be api.Backend, mod func(*Options)) ([]sorter.Entry, error) {
+	d, done := e.build(be, mod)
+	err := d.Run(ctx)
+	return done(), err
+}
+
+// build opens e's state and builds a daemon on be (once mode, short
+// retries; mod changes the options). done closes the state and returns the
+// entries the daemon reported.
+func (e *env) build(be api.Backend, mod func(*Options)) (d *Daemon, done func() []sorter.Entry) {
 	st, err := state.Open(e.state, state.Options{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	defer st.Close()
 	var mu sync.Mutex
 	var got []sorter.Entry
 	o := Options{Config: e.cfg, Backend: be, Store: st, Once: true, RetryBase: 5 * time.Millisecond, RetryMax: 50 * time.Millisecond,
@@ -82,14 +90,17 @@ func (e *env) run(ctx context.Context, be api.Backend, mod func(*Options)) ([]so
 	if mod != nil {
 		mod(&o)
 	}
-	d, err := New(o)
+	d, err = New(o)
 	if err != nil {
+		st.Close()
 		e.t.Fatal(err)
 	}
-	err = d.Run(ctx)
-	mu.Lock()
-	defer mu.Unlock()
-	return append([]sorter.Entry(nil), got...), err
+	return d, func() []sorter.Entry {
+		st.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]sorter.Entry(nil), got...)
+	}
 }
 
 func (e *env) journal() []sorter.Entry {

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/classifyd/classifyd/internal/classify"
 	"github.com/classifyd/classifyd/internal/extract"
-	"github.com/classifyd/classifyd/internal/pipeline"
 	"github.com/classifyd/classifyd/internal/state"
 )
 
@@ -68,7 +68,7 @@ func TestOneLogLinePerCorrection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ext.Close()
-	pl := pipeline.New(pipeline.Options{Extractor: ext, Logger: log})
+	pl := classify.New(classify.Options{Extractor: ext, Logger: log})
 	st, err := state.Open(e.state, state.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/classifyd/classifyd/internal/classify"
 	"github.com/classifyd/classifyd/internal/cloudtest"
 	"github.com/classifyd/classifyd/internal/config"
 	"github.com/classifyd/classifyd/internal/extract"
 	"github.com/classifyd/classifyd/internal/local"
-	"github.com/classifyd/classifyd/internal/pipeline"
 )
 
 // corpusB returns the dev-b corpus (../shared/corpus/dev-b from the
@@ -87,7 +87,7 @@ func TestEscalationRateFalls(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer ext.Close()
-			p := pipeline.New(pipeline.Options{Extractor: ext})
+			p := classify.New(classify.Options{Extractor: ext})
 			srv, c := cloud(t, cloudtest.Options{Latency: 5 * time.Millisecond, Label: func(name string, _ []byte) cloudtest.Answer {
 				return cloudtest.Answer{Type: labels[name], Confidence: 0.95, Reasoning: "known label"}
 			}})

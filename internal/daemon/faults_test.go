@@ -81,21 +81,20 @@ func runDaemon(t *testing.T, e *env, mod func(*Options)) (*Daemon, <-chan sorter
 	be := e.localBackend(ctx)
 	filed := make(chan sorter.Entry, 1024)
 	ready := make(chan struct{})
-	created := make(chan *Daemon, 1)
 	errc := make(chan error, 1)
+	d, done := e.build(be, func(o *Options) {
+		o.Once = false
+		o.Ready = func() { close(ready) }
+		o.Report = func(en sorter.Entry) { filed <- en }
+		if mod != nil {
+			mod(o)
+		}
+	})
 	go func() {
-		_, err := e.run(ctx, be, func(o *Options) {
-			o.Once = false
-			o.Ready = func() { close(ready) }
-			o.Report = func(en sorter.Entry) { filed <- en }
-			o.Created = func(d *Daemon) { created <- d }
-			if mod != nil {
-				mod(o)
-			}
-		})
+		err := d.Run(ctx)
+		done()
 		errc <- err
 	}()
-	d := <-created
 	select {
 	case <-ready:
 	case err := <-errc:

@@ -61,20 +61,15 @@ func (d *Daemon) pollLoop(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-d.kickPoll:
+		case id := <-d.o.JobsDone:
+			d.jobsDone(id)
 		case <-timer.C:
 		}
 	}
 }
 
 // pollInterval is the wait before poll n+1 of a job.
-func (d *Daemon) pollInterval(polls int) time.Duration {
-	b := d.cfg.Poll.MinInterval
-	for i := 0; i < polls && b < d.cfg.Poll.MaxInterval; i++ {
-		b = b * 3 / 2
-	}
-	b = min(b, d.cfg.Poll.MaxInterval)
-	return time.Duration(float64(b) * (0.8 + 0.4*randFloat()))
-}
+func (d *Daemon) pollInterval(polls int) time.Duration { return d.poll.Delay(polls) }
 
 func (d *Daemon) pollJob(ctx context.Context, j state.Job) error {
 	if err := d.acquire(ctx); err != nil {
@@ -225,10 +220,8 @@ func (d *Daemon) finish(j state.Job, results map[string]api.ResultItem, reason s
 		}
 	}
 	if len(again) > 0 && !lost {
-		// Back off before the next attempt: poll.min_interval doubled per attempt.
-		wait := d.cfg.Poll.MinInterval << min(j.Attempt+1, 10)
-		wait = min(time.Duration(float64(wait)*(0.75+0.5*randFloat())), d.o.RetryMax)
-		if err := d.st.Delay(again, time.Now().Add(wait)); err != nil {
+		// Back off before the next attempt.
+		if err := d.st.Delay(again, time.Now().Add(d.requeue.Delay(j.Attempt+1))); err != nil {
 			return err
 		}
 	}
@@ -323,17 +316,18 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// JobDone tells the poller that a job reached a terminal state (the
-// in-process engine calls it), so its results are fetched at once instead of
-// at the next scheduled poll.
-func (d *Daemon) JobDone(id string) {
-	err := d.st.Reschedule(id, time.Now())
-	switch {
-	case errors.Is(err, state.ErrNotFound):
-		// Finished before its submission was recorded: submitBatch looks here.
-		d.doneEarly.Store(id, true)
-	case err != nil:
-		d.log.Warn("reschedule finished job", "job", id, "err", err)
+// jobsDone reschedules the jobs the backend announced finished (and any
+// more already waiting on the channel) to be polled now. A job not yet
+// recorded is polled when its submission is (submitBatch).
+func (d *Daemon) jobsDone(id string) {
+	for {
+		if err := d.st.Reschedule(id, time.Now()); err != nil && !errors.Is(err, state.ErrNotFound) {
+			d.log.Warn("reschedule finished job", "job", id, "err", err)
+		}
+		select {
+		case id = <-d.o.JobsDone:
+		default:
+			return
+		}
 	}
-	kick(d.kickPoll)
 }

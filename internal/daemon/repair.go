@@ -12,7 +12,7 @@ import (
 	"github.com/classifyd/classifyd/internal/state"
 )
 
-// Repair settles records a crash caught between states, before the pipeline
+// Repair settles records a crash caught between states, before the daemon
 // starts:
 //   - moving, source gone and destination present: the rename happened → filed;
 //   - moving, source present and destination absent: it did not → classified;

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,24 +11,26 @@ import (
 	"unicode"
 
 	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/batch"
 	"github.com/classifyd/classifyd/internal/metrics"
 	"github.com/classifyd/classifyd/internal/state"
 	"golang.org/x/sync/errgroup"
 )
 
-// submitLoop closes batches of queued files (at batch.size, or when the
-// oldest has waited batch.window) and submits each as one job, at most
-// batch.concurrency backend calls at once.
+// submitLoop closes batches of queued files (internal/batch: at batch.size,
+// or when the first has waited batch.window) and submits each as one job,
+// at most batch.concurrency backend calls at once. It also keeps the files
+// of batches being submitted out of the next, and pauses when the backend
+// looks down.
 func (d *Daemon) submitLoop(ctx context.Context) error {
 	inflight := map[uint64]bool{} // records in a batch being submitted
-	firstSeen := map[uint64]time.Time{}
+	batcher := batch.New[uint64](d.cfg.Batch.Size, d.cfg.Batch.Window)
 	done := make(chan []uint64, 16)
 	var pauseUntil time.Time
 	g, gctx := errgroup.WithContext(ctx)
 	defer g.Wait()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	size, window := d.cfg.Batch.Size, d.cfg.Batch.Window
 	for {
 		d.beat(1)
 		now := time.Now()
@@ -37,66 +38,44 @@ func (d *Daemon) submitLoop(ctx context.Context) error {
 		if now.Before(pauseUntil) {
 			wait = pauseUntil.Sub(now)
 		} else if int(d.submitting.Load()) < d.cfg.Batch.Concurrency && d.jobsRoom() {
-			var avail []state.File
-			var retryAt time.Time
-			err := d.st.Each(state.Queued, 0, func(f state.File) error {
-				if inflight[f.ID] {
-					return nil
-				}
-				if d.waitFor(f.NotBefore, f.Updated, now) {
-					if retryAt.IsZero() || f.NotBefore.Before(retryAt) {
-						retryAt = f.NotBefore
-					}
-					return nil
-				}
-				avail = append(avail, f)
-				if len(avail) >= size {
-					return errStopEach
-				}
-				return nil
-			})
-			if err != nil && !errors.Is(err, errStopEach) {
+			avail, retryAt, err := d.waiting(inflight, now)
+			if err != nil {
 				return err
 			}
-			for _, f := range avail {
-				if _, ok := firstSeen[f.ID]; !ok {
-					firstSeen[f.ID] = now
-				}
+			ids := make([]uint64, len(avail))
+			for i, f := range avail {
+				ids[i] = f.ID
 			}
-			if len(avail) > 0 {
-				age := now.Sub(firstSeen[avail[0].ID])
-				if len(avail) >= size || age >= window || (d.o.Once && d.intakeDone.Load()) {
-					ids := make([]uint64, len(avail))
-					for i, f := range avail {
-						ids[i] = f.ID
-						inflight[f.ID] = true
-						delete(firstSeen, f.ID)
-					}
-					batch := avail
-					d.submitting.Add(1)
-					g.Go(func() error {
-						defer func() {
-							select {
-							case done <- ids:
-							case <-gctx.Done():
-							}
-						}()
-						defer d.submitting.Add(-1)
-						pause, err := d.submitBatch(gctx, batch)
-						if err != nil {
-							return err
-						}
-						if pause {
-							select {
-							case done <- nil: // nil ids: signal a pause
-							case <-gctx.Done():
-							}
-						}
-						return nil
-					})
-					continue
+			batcher.Offer(now, ids)
+			if batcher.Due(now) || (len(avail) > 0 && d.o.Once && d.intakeDone.Load()) {
+				for _, id := range batcher.Take() {
+					inflight[id] = true
 				}
-				wait = window - age
+				d.submitting.Add(1)
+				g.Go(func() error {
+					defer func() {
+						select {
+						case done <- ids:
+						case <-gctx.Done():
+						}
+					}()
+					defer d.submitting.Add(-1)
+					pause, err := d.submitBatch(gctx, avail)
+					if err != nil {
+						return err
+					}
+					if pause {
+						select {
+						case done <- nil: // nil ids: signal a pause
+						case <-gctx.Done():
+						}
+					}
+					return nil
+				})
+				continue
+			}
+			if dl := batcher.Deadline(); !dl.IsZero() {
+				wait = dl.Sub(now)
 			}
 			if !retryAt.IsZero() && retryAt.Sub(now) < wait {
 				wait = retryAt.Sub(now)
@@ -117,11 +96,33 @@ func (d *Daemon) submitLoop(ctx context.Context) error {
 			}
 		case <-timer.C:
 		}
-		if len(firstSeen) > 4*size {
-			// Forget records that left the queue (re-queued ones get a fresh window).
-			clear(firstSeen)
-		}
 	}
+}
+
+// waiting returns the queued files that may go into the next batch, oldest
+// first and at most batch.size: not in a batch being submitted, not delayed
+// by a retry's back-off. retryAt is when the first delayed one may go.
+func (d *Daemon) waiting(inflight map[uint64]bool, now time.Time) (avail []state.File, retryAt time.Time, err error) {
+	err = d.st.Each(state.Queued, 0, func(f state.File) error {
+		if inflight[f.ID] {
+			return nil
+		}
+		if d.waitFor(f.NotBefore, f.Updated, now) {
+			if retryAt.IsZero() || f.NotBefore.Before(retryAt) {
+				retryAt = f.NotBefore
+			}
+			return nil
+		}
+		avail = append(avail, f)
+		if len(avail) >= d.cfg.Batch.Size {
+			return errStopEach
+		}
+		return nil
+	})
+	if errors.Is(err, errStopEach) {
+		err = nil
+	}
+	return avail, retryAt, err
 }
 
 var errStopEach = errors.New("stop")
@@ -230,14 +231,13 @@ func (d *Daemon) submitBatch(ctx context.Context, batch []state.File) (pause boo
 	for _, f := range batch {
 		attempt = max(attempt, f.Attempts)
 	}
-	err = d.st.Submit(state.Job{ID: job.ID, FileIDs: ids, Submitted: now, NextPoll: now.Add(d.cfg.Poll.MinInterval), Attempt: attempt}, rids)
+	next := now.Add(d.cfg.Poll.MinInterval)
+	if d.o.JobsDone != nil {
+		next = now // it may have been announced done already (jobsDone)
+	}
+	err = d.st.Submit(state.Job{ID: job.ID, FileIDs: ids, Submitted: now, NextPoll: next, Attempt: attempt}, rids)
 	if err != nil {
 		return false, fmt.Errorf("record job %s: %w", job.ID, err)
-	}
-	if _, early := d.doneEarly.LoadAndDelete(job.ID); early {
-		if err := d.st.Reschedule(job.ID, time.Now()); err != nil {
-			return false, err
-		}
 	}
 	metrics.JobsSubmitted.Inc()
 	d.log.Debug("job submitted", "job", job.ID, "files", len(ids))
@@ -260,19 +260,11 @@ func uploadName(path string) string {
 
 var errChanged = errors.New("file changed or vanished since it was queued")
 
-// permanent reports whether a backend error will not go away by retrying
-// (a 4xx other than 408/409/429).
+// permanent reports whether a backend call about a file will fail the same
+// way when tried again: the service refused it (api.IsPermanent), or the
+// file the call reads cannot be read (no permission, gone).
 func permanent(err error) bool {
-	var ae *api.APIError
-	if errors.As(err, &ae) {
-		c := ae.StatusCode
-		return c >= 400 && c < 500 && c != http.StatusRequestTimeout && c != http.StatusConflict && c != http.StatusTooManyRequests
-	}
-	var ve *api.ValidationError
-	if errors.As(err, &ve) {
-		return true
-	}
-	return errors.Is(err, os.ErrPermission) || errors.Is(err, os.ErrNotExist)
+	return api.IsPermanent(err) || errors.Is(err, os.ErrPermission) || errors.Is(err, os.ErrNotExist)
 }
 
 // vanishedOrChanged handles a queued file that is no longer what was hashed.

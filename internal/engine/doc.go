@@ -33,6 +33,6 @@
 //     data (calibrate.go); the reasoning names the evidence and why the
 //     runner-up lost (reason.go).
 //
-// The package owns no I/O: callers pass text (internal/pipeline extracts
+// The package owns no I/O: callers pass text (internal/classify extracts
 // it) and persist the learned state through Save/Load.
 package engine

@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/classify"
 	"github.com/classifyd/classifyd/internal/config"
 	"github.com/classifyd/classifyd/internal/extract"
-	"github.com/classifyd/classifyd/internal/pipeline"
 )
 
 // The dev corpus lives next to the repository (never copied into it).
@@ -71,9 +71,9 @@ func extractCorpus(dir string) ([]Doc, error) {
 		return nil, err
 	}
 	defer ext.Close()
-	p := pipeline.New(pipeline.Options{Extractor: ext})
+	p := classify.New(classify.Options{Extractor: ext})
 	return Extract(context.Background(), p, items,
-		pipeline.ExtractOptions(api.ModeMultimodal, api.ParsingConfiguration{}), runtime.GOMAXPROCS(0))
+		classify.ExtractOptions(api.ModeMultimodal, api.ParsingConfiguration{}), runtime.GOMAXPROCS(0))
 }
 
 // loadCorpus extracts the dev corpus once per test binary, through the real
@@ -92,9 +92,9 @@ func loadCorpus(t testing.TB) []Doc {
 			return
 		}
 		defer ext.Close()
-		p := pipeline.New(pipeline.Options{Extractor: ext})
+		p := classify.New(classify.Options{Extractor: ext})
 		corpusDocs, corpusErr = Extract(context.Background(), p, items,
-			pipeline.ExtractOptions(api.ModeMultimodal, api.ParsingConfiguration{}), runtime.GOMAXPROCS(0))
+			classify.ExtractOptions(api.ModeMultimodal, api.ParsingConfiguration{}), runtime.GOMAXPROCS(0))
 	})
 	if corpusErr != nil {
 		t.Fatal(corpusErr)

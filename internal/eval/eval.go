@@ -6,7 +6,7 @@
 // examples per type, teach them to a fresh engine and evaluate on the rest
 // (averaged over seeds), and self-train over the evaluated batch.
 //
-// The package reads documents through internal/pipeline and never writes.
+// The package reads documents through internal/classify and never writes.
 package eval
 
 import (
@@ -20,9 +20,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/classifyd/classifyd/internal/classify"
 	"github.com/classifyd/classifyd/internal/engine"
 	"github.com/classifyd/classifyd/internal/extract"
-	"github.com/classifyd/classifyd/internal/pipeline"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -135,8 +135,8 @@ type Doc struct {
 	Err error
 }
 
-// Extract reads every item through the pipeline, workers at a time.
-func Extract(ctx context.Context, p *pipeline.Pipeline, items []Item, opts extract.Options, workers int) ([]Doc, error) {
+// Extract reads every item through the classifier, workers at a time.
+func Extract(ctx context.Context, p *classify.Classifier, items []Item, opts extract.Options, workers int) ([]Doc, error) {
 	out := make([]Doc, len(items))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(1, workers))

@@ -9,14 +9,14 @@ import (
 	"time"
 
 	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/classify"
 	"github.com/classifyd/classifyd/internal/extract"
 	"github.com/classifyd/classifyd/internal/local/backendtest"
-	"github.com/classifyd/classifyd/internal/pipeline"
 )
 
-// countingBatch is the real pipeline, counting how the backend calls it.
+// countingBatch is the real classifier, counting how the backend calls it.
 type countingBatch struct {
-	*pipeline.Pipeline
+	*classify.Classifier
 	mu      sync.Mutex
 	batches [][]string
 	singles int
@@ -27,14 +27,14 @@ func (c *countingBatch) ClassifyBatch(ctx context.Context, paths []string, rules
 	c.mu.Lock()
 	c.batches = append(c.batches, append([]string(nil), paths...))
 	c.mu.Unlock()
-	return c.Pipeline.ClassifyBatch(ctx, paths, rules, mode, pc, fileTimeout)
+	return c.Classifier.ClassifyBatch(ctx, paths, rules, mode, pc, fileTimeout)
 }
 
 func (c *countingBatch) Classify(ctx context.Context, path string, rules []api.Rule, mode api.Mode, pc api.ParsingConfiguration) (api.ItemResult, error) {
 	c.mu.Lock()
 	c.singles++
 	c.mu.Unlock()
-	return c.Pipeline.Classify(ctx, path, rules, mode, pc)
+	return c.Classifier.Classify(ctx, path, rules, mode, pc)
 }
 
 // TestJobClassifiedTogether: with the embedded engine, the files of a job
@@ -47,7 +47,7 @@ func TestJobClassifiedTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ext.Close()
-	cl := &countingBatch{Pipeline: pipeline.New(pipeline.Options{Extractor: ext})}
+	cl := &countingBatch{Classifier: classify.New(classify.Options{Extractor: ext})}
 	b := start(t, Options{Classifier: cl, DataDir: t.TempDir(), Workers: 2})
 	c := ctx(t)
 	dir := t.TempDir()

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/netip"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/backoff"
 	"github.com/classifyd/classifyd/internal/metrics"
 )
 
@@ -50,7 +50,7 @@ const maxWebhookConcurrency = 16
 type webhooks struct {
 	client  *http.Client
 	retries int
-	backoff time.Duration
+	backoff backoff.Policy
 	log     *slog.Logger
 	onDone  func(WebhookDelivery)
 
@@ -109,7 +109,7 @@ func newWebhooks(opts Options, log *slog.Logger) *webhooks {
 			},
 		},
 		retries: opts.WebhookRetries,
-		backoff: opts.WebhookBackoff,
+		backoff: backoff.Policy{Base: opts.WebhookBackoff, Max: 5 * time.Minute, Jitter: backoff.Under(0.25)},
 		log:     log.With("part", "webhook"),
 		onDone:  opts.OnWebhook,
 		ctx:     ctx,
@@ -336,10 +336,7 @@ func (wh *webhooks) deliver(jobID, url, event string, headers map[string]any, bo
 		if err == nil || attempt >= wh.retries || !retryableWebhook(status, err) {
 			return d
 		}
-		wait := wh.backoff << attempt
-		wait = min(wait, 5*time.Minute)
-		wait -= time.Duration(rand.Int64N(int64(wait)/4 + 1))
-		t := time.NewTimer(wait)
+		t := time.NewTimer(wh.backoff.Delay(attempt))
 		select {
 		case <-wh.ctx.Done():
 			t.Stop()

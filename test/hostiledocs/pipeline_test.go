@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/classify"
 	"github.com/classifyd/classifyd/internal/local"
-	"github.com/classifyd/classifyd/internal/pipeline"
 )
 
 const invoiceText = `ACME Supplies Ltd
@@ -33,7 +33,7 @@ Total amount due                    258.00
 // job must end PARTIAL_SUCCESS.
 func TestPipelineHostileFilesFailAlone(t *testing.T) {
 	dir := t.TempDir()
-	p := pipeline.New(pipeline.Options{Extractor: extractor(t)})
+	p := classify.New(classify.Options{Extractor: extractor(t)})
 	done := make(chan api.ClassifyJob, 1)
 	b, err := local.New(local.Options{Classifier: p, Workers: 2,
 		OnJobDone: func(j api.ClassifyJob) { done <- j }})

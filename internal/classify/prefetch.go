@@ -1,4 +1,4 @@
-package pipeline
+package classify
 
 import (
 	"context"
@@ -67,7 +67,7 @@ func newKey(path string, opts extract.Options) (prefetchKey, error) {
 // Prefetch starts reading the file at path for a job with this mode and
 // parsing configuration, unless a file is already being read ahead or
 // enough documents wait. It implements api.Prefetcher.
-func (p *Pipeline) Prefetch(path string, mode api.Mode, pc api.ParsingConfiguration) {
+func (p *Classifier) Prefetch(path string, mode api.Mode, pc api.ParsingConfiguration) {
 	opts := ExtractOptions(mode, pc)
 	key, err := newKey(path, opts)
 	if err != nil {
@@ -109,7 +109,7 @@ func (p *Pipeline) Prefetch(path string, mode api.Mode, pc api.ParsingConfigurat
 // take returns the document read ahead for path with opts, waiting for it if
 // it is still being read; ok is false when there is none (or reading it was
 // cut short), and the caller reads the file itself.
-func (p *Pipeline) take(ctx context.Context, path string, opts extract.Options) (engine.Doc, error, bool) {
+func (p *Classifier) take(ctx context.Context, path string, opts extract.Options) (engine.Doc, error, bool) {
 	pf := &p.pf
 	pf.mu.Lock()
 	if len(pf.entries) == 0 {
@@ -143,7 +143,7 @@ func (p *Pipeline) take(ctx context.Context, path string, opts extract.Options) 
 }
 
 // closePrefetch stops reading ahead and waits for the file being read.
-func (p *Pipeline) closePrefetch() {
+func (p *Classifier) closePrefetch() {
 	p.pf.stop()
 	p.pf.wg.Wait()
 	p.pf.mu.Lock()

@@ -1,4 +1,4 @@
-package pipeline
+package classify
 
 import (
 	"context"
@@ -10,13 +10,13 @@ import (
 	"github.com/classifyd/classifyd/internal/api"
 )
 
-func prefetchHits(p *Pipeline) int64 {
+func prefetchHits(p *Classifier) int64 {
 	p.pf.mu.Lock()
 	defer p.pf.mu.Unlock()
 	return p.pf.hits
 }
 
-func waitPrefetched(t *testing.T, p *Pipeline) {
+func waitPrefetched(t *testing.T, p *Classifier) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

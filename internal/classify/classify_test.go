@@ -1,4 +1,4 @@
-package pipeline
+package classify
 
 import (
 	"context"
@@ -42,7 +42,7 @@ Heat a little butter in a pan and fry thin pancakes, turning them once, until go
 Serve with lemon and sugar.
 `
 
-func newPipeline(t *testing.T, o Options) *Pipeline {
+func newPipeline(t *testing.T, o Options) *Classifier {
 	t.Helper()
 	ext, err := extract.New(extract.Config{})
 	if err != nil {
@@ -163,7 +163,7 @@ func TestLearnCorrectAndState(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// a new pipeline on the same state knows all of it
+	// a new classifier on the same state knows all of it
 	p2 := newPipeline(t, Options{StatePath: state})
 	if err := p2.LoadState(); err != nil {
 		t.Fatal(err)
@@ -209,7 +209,7 @@ func TestReadOnlyNeverWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(state); !os.IsNotExist(err) {
-		t.Errorf("read-only pipeline wrote its state: %v", err)
+		t.Errorf("read-only classifier wrote its state: %v", err)
 	}
 }
 

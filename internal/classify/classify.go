@@ -1,12 +1,14 @@
-// Package pipeline glues extraction to the embedded engine: file → text
-// (internal/extract) → type, confidence and reasoning (internal/engine). It
-// is the local backend's Classifier and the daemon's Learner (examples from
-// type folders, corrections), and it reads the example folders named in the
-// rules and keeps what the engine learned in the state directory.
+// Package classify classifies files with the embedded engine: file → text
+// (internal/extract) → type, confidence and reasoning (internal/engine).
+// Where engine works on text and extract only reads, this package takes a
+// path and answers a type. It is the local backend's Classifier and the
+// daemon's Learner (examples from type folders, corrections), and it reads
+// the example folders named in the rules and keeps what the engine learned
+// in the state directory.
 //
 // It owns the engine state file (EngineStatePath) and nothing else on disk;
 // it never moves or writes user files.
-package pipeline
+package classify
 
 import (
 	"context"
@@ -30,7 +32,7 @@ import (
 	"github.com/classifyd/classifyd/internal/metrics"
 )
 
-// Options configure a Pipeline.
+// Options configure a Classifier.
 type Options struct {
 	Extractor *extract.Extractor // required
 	Engine    *engine.Engine     // nil = a fresh engine
@@ -49,8 +51,8 @@ type Options struct {
 // after learning; a variable so tests can shrink it.
 var SaveEvery = 30 * time.Second
 
-// Pipeline classifies files with the embedded engine; safe for concurrent use.
-type Pipeline struct {
+// Classifier classifies files with the embedded engine; safe for concurrent use.
+type Classifier struct {
 	ext *extract.Extractor
 	eng *engine.Engine
 	log *slog.Logger
@@ -63,23 +65,23 @@ type Pipeline struct {
 	pf prefetcher
 }
 
-// New returns a Pipeline.
-func New(o Options) *Pipeline {
+// New returns a Classifier.
+func New(o Options) *Classifier {
 	if o.Engine == nil {
 		o.Engine = engine.New()
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	p := &Pipeline{ext: o.Extractor, eng: o.Engine, log: o.Logger.With("component", "pipeline"), o: o,
+	p := &Classifier{ext: o.Extractor, eng: o.Engine, log: o.Logger.With("component", "classify"), o: o,
 		lastSave: time.Now()}
 	p.pf.entries = map[prefetchKey]*prefetched{}
 	p.pf.ctx, p.pf.stop = context.WithCancel(context.Background())
 	return p
 }
 
-// Engine returns the pipeline's engine.
-func (p *Pipeline) Engine() *engine.Engine { return p.eng }
+// Engine returns the classifier's engine.
+func (p *Classifier) Engine() *engine.Engine { return p.eng }
 
 // ExtractOptions maps a job's parsing configuration to extraction options.
 // The mode changes nothing: the embedded engine OCRs scans in every mode.
@@ -95,7 +97,7 @@ func ExtractOptions(mode api.Mode, pc api.ParsingConfiguration) extract.Options 
 }
 
 // Doc extracts the file at path into the engine's input.
-func (p *Pipeline) Doc(ctx context.Context, path string, opts extract.Options) (engine.Doc, error) {
+func (p *Classifier) Doc(ctx context.Context, path string, opts extract.Options) (engine.Doc, error) {
 	start := time.Now()
 	d, err := p.ext.Extract(ctx, path, opts)
 	format := d.Format
@@ -114,7 +116,7 @@ func (p *Pipeline) Doc(ctx context.Context, path string, opts extract.Options) (
 
 // Classify extracts the file at path and classifies it against rules. It
 // implements the local backend's Classifier. Type is nil when no rule fits.
-func (p *Pipeline) Classify(ctx context.Context, path string, rules []api.Rule, mode api.Mode, pc api.ParsingConfiguration) (api.ItemResult, error) {
+func (p *Classifier) Classify(ctx context.Context, path string, rules []api.Rule, mode api.Mode, pc api.ParsingConfiguration) (api.ItemResult, error) {
 	opts := ExtractOptions(mode, pc)
 	doc, err, ok := p.take(ctx, path, opts)
 	if !ok {
@@ -141,7 +143,7 @@ func (p *Pipeline) Classify(ctx context.Context, path string, rules []api.Rule, 
 // batch, so that they weigh each other (engine.ClassifyBatch). It
 // implements the local backend's BatchClassifier: each file has its own
 // result or error.
-func (p *Pipeline) ClassifyBatch(ctx context.Context, paths []string, rules []api.Rule, mode api.Mode,
+func (p *Classifier) ClassifyBatch(ctx context.Context, paths []string, rules []api.Rule, mode api.Mode,
 	pc api.ParsingConfiguration, fileTimeout time.Duration) ([]api.ItemResult, []error) {
 	opts := ExtractOptions(mode, pc)
 	docs := make([]engine.Doc, len(paths))
@@ -203,7 +205,7 @@ func ItemResult(r engine.Result) api.ItemResult {
 }
 
 // Learn adds the file at path as an example of typ (the daemon's Learner).
-func (p *Pipeline) Learn(ctx context.Context, typ, path string) error {
+func (p *Classifier) Learn(ctx context.Context, typ, path string) error {
 	doc, err := p.Doc(ctx, path, p.o.LearnOptions)
 	if err != nil {
 		return fmt.Errorf("learn %s: %w", path, err)
@@ -214,13 +216,13 @@ func (p *Pipeline) Learn(ctx context.Context, typ, path string) error {
 }
 
 // LearnFile is Learn.
-func (p *Pipeline) LearnFile(ctx context.Context, typ, path string) error {
+func (p *Classifier) LearnFile(ctx context.Context, typ, path string) error {
 	return p.Learn(ctx, typ, path)
 }
 
 // Correct records that a person moved the file at path from type from to
 // type to (the daemon's Learner); it outranks the rules from now on.
-func (p *Pipeline) Correct(ctx context.Context, from, to, path string) error {
+func (p *Classifier) Correct(ctx context.Context, from, to, path string) error {
 	doc, err := p.Doc(ctx, path, p.o.LearnOptions)
 	if err != nil {
 		return fmt.Errorf("correct %s: %w", path, err)
@@ -235,7 +237,7 @@ func (p *Pipeline) Correct(ctx context.Context, from, to, path string) error {
 // Forget drops the file at path from the examples of typ ("" = every
 // type), and a correction that named it. It reports whether the engine knew
 // the file.
-func (p *Pipeline) Forget(ctx context.Context, typ, path string) (bool, error) {
+func (p *Classifier) Forget(ctx context.Context, typ, path string) (bool, error) {
 	doc, err := p.Doc(ctx, path, p.o.LearnOptions)
 	if err != nil {
 		return false, fmt.Errorf("forget %s: %w", path, err)
@@ -250,7 +252,7 @@ func (p *Pipeline) Forget(ctx context.Context, typ, path string) (bool, error) {
 // LoadExamples learns every file in each rule's Examples folder (and its
 // subfolders; hidden files skipped). It returns how many files it learned;
 // files that cannot be read are skipped and reported in the joined error.
-func (p *Pipeline) LoadExamples(ctx context.Context, rules []config.Rule) (int, error) {
+func (p *Classifier) LoadExamples(ctx context.Context, rules []config.Rule) (int, error) {
 	n := 0
 	var errs []error
 	for _, r := range rules {
@@ -300,7 +302,7 @@ func EngineStatePath(dir string) string { return filepath.Join(dir, "engine.stat
 
 // LoadState reads the engine state from Options.StatePath; a missing file
 // is not an error.
-func (p *Pipeline) LoadState() error {
+func (p *Classifier) LoadState() error {
 	if p.o.StatePath == "" {
 		return nil
 	}
@@ -320,7 +322,7 @@ func (p *Pipeline) LoadState() error {
 
 // SaveState writes the engine state to Options.StatePath atomically
 // (temporary file, fsync, rename).
-func (p *Pipeline) SaveState() error {
+func (p *Classifier) SaveState() error {
 	if p.o.StatePath == "" || p.o.ReadOnly {
 		return nil
 	}
@@ -329,7 +331,7 @@ func (p *Pipeline) SaveState() error {
 	return p.saveLocked()
 }
 
-func (p *Pipeline) saveLocked() error {
+func (p *Classifier) saveLocked() error {
 	dir := filepath.Dir(p.o.StatePath)
 	tmp, err := os.CreateTemp(dir, ".engine-*.tmp")
 	if err != nil {
@@ -356,7 +358,7 @@ func (p *Pipeline) saveLocked() error {
 }
 
 // changed notes new learning and saves when the last save is old enough.
-func (p *Pipeline) changed() {
+func (p *Classifier) changed() {
 	if p.o.StatePath == "" || p.o.ReadOnly {
 		return
 	}
@@ -373,7 +375,7 @@ func (p *Pipeline) changed() {
 
 // Close saves unsaved learning. It does not close the Extractor, which the
 // caller owns.
-func (p *Pipeline) Close() error {
+func (p *Classifier) Close() error {
 	p.closePrefetch()
 	p.saveMu.Lock()
 	defer p.saveMu.Unlock()

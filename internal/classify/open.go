@@ -1,4 +1,4 @@
-package pipeline
+package classify
 
 import (
 	"context"
@@ -13,13 +13,13 @@ import (
 	"github.com/classifyd/classifyd/internal/extract"
 )
 
-// Open builds the embedded engine's pipeline for a configuration: an
+// Open builds the embedded engine's classifier for a configuration: an
 // Extractor (its PDFium cache in extract.DefaultCacheDir, else under
 // stateDir), an engine with the state it
 // saved in stateDir last time, and the rules' example folders learned.
 // stateDir "" keeps nothing on disk. The returned close function saves what
 // was learned and closes the Extractor.
-func Open(ctx context.Context, cfg *config.Config, stateDir string, log *slog.Logger) (*Pipeline, func() error, error) {
+func Open(ctx context.Context, cfg *config.Config, stateDir string, log *slog.Logger) (*Classifier, func() error, error) {
 	if log == nil {
 		log = slog.Default()
 	}

@@ -26,6 +26,10 @@ type Calibration struct {
 	// Weights of having decided neighbours and of the share of them given
 	// the winner's type.
 	Peers, PeerAgree float64
+	// Weight of the winner's lead in concept and structure evidence
+	// (clamped to -3..3, /3): words that point one way while the
+	// document's kind and structure point another make a decision less sure.
+	ConceptLead float64
 	Bias             float64
 	// For "no type" answers: probability that nothing fits, a logistic
 	// function of how far the best rule's evidence stays below the
@@ -46,23 +50,24 @@ type CalFeatures struct {
 	NbAgree float64 // their mean belief in the winner (0..1)
 	HasPeer float64 // 1 when similar documents have been decided
 	Peer    float64 // the similarity-weighted share of them given the winner's type
+	KLead   float64 // the winner's lead in standardised concept and structure evidence over the strongest other rule
 }
 
 func (f CalFeatures) vector() []float64 {
 	lead := max(0, min(6, f.Z)) / 4
-	return []float64{f.F1 - f.F2, f.F1, lead, min(4, f.E) / 4, f.W, f.W * (f.F1 - f.F2), f.W * lead, f.C, min(6, f.N) / 6, f.HasNb, f.NbAgree, f.HasPeer, f.Peer, 1}
+	return []float64{f.F1 - f.F2, f.F1, lead, min(4, f.E) / 4, f.W, f.W * (f.F1 - f.F2), f.W * lead, f.C, min(6, f.N) / 6, f.HasNb, f.NbAgree, f.HasPeer, f.Peer, max(-3, min(3, f.KLead)) / 3, 1}
 }
 
 // DefaultCalibration is fitted on both development corpora (see
 // TestFitCalibration).
-var DefaultCalibration = Calibration{Margin: 2.435, Score: -1.963, Z: 2.361, Evidence: -0.794, Words: -1.681, WordsMargin: 0.669, WordsLead: 0.720, Coverage: -1.051, Found: 0.567, Neighbours: -1.271, NeighbourAgree: 1.153, Peers: -1.616, PeerAgree: 3.432, Bias: 3.045, NoneScale: -4.072, NoneBias: 4.419}
+var DefaultCalibration = Calibration{Margin: 0.579, Score: -0.858, Z: 0.098, Evidence: -1.604, Words: 0.789, WordsMargin: 2.488, WordsLead: 1.017, Coverage: -2.554, Found: 1.037, Neighbours: -2.032, NeighbourAgree: 2.798, Peers: -1.124, PeerAgree: 2.890, ConceptLead: 6.199, Bias: 1.225, NoneScale: -4.072, NoneBias: 4.419}
 
 // maxConfidence caps what the engine claims: there is always a chance the
 // document is not what its words suggest.
 const maxConfidence = 0.99
 
 func (c Calibration) weights() []float64 {
-	return []float64{c.Margin, c.Score, c.Z, c.Evidence, c.Words, c.WordsMargin, c.WordsLead, c.Coverage, c.Found, c.Neighbours, c.NeighbourAgree, c.Peers, c.PeerAgree, c.Bias}
+	return []float64{c.Margin, c.Score, c.Z, c.Evidence, c.Words, c.WordsMargin, c.WordsLead, c.Coverage, c.Found, c.Neighbours, c.NeighbourAgree, c.Peers, c.PeerAgree, c.ConceptLead, c.Bias}
 }
 
 // P is the probability that a typed decision with features f is right.
@@ -112,7 +117,7 @@ func FitCalibration(samples []CalSample, base Calibration, l2 float64) Calibrati
 	if len(xs) > 0 {
 		w := fitLogistic(xs, ys, base.weights(), l2)
 		base.Margin, base.Score, base.Z, base.Evidence, base.Words, base.WordsMargin, base.WordsLead, base.Coverage, base.Found,
-			base.Neighbours, base.NeighbourAgree, base.Peers, base.PeerAgree, base.Bias = w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], w[10], w[11], w[12], w[13]
+			base.Neighbours, base.NeighbourAgree, base.Peers, base.PeerAgree, base.ConceptLead, base.Bias = w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], w[10], w[11], w[12], w[13], w[14]
 	}
 	if len(nxs) > 0 {
 		w := fitLogistic(nxs, nys, []float64{base.NoneScale, base.NoneBias}, l2)

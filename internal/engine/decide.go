@@ -302,17 +302,21 @@ func (e *Engine) decide(p *pending, rs *ruleSet) Result {
 		return none(reasonUnasked(other, hit, best), e.Calibration.PNone(0))
 	}
 	res.Type = best.rm.typ
-	lead := math.Inf(1)
+	lead, klead := math.Inf(1), math.Inf(1)
 	for r := range p.s {
 		if r != bi && r != fb {
 			lead = min(lead, p.s[bi]-p.s[r])
+			klead = min(klead, best.zConcept-p.scores[r].zConcept)
 		}
+	}
+	if math.IsInf(klead, 1) {
+		klead = 3
 	}
 	if math.IsInf(lead, 1) {
 		lead = 6
 	}
 	res.Features = CalFeatures{F1: best.total, F2: s2, Z: lead, E: best.evidence(minEv), W: best.rm.textWeight(),
-		C: best.lexical, N: float64(len(best.matched))}
+		C: best.lexical, N: float64(len(best.matched)), KLead: klead}
 	if p.nbMix != nil {
 		// how much the document's clear neighbours believe the same
 		res.Features.HasNb, res.Features.NbAgree = 1, p.nbMix[bi]
@@ -331,6 +335,15 @@ func (e *Engine) decide(p *pending, rs *ruleSet) Result {
 	}
 	res.Confidence = round3(conf)
 	res.Reasoning = reasonFor(best, second, res.Confidence, p.pulled)
+	if klead < 0 {
+		o := -1
+		for r := range p.scores {
+			if r != bi && r != fb && (o < 0 || p.scores[r].zConcept > p.scores[o].zConcept) {
+				o = r
+			}
+		}
+		res.Reasoning += fmt.Sprintf(" The document's kind and structure fit %s better.", rs.rules[o].typ)
+	}
 	if p.peer != nil && p.peer[bi] < 0.5 {
 		if o := argmax(p.peer); o != bi && p.peer[o] > 0 {
 			res.Reasoning += fmt.Sprintf(" Most similar files were given %s.", rs.rules[o].typ)

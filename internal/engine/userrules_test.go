@@ -267,3 +267,22 @@ func TestPeersAgreeing(t *testing.T) {
 		t.Errorf("confidence with disagreeing neighbours %.3f, with agreeing ones %.3f: want lower", c.P(disagree), c.P(agree))
 	}
 }
+
+// TestWordsAgainstKind: a decision won on the rule's words while the
+// document's kind and structure point to another rule is less sure than
+// the same decision with them on its side.
+func TestWordsAgainstKind(t *testing.T) {
+	f := CalFeatures{F1: 0.5, F2: 0.2, Z: 0.5, E: 2, W: 0.9, C: 0.3, N: 4}
+	with, against := f, f
+	with.KLead, against.KLead = 1, -1
+	c := DefaultCalibration
+	if c.P(against) >= c.P(with) {
+		t.Errorf("confidence with kind and structure against the words %.3f, with them %.3f: want lower", c.P(against), c.P(with))
+	}
+	// and the engine sets it: a rule that names the document's kind leads
+	// in concept evidence over one that does not
+	r := New().Classify(readDoc(t, "testdata/docs/invoice_us.txt"), testRules)
+	if r.Type != "invoice" || r.Features.KLead <= 0 {
+		t.Errorf("invoice_us: %s with concept lead %.2f, want invoice with a positive lead: %s", r.Type, r.Features.KLead, r.Reasoning)
+	}
+}

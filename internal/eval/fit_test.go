@@ -128,8 +128,8 @@ func TestFitCalibration(t *testing.T) {
 		}
 		fmt.Printf("  %s: %d decisions, ECE (type left out) %.4f\n", corpus, len(part), ECE(part, 10))
 	}
-	fmt.Printf("engine.Calibration{Margin: %.3f, Score: %.3f, Z: %.3f, Evidence: %.3f, Words: %.3f, WordsMargin: %.3f, WordsLead: %.3f, Coverage: %.3f, Found: %.3f, Neighbours: %.3f, NeighbourAgree: %.3f, Peers: %.3f, PeerAgree: %.3f, Bias: %.3f, NoneScale: %.3f, NoneBias: %.3f}\n",
-		c.Margin, c.Score, c.Z, c.Evidence, c.Words, c.WordsMargin, c.WordsLead, c.Coverage, c.Found, c.Neighbours, c.NeighbourAgree, c.Peers, c.PeerAgree, c.Bias, c.NoneScale, c.NoneBias)
+	fmt.Printf("engine.Calibration{Margin: %.3f, Score: %.3f, Z: %.3f, Evidence: %.3f, Words: %.3f, WordsMargin: %.3f, WordsLead: %.3f, Coverage: %.3f, Found: %.3f, Neighbours: %.3f, NeighbourAgree: %.3f, Peers: %.3f, PeerAgree: %.3f, ConceptLead: %.3f, Bias: %.3f, NoneScale: %.3f, NoneBias: %.3f}\n",
+		c.Margin, c.Score, c.Z, c.Evidence, c.Words, c.WordsMargin, c.WordsLead, c.Coverage, c.Found, c.Neighbours, c.NeighbourAgree, c.Peers, c.PeerAgree, c.ConceptLead, c.Bias, c.NoneScale, c.NoneBias)
 	printReliability(oof)
 }
 

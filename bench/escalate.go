@@ -48,7 +48,7 @@ func runEscalate(ctx context.Context, e *env) ([]*table, error) {
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 	t := &table{
-		title: fmt.Sprintf("Local first, LlamaCloud when unsure: dev-b corpus (%d documents, 8 types unknown to the engine), twenty at a time", len(names)),
+		title:  fmt.Sprintf("Local first, LlamaCloud when unsure: dev-b corpus (%d documents, 8 types unknown to the engine), twenty at a time", len(names)),
 		header: []string{"rules", "escalate.below", "escalated", "first 20", "next 96", "pages sent", "accuracy", "engine alone"},
 	}
 	dir, err := e.mkdir(e.work, "escalate")

@@ -30,7 +30,7 @@ type Calibration struct {
 	// (clamped to -3..3, /3): words that point one way while the
 	// document's kind and structure point another make a decision less sure.
 	ConceptLead float64
-	Bias             float64
+	Bias        float64
 	// For "no type" answers: probability that nothing fits, a logistic
 	// function of how far the best rule's evidence stays below the
 	// threshold (in threshold units).

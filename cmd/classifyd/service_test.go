@@ -94,10 +94,10 @@ func (e *cmdEnv) sample() {
 }
 
 // cmd runs a command in-process and returns its exit error, stdout and stderr.
-func (e *cmdEnv) cmd(ctx context.Context, f func(context.Context, []string, io.Writer, io.Writer) error, args ...string) (error, string, string) {
+func (e *cmdEnv) cmd(ctx context.Context, f func(context.Context, []string, io.Writer, io.Writer) error, args ...string) (stdout, stderr string, err error) {
 	var out, errb bytes.Buffer
-	err := f(ctx, args, &out, &errb)
-	return err, out.String(), errb.String()
+	err = f(ctx, args, &out, &errb)
+	return out.String(), errb.String(), err
 }
 
 func tree(t *testing.T, dir string) map[string]string {
@@ -302,7 +302,7 @@ func TestRunSystemdAndAdmin(t *testing.T) {
 	}
 
 	// status --json through the endpoint.
-	err, out, _ := e.cmd(ctx, cmdStatus, "--admin", addr, "--json")
+	out, _, err := e.cmd(ctx, cmdStatus, "--admin", addr, "--json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,27 +313,27 @@ func TestRunSystemdAndAdmin(t *testing.T) {
 	if !js.Running || js.Counts["filed"] != 4 || js.Counts["failed"] != 1 || js.Inbox != e.in {
 		t.Fatalf("status --json: %+v", js)
 	}
-	err, out, _ = e.cmd(ctx, cmdStatus, "--admin", addr)
+	out, _, err = e.cmd(ctx, cmdStatus, "--admin", addr)
 	if err != nil || !strings.Contains(out, "classifyd is running") || !strings.Contains(out, "blob.bin") {
 		t.Fatalf("status: %v\n%s", err, out)
 	}
 
 	// The state is the daemon's: a direct look or change is refused, clearly.
-	err, _, _ = e.cmd(ctx, cmdStatus, "--config", e.config)
+	_, _, err = e.cmd(ctx, cmdStatus, "--config", e.config)
 	if err == nil || !strings.Contains(err.Error(), "classifyd is running") || !strings.Contains(err.Error(), "--admin") {
 		t.Fatalf("status without --admin while running: %v", err)
 	}
-	err, _, _ = e.cmd(ctx, cmdUndo, "--config", e.config, "--all")
+	_, _, err = e.cmd(ctx, cmdUndo, "--config", e.config, "--all")
 	if err == nil || !strings.Contains(err.Error(), "stop the daemon first") {
 		t.Fatalf("undo while running: %v", err)
 	}
-	err, _, _ = e.cmd(ctx, cmdRetry, "--config", e.config)
+	_, _, err = e.cmd(ctx, cmdRetry, "--config", e.config)
 	if err == nil || !strings.Contains(err.Error(), "--admin") {
 		t.Fatalf("retry without --admin while running: %v", err)
 	}
 
 	// retry through the endpoint: the failed file goes back and is filed again.
-	err, out, _ = e.cmd(ctx, cmdRetry, "--admin", addr)
+	out, _, err = e.cmd(ctx, cmdRetry, "--admin", addr)
 	if err != nil || !strings.Contains(out, "1 files back in the inbox") {
 		t.Fatalf("retry --admin: %v\n%s", err, out)
 	}
@@ -430,7 +430,7 @@ func TestRunAdminAddressInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	err, _, _ = e.cmd(context.Background(), cmdRun, "--config", e.config, "--admin", ln.Addr().String())
+	_, _, err = e.cmd(context.Background(), cmdRun, "--config", e.config, "--admin", ln.Addr().String())
 	if err == nil || !strings.Contains(err.Error(), "admin endpoint") {
 		t.Fatalf("got %v", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -26,6 +25,7 @@ import (
 	"github.com/classifyd/classifyd/internal/metrics"
 	"github.com/classifyd/classifyd/internal/sorter"
 	"github.com/classifyd/classifyd/internal/state"
+	"github.com/classifyd/classifyd/internal/testutil"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -41,27 +41,9 @@ type cmdEnv struct {
 
 func newCmdEnv(t *testing.T) *cmdEnv {
 	t.Helper()
-	dir := t.TempDir()
-	e := &cmdEnv{t: t, dir: dir, in: filepath.Join(dir, "inbox"), out: filepath.Join(dir, "sorted"),
-		state: filepath.Join(dir, "state.db"), config: filepath.Join(dir, "classifyd.yaml")}
-	if err := os.MkdirAll(e.in, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	y := fmt.Sprintf(`inbox: %s
-output: %s
-state: %s
-min_confidence: 0
-learn: false
-batch: {size: 3, window: 10ms, concurrency: 2}
-poll: {min_interval: 5ms, max_interval: 20ms, job_retries: 0}
-watch: {settle: 30ms, rescan_interval: 0s}
-rules:
-  - type: fruit
-    description: "apple banana orchard fruit harvest"
-  - type: vehicle
-    description: "car engine wheels vehicle garage"
-`, e.in, e.out, e.state)
-	if err := os.WriteFile(e.config, []byte(y), 0o644); err != nil {
+	f := testutil.NewFolders(t)
+	e := &cmdEnv{t: t, dir: f.Dir, in: f.In, out: f.Out, state: f.State, config: filepath.Join(f.Dir, "classifyd.yaml")}
+	if err := os.WriteFile(e.config, []byte(f.YAML(testutil.Fast, testutil.Rules)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	old := newLocalClassifier
@@ -74,23 +56,14 @@ rules:
 
 func (e *cmdEnv) write(rel, text string) {
 	e.t.Helper()
-	p := filepath.Join(e.in, rel)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		e.t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-		e.t.Fatal(err)
-	}
+	testutil.Write(e.t, e.in, rel, text)
 }
 
-// sample writes three typed files (one in a subfolder), one unmatched and a
-// binary file the keyword classifier fails on.
+// sample writes testutil.Sample's mixed inbox and a second fruit.
 func (e *cmdEnv) sample() {
-	e.write("apple.txt", "the apple harvest in the orchard, banana too")
-	e.write("sub/car.txt", "my car engine needs new wheels from the garage")
+	e.t.Helper()
+	testutil.Sample(e.t, e.in)
 	e.write("bananas.txt", "banana fruit, more fruit")
-	e.write("nothing.txt", "nothing to see here at all")
-	e.write("blob.bin", "\x00\x01binary\x00")
 }
 
 // cmd runs a command in-process and returns its exit error, stdout and stderr.
@@ -98,20 +71,6 @@ func (e *cmdEnv) cmd(ctx context.Context, f func(context.Context, []string, io.W
 	var out, errb bytes.Buffer
 	err = f(ctx, args, &out, &errb)
 	return out.String(), errb.String(), err
-}
-
-func tree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() && d.Name() != sorter.JournalName {
-			rel, _ := filepath.Rel(dir, p)
-			b, _ := os.ReadFile(p)
-			out[rel] = string(b)
-		}
-		return nil
-	})
-	return out
 }
 
 // notifySocket listens like systemd and collects what it is told.
@@ -234,7 +193,7 @@ func TestRunSystemdAndAdmin(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	addrFile := filepath.Join(e.dir, "admin.addr")
-	var stderr syncBuffer
+	var stderr testutil.SyncBuffer
 	errc := make(chan error, 1)
 	go func() {
 		errc <- cmdRun(ctx, []string{"--config", e.config, "--admin", "127.0.0.1:0", "--admin-addr-file", addrFile, "--log-format", "json"}, io.Discard, &stderr)
@@ -402,24 +361,6 @@ func labelled(mfs map[string]*dto.MetricFamily, name, label, value string) float
 		}
 	}
 	return s
-}
-
-// syncBuffer is a bytes.Buffer safe for the logger's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestRunAdminAddressInUse: a taken admin address fails the start clearly.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/classifyd/classifyd/internal/admin"
+	"github.com/classifyd/classifyd/internal/testutil"
 )
 
 // TestOnceUndoRoundTrip: undo after once restores the inbox byte for byte;
@@ -18,14 +19,14 @@ import (
 func TestOnceUndoRoundTrip(t *testing.T) {
 	e := newCmdEnv(t)
 	e.sample()
-	before := tree(t, e.in)
+	before := testutil.Tree(t, e.in)
 	ctx := context.Background()
 	out, _, err := e.cmd(ctx, cmdOnce, "--config", e.config, "--quiet")
 	var ee errExit
 	if !errors.As(err, &ee) || ee.code != 1 { // blob.bin failed
 		t.Fatalf("once: %v\n%s", err, out)
 	}
-	if len(tree(t, e.in)) != 0 {
+	if len(testutil.Tree(t, e.in)) != 0 {
 		t.Fatal("once left files in the inbox")
 	}
 
@@ -37,14 +38,14 @@ func TestOnceUndoRoundTrip(t *testing.T) {
 
 	// Dry run: prints, moves nothing.
 	out, _, err = e.cmd(ctx, cmdUndo, "--config", e.config, "--all", "--dry-run")
-	if err != nil || strings.Count(out, "would move back") != 5 || len(tree(t, e.in)) != 0 {
+	if err != nil || strings.Count(out, "would move back") != 5 || len(testutil.Tree(t, e.in)) != 0 {
 		t.Fatalf("undo --dry-run: %v\n%s", err, out)
 	}
 	out, _, err = e.cmd(ctx, cmdUndo, "--config", e.config, "--all")
 	if err != nil || !strings.Contains(out, "5 files moved back") {
 		t.Fatalf("undo: %v\n%s", err, out)
 	}
-	after := tree(t, e.in)
+	after := testutil.Tree(t, e.in)
 	if len(after) != len(before) {
 		t.Fatalf("inbox %v, want %v", after, before)
 	}
@@ -63,7 +64,7 @@ func TestOnceUndoRoundTrip(t *testing.T) {
 
 	// Filed anew, not as duplicates of themselves.
 	e.cmd(ctx, cmdOnce, "--config", e.config, "--quiet")
-	got := tree(t, e.out)
+	got := testutil.Tree(t, e.out)
 	for _, want := range []string{"fruit/apple.txt", "fruit/bananas.txt", "vehicle/car.txt", "_unmatched/nothing.txt", "_failed/blob.bin"} {
 		if _, ok := got[want]; !ok {
 			t.Fatalf("after undo and once: no %s in %v", want, got)

@@ -212,3 +212,34 @@ func (s *SyncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// UpdateGolden is the environment variable that makes Golden rewrite its
+// file: UPDATE_GOLDEN=1 go test ./... after a deliberate change.
+const UpdateGolden = "UPDATE_GOLDEN"
+
+// Golden compares got with the golden file (under the test package's
+// testdata), naming the first line that differs. With UPDATE_GOLDEN set it
+// writes got to the file first, so the comparison passes and git shows
+// what changed.
+func Golden(t testing.TB, file, got string) {
+	t.Helper()
+	if os.Getenv(UpdateGolden) != "" {
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (write it with %s=1)", err, UpdateGolden)
+	}
+	if got == string(want) {
+		return
+	}
+	gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+	for i := 0; i < len(gl) && i < len(wl); i++ {
+		if gl[i] != wl[i] {
+			t.Fatalf("differs from %s at line %d:\n got  %s\n want %s\n(after a deliberate change: %s=1 go test -run '%s' and review the diff)", file, i+1, gl[i], wl[i], UpdateGolden, t.Name())
+		}
+	}
+	t.Fatalf("differs from %s: %d lines, want %d (after a deliberate change: %s=1 go test -run '%s' and review the diff)", file, len(gl), len(wl), UpdateGolden, t.Name())
+}

@@ -29,12 +29,6 @@ const (
 	heapBound = 512 << 20 // growth of the live heap over the baseline
 )
 
-// repoRoot is the repository root, found from this file.
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
-
 // corpusPDFs lists the dev corpus's PDFs, sorted; see corpus.Dir for a
 // missing corpus.
 func corpusPDFs(t testing.TB) []string {

@@ -39,7 +39,7 @@ func TestOnceEscalates(t *testing.T) {
 	e.write("apple.txt", "the apple harvest in the orchard, banana too")
 	e.write("odd.txt", "nothing that any rule knows about")
 
-	err, out, stderr := e.cmd(context.Background(), cmdOnce, "--config", e.config, "--quiet", "--dry-run")
+	out, stderr, err := e.cmd(context.Background(), cmdOnce, "--config", e.config, "--quiet", "--dry-run")
 	if err != nil {
 		t.Fatalf("dry run: %v\n%s\n%s", err, out, stderr)
 	}
@@ -50,7 +50,7 @@ func TestOnceEscalates(t *testing.T) {
 		t.Fatalf("the dry run created %d remote jobs", srv.Jobs())
 	}
 
-	err, out, stderr = e.cmd(context.Background(), cmdOnce, "--config", e.config, "--quiet")
+	out, stderr, err = e.cmd(context.Background(), cmdOnce, "--config", e.config, "--quiet")
 	if err != nil {
 		t.Fatalf("once: %v\n%s\n%s", err, out, stderr)
 	}
@@ -62,7 +62,7 @@ func TestOnceEscalates(t *testing.T) {
 			t.Errorf("not filed by the remote's answer: %v", err)
 		}
 	}
-	err, out, _ = e.cmd(context.Background(), cmdStatus, "--config", e.config)
+	out, _, err = e.cmd(context.Background(), cmdStatus, "--config", e.config)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestOnceEscalates(t *testing.T) {
 		t.Errorf("status:\n%s", out)
 	}
 	for _, c := range []func(context.Context, []string, io.Writer, io.Writer) error{cmdRun, cmdOnce, cmdClassify} {
-		_, _, help := e.cmd(context.Background(), c, "--help")
+		_, help, _ := e.cmd(context.Background(), c, "--help")
 		if !strings.Contains(help, "escalate.below") || !strings.Contains(help, "escalate.files_per_day") {
 			t.Errorf("--help does not document escalation:\n%s", help)
 		}

@@ -28,7 +28,7 @@ func TestOnceUnreadableFilesFailAlone(t *testing.T) {
 	e.write("car.txt", "my car engine needs new wheels from the garage")
 	e.write("broken.pdf", "%PDF-1.4\n\x00\x01 not a pdf at all\n%%EOF\n")
 	e.write("blob.bin", "\x00\x01binary\x00")
-	err, out, stderr := e.cmd(context.Background(), cmdOnce, "--config", e.config, "--quiet")
+	out, stderr, err := e.cmd(context.Background(), cmdOnce, "--config", e.config, "--quiet")
 	var ee errExit
 	if !errors.As(err, &ee) || ee.code != 1 {
 		t.Fatalf("once: %v\n%s\n%s", err, out, stderr)

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/classifyd/classifyd/internal/testutil"
 )
 
 // SIGHUP with a valid configuration: files not yet submitted follow the new
@@ -22,7 +24,7 @@ func TestRunReloadOnSIGHUP(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stderr syncBuffer
+	var stderr testutil.SyncBuffer
 	errc := make(chan error, 1)
 	go func() {
 		errc <- cmdRun(ctx, []string{"--config", e.config, "--log-format", "json"}, io.Discard, &stderr)
@@ -68,7 +70,7 @@ func TestRunReloadOnSIGHUP(t *testing.T) {
 func TestRunMissingInbox(t *testing.T) {
 	e := newCmdEnv(t)
 	os.Remove(e.in)
-	var stderr syncBuffer
+	var stderr testutil.SyncBuffer
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := cmdRun(ctx, []string{"--config", e.config, "--log-format", "json"}, io.Discard, &stderr)

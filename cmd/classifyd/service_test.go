@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -26,6 +25,7 @@ import (
 	"github.com/classifyd/classifyd/internal/metrics"
 	"github.com/classifyd/classifyd/internal/sorter"
 	"github.com/classifyd/classifyd/internal/state"
+	"github.com/classifyd/classifyd/internal/testutil"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -41,27 +41,9 @@ type cmdEnv struct {
 
 func newCmdEnv(t *testing.T) *cmdEnv {
 	t.Helper()
-	dir := t.TempDir()
-	e := &cmdEnv{t: t, dir: dir, in: filepath.Join(dir, "inbox"), out: filepath.Join(dir, "sorted"),
-		state: filepath.Join(dir, "state.db"), config: filepath.Join(dir, "classifyd.yaml")}
-	if err := os.MkdirAll(e.in, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	y := fmt.Sprintf(`inbox: %s
-output: %s
-state: %s
-min_confidence: 0
-learn: false
-batch: {size: 3, window: 10ms, concurrency: 2}
-poll: {min_interval: 5ms, max_interval: 20ms, job_retries: 0}
-watch: {settle: 30ms, rescan_interval: 0s}
-rules:
-  - type: fruit
-    description: "apple banana orchard fruit harvest"
-  - type: vehicle
-    description: "car engine wheels vehicle garage"
-`, e.in, e.out, e.state)
-	if err := os.WriteFile(e.config, []byte(y), 0o644); err != nil {
+	f := testutil.NewFolders(t)
+	e := &cmdEnv{t: t, dir: f.Dir, in: f.In, out: f.Out, state: f.State, config: filepath.Join(f.Dir, "classifyd.yaml")}
+	if err := os.WriteFile(e.config, []byte(f.YAML(testutil.Fast, testutil.Rules)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	old := newLocalClassifier
@@ -74,44 +56,21 @@ rules:
 
 func (e *cmdEnv) write(rel, text string) {
 	e.t.Helper()
-	p := filepath.Join(e.in, rel)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		e.t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-		e.t.Fatal(err)
-	}
+	testutil.Write(e.t, e.in, rel, text)
 }
 
-// sample writes three typed files (one in a subfolder), one unmatched and a
-// binary file the keyword classifier fails on.
+// sample writes testutil.Sample's mixed inbox and a second fruit.
 func (e *cmdEnv) sample() {
-	e.write("apple.txt", "the apple harvest in the orchard, banana too")
-	e.write("sub/car.txt", "my car engine needs new wheels from the garage")
+	e.t.Helper()
+	testutil.Sample(e.t, e.in)
 	e.write("bananas.txt", "banana fruit, more fruit")
-	e.write("nothing.txt", "nothing to see here at all")
-	e.write("blob.bin", "\x00\x01binary\x00")
 }
 
 // cmd runs a command in-process and returns its exit error, stdout and stderr.
-func (e *cmdEnv) cmd(ctx context.Context, f func(context.Context, []string, io.Writer, io.Writer) error, args ...string) (error, string, string) {
+func (e *cmdEnv) cmd(ctx context.Context, f func(context.Context, []string, io.Writer, io.Writer) error, args ...string) (stdout, stderr string, err error) {
 	var out, errb bytes.Buffer
-	err := f(ctx, args, &out, &errb)
-	return err, out.String(), errb.String()
-}
-
-func tree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() && d.Name() != sorter.JournalName {
-			rel, _ := filepath.Rel(dir, p)
-			b, _ := os.ReadFile(p)
-			out[rel] = string(b)
-		}
-		return nil
-	})
-	return out
+	err = f(ctx, args, &out, &errb)
+	return out.String(), errb.String(), err
 }
 
 // notifySocket listens like systemd and collects what it is told.
@@ -234,7 +193,7 @@ func TestRunSystemdAndAdmin(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	addrFile := filepath.Join(e.dir, "admin.addr")
-	var stderr syncBuffer
+	var stderr testutil.SyncBuffer
 	errc := make(chan error, 1)
 	go func() {
 		errc <- cmdRun(ctx, []string{"--config", e.config, "--admin", "127.0.0.1:0", "--admin-addr-file", addrFile, "--log-format", "json"}, io.Discard, &stderr)
@@ -302,7 +261,7 @@ func TestRunSystemdAndAdmin(t *testing.T) {
 	}
 
 	// status --json through the endpoint.
-	err, out, _ := e.cmd(ctx, cmdStatus, "--admin", addr, "--json")
+	out, _, err := e.cmd(ctx, cmdStatus, "--admin", addr, "--json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,27 +272,27 @@ func TestRunSystemdAndAdmin(t *testing.T) {
 	if !js.Running || js.Counts["filed"] != 4 || js.Counts["failed"] != 1 || js.Inbox != e.in {
 		t.Fatalf("status --json: %+v", js)
 	}
-	err, out, _ = e.cmd(ctx, cmdStatus, "--admin", addr)
+	out, _, err = e.cmd(ctx, cmdStatus, "--admin", addr)
 	if err != nil || !strings.Contains(out, "classifyd is running") || !strings.Contains(out, "blob.bin") {
 		t.Fatalf("status: %v\n%s", err, out)
 	}
 
 	// The state is the daemon's: a direct look or change is refused, clearly.
-	err, _, _ = e.cmd(ctx, cmdStatus, "--config", e.config)
+	_, _, err = e.cmd(ctx, cmdStatus, "--config", e.config)
 	if err == nil || !strings.Contains(err.Error(), "classifyd is running") || !strings.Contains(err.Error(), "--admin") {
 		t.Fatalf("status without --admin while running: %v", err)
 	}
-	err, _, _ = e.cmd(ctx, cmdUndo, "--config", e.config, "--all")
+	_, _, err = e.cmd(ctx, cmdUndo, "--config", e.config, "--all")
 	if err == nil || !strings.Contains(err.Error(), "stop the daemon first") {
 		t.Fatalf("undo while running: %v", err)
 	}
-	err, _, _ = e.cmd(ctx, cmdRetry, "--config", e.config)
+	_, _, err = e.cmd(ctx, cmdRetry, "--config", e.config)
 	if err == nil || !strings.Contains(err.Error(), "--admin") {
 		t.Fatalf("retry without --admin while running: %v", err)
 	}
 
 	// retry through the endpoint: the failed file goes back and is filed again.
-	err, out, _ = e.cmd(ctx, cmdRetry, "--admin", addr)
+	out, _, err = e.cmd(ctx, cmdRetry, "--admin", addr)
 	if err != nil || !strings.Contains(out, "1 files back in the inbox") {
 		t.Fatalf("retry --admin: %v\n%s", err, out)
 	}
@@ -404,24 +363,6 @@ func labelled(mfs map[string]*dto.MetricFamily, name, label, value string) float
 	return s
 }
 
-// syncBuffer is a bytes.Buffer safe for the logger's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestRunAdminAddressInUse: a taken admin address fails the start clearly.
 func TestRunAdminAddressInUse(t *testing.T) {
 	e := newCmdEnv(t)
@@ -430,7 +371,7 @@ func TestRunAdminAddressInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	err, _, _ = e.cmd(context.Background(), cmdRun, "--config", e.config, "--admin", ln.Addr().String())
+	_, _, err = e.cmd(context.Background(), cmdRun, "--config", e.config, "--admin", ln.Addr().String())
 	if err == nil || !strings.Contains(err.Error(), "admin endpoint") {
 		t.Fatalf("got %v", err)
 	}

@@ -23,7 +23,7 @@ func TestOnceSummaryLeftInInbox(t *testing.T) {
 	e.write("car.txt", "my car engine needs new wheels from the garage")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	err, out, _ := e.cmd(ctx, cmdOnce, "--config", e.config, "--quiet")
+	out, _, err := e.cmd(ctx, cmdOnce, "--config", e.config, "--quiet")
 	if err == nil {
 		t.Fatal("once exited 0 with files left in the inbox")
 	}
@@ -40,7 +40,7 @@ func TestBadFlagNamesTheFlag(t *testing.T) {
 		{"--config", e.config, "--backend", "bogus"},
 		{"--config", e.config, "--out", e.in},
 	} {
-		err, _, _ := e.cmd(context.Background(), cmdOnce, append(args, "--quiet")...)
+		_, _, err := e.cmd(context.Background(), cmdOnce, append(args, "--quiet")...)
 		if err == nil || !strings.HasPrefix(err.Error(), "flag --") || strings.Contains(err.Error(), e.config) {
 			t.Errorf("%v: err = %v", args, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/classifyd/classifyd/internal/admin"
+	"github.com/classifyd/classifyd/internal/testutil"
 )
 
 // TestOnceUndoRoundTrip: undo after once restores the inbox byte for byte;
@@ -18,33 +19,33 @@ import (
 func TestOnceUndoRoundTrip(t *testing.T) {
 	e := newCmdEnv(t)
 	e.sample()
-	before := tree(t, e.in)
+	before := testutil.Tree(t, e.in)
 	ctx := context.Background()
-	err, out, _ := e.cmd(ctx, cmdOnce, "--config", e.config, "--quiet")
+	out, _, err := e.cmd(ctx, cmdOnce, "--config", e.config, "--quiet")
 	var ee errExit
 	if !errors.As(err, &ee) || ee.code != 1 { // blob.bin failed
 		t.Fatalf("once: %v\n%s", err, out)
 	}
-	if len(tree(t, e.in)) != 0 {
+	if len(testutil.Tree(t, e.in)) != 0 {
 		t.Fatal("once left files in the inbox")
 	}
 
 	// status from the state file, daemon stopped.
-	err, out, _ = e.cmd(ctx, cmdStatus, "--config", e.config)
+	out, _, err = e.cmd(ctx, cmdStatus, "--config", e.config)
 	if err != nil || !strings.Contains(out, "not running") || !strings.Contains(out, "  failed      1") || !strings.Contains(out, "  filed       4") {
 		t.Fatalf("status: %v\n%s", err, out)
 	}
 
 	// Dry run: prints, moves nothing.
-	err, out, _ = e.cmd(ctx, cmdUndo, "--config", e.config, "--all", "--dry-run")
-	if err != nil || strings.Count(out, "would move back") != 5 || len(tree(t, e.in)) != 0 {
+	out, _, err = e.cmd(ctx, cmdUndo, "--config", e.config, "--all", "--dry-run")
+	if err != nil || strings.Count(out, "would move back") != 5 || len(testutil.Tree(t, e.in)) != 0 {
 		t.Fatalf("undo --dry-run: %v\n%s", err, out)
 	}
-	err, out, _ = e.cmd(ctx, cmdUndo, "--config", e.config, "--all")
+	out, _, err = e.cmd(ctx, cmdUndo, "--config", e.config, "--all")
 	if err != nil || !strings.Contains(out, "5 files moved back") {
 		t.Fatalf("undo: %v\n%s", err, out)
 	}
-	after := tree(t, e.in)
+	after := testutil.Tree(t, e.in)
 	if len(after) != len(before) {
 		t.Fatalf("inbox %v, want %v", after, before)
 	}
@@ -56,14 +57,14 @@ func TestOnceUndoRoundTrip(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(e.out, "_failed", "blob.bin.error.txt")); !os.IsNotExist(err) {
 		t.Fatal("error note left behind")
 	}
-	err, out, _ = e.cmd(ctx, cmdUndo, "--config", e.config, "--all")
+	out, _, err = e.cmd(ctx, cmdUndo, "--config", e.config, "--all")
 	if err != nil || strings.TrimSpace(out) != "nothing to undo" {
 		t.Fatalf("second undo: %v\n%s", err, out)
 	}
 
 	// Filed anew, not as duplicates of themselves.
 	e.cmd(ctx, cmdOnce, "--config", e.config, "--quiet")
-	got := tree(t, e.out)
+	got := testutil.Tree(t, e.out)
 	for _, want := range []string{"fruit/apple.txt", "fruit/bananas.txt", "vehicle/car.txt", "_unmatched/nothing.txt", "_failed/blob.bin"} {
 		if _, ok := got[want]; !ok {
 			t.Fatalf("after undo and once: no %s in %v", want, got)
@@ -91,7 +92,7 @@ func TestUndoSelectorsCmd(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"--config", e.config, "--dry-run", "--json"}, tc.args...)
-			err, out, _ := e.cmd(ctx, cmdUndo, args...)
+			out, _, err := e.cmd(ctx, cmdUndo, args...)
 			var ee errExit
 			switch {
 			case tc.code == 0 && err != nil, tc.code > 0 && (!errors.As(err, &ee) || ee.code != tc.code), tc.code < 0 && err == nil:
@@ -119,7 +120,7 @@ func TestUndoRefusesOverwrite(t *testing.T) {
 	ctx := context.Background()
 	e.cmd(ctx, cmdOnce, "--config", e.config, "--quiet")
 	e.write("apple.txt", "new content")
-	err, out, _ := e.cmd(ctx, cmdUndo, "--config", e.config, "--all")
+	out, _, err := e.cmd(ctx, cmdUndo, "--config", e.config, "--all")
 	var ee errExit
 	if !errors.As(err, &ee) || ee.code != 1 || !strings.Contains(out, "could not undo "+filepath.Join(e.out, "fruit", "apple.txt")+": "+admin.ErrSourceExists.Error()) ||
 		!strings.Contains(out, "4 files moved back; 1 could not") {
@@ -137,11 +138,11 @@ func TestRetryOffline(t *testing.T) {
 	ctx := context.Background()
 	e.cmd(ctx, cmdOnce, "--config", e.config, "--quiet")
 	failed := filepath.Join(e.out, "_failed", "blob.bin")
-	err, out, _ := e.cmd(ctx, cmdRetry, "--config", e.config, "--dry-run")
+	out, _, err := e.cmd(ctx, cmdRetry, "--config", e.config, "--dry-run")
 	if err != nil || !strings.Contains(out, "would go back "+failed+" -> "+filepath.Join(e.in, "blob.bin")) {
 		t.Fatalf("retry --dry-run: %v\n%s", err, out)
 	}
-	err, out, _ = e.cmd(ctx, cmdRetry, "--config", e.config)
+	out, _, err = e.cmd(ctx, cmdRetry, "--config", e.config)
 	if err != nil || !strings.Contains(out, "1 files back in the inbox") {
 		t.Fatalf("retry: %v\n%s", err, out)
 	}
@@ -151,12 +152,12 @@ func TestRetryOffline(t *testing.T) {
 	if _, err := os.Stat(failed + ".error.txt"); !os.IsNotExist(err) {
 		t.Fatal("note left")
 	}
-	err, out, _ = e.cmd(ctx, cmdRetry, "--config", e.config)
+	out, _, err = e.cmd(ctx, cmdRetry, "--config", e.config)
 	if err != nil || strings.TrimSpace(out) != "nothing to retry" {
 		t.Fatalf("second retry: %v\n%s", err, out)
 	}
 	// Named file outside the output: refused, exit 1.
-	err, out, _ = e.cmd(ctx, cmdRetry, "--config", e.config, filepath.Join(e.in, "blob.bin"))
+	out, _, err = e.cmd(ctx, cmdRetry, "--config", e.config, filepath.Join(e.in, "blob.bin"))
 	var ee errExit
 	if !errors.As(err, &ee) || ee.code != 1 || !strings.Contains(out, admin.ErrNotInOutput.Error()) {
 		t.Fatalf("retry of an inbox file: %v\n%s", err, out)
@@ -165,7 +166,7 @@ func TestRetryOffline(t *testing.T) {
 
 func TestStatusNoStateFile(t *testing.T) {
 	e := newCmdEnv(t)
-	err, _, _ := e.cmd(context.Background(), cmdStatus, "--config", e.config)
+	_, _, err := e.cmd(context.Background(), cmdStatus, "--config", e.config)
 	if err == nil || !strings.Contains(err.Error(), "no state file") {
 		t.Fatalf("got %v", err)
 	}

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/classifyd/classifyd/internal/daemon"
-	"github.com/classifyd/classifyd/internal/local"
 	"github.com/classifyd/classifyd/internal/state"
+	"github.com/classifyd/classifyd/internal/testutil"
 )
 
 type nopLearner struct{}
@@ -27,12 +27,7 @@ func (e *env) runUntilCorrected(t *testing.T) {
 	e.cfg.Learn = true
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	lb, err := local.New(local.Options{Classifier: local.KeywordClassifier{PDFToText: "-"}, Workers: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lb.Close()
-	go lb.Run(ctx)
+	lb := testutil.KeywordBackend(t, ctx)
 	st := e.open()
 	defer st.Close()
 	d, err := daemon.New(daemon.Options{Config: e.cfg, Backend: lb, Store: st, Learner: nopLearner{}, LearnInterval: 10 * time.Millisecond,
@@ -82,7 +77,7 @@ func TestCorrectionFollowedEverywhere(t *testing.T) {
 		t.Fatalf("status corrections: %+v", s.Corrections)
 	}
 	var corr int
-	for _, j := range journal(t, e.out) {
+	for _, j := range testutil.Journal(t, e.out) {
 		if j.Correction {
 			corr++
 			if j.Dest != moved || j.MovedFrom != filed || j.Type != "vehicle" {
@@ -99,7 +94,7 @@ func TestCorrectionFollowedEverywhere(t *testing.T) {
 	e.write("again.txt", text)
 	e.once()
 	var dup string
-	for _, j := range journal(t, e.out) {
+	for _, j := range testutil.Journal(t, e.out) {
 		if strings.HasSuffix(j.Source, "again.txt") {
 			dup = j.Reason
 		}

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/classifyd/classifyd/internal/testutil"
 )
 
 // adminRequest sends one request to the endpoint with the given Host,
@@ -54,7 +56,7 @@ func TestAdminRefusesBrowsers(t *testing.T) {
 	srv.SetDaemon(&fakeDaemon{st: st})
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
-	before := tree(t, e.out)
+	before := testutil.Tree(t, e.out)
 	_, port, _ := net.SplitHostPort(hs.Listener.Addr().String())
 
 	for _, c := range []struct {
@@ -77,7 +79,7 @@ func TestAdminRefusesBrowsers(t *testing.T) {
 			t.Errorf("%s: %d, want %d", c.name, got, c.want)
 		}
 	}
-	sameTree(t, tree(t, e.out), before)
+	testutil.SameTree(t, testutil.Tree(t, e.out), before)
 }
 
 // TestAdminToken: with a token, /status and /retry need it (401 without or
@@ -100,7 +102,7 @@ func TestAdminToken(t *testing.T) {
 	srv.SetReady()
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
-	before := tree(t, e.out)
+	before := testutil.Tree(t, e.out)
 	retry := `{"files": [], "dry_run": false}`
 	for _, c := range []struct {
 		method, path, token, body string
@@ -119,7 +121,7 @@ func TestAdminToken(t *testing.T) {
 			t.Errorf("%s %s token %q: %d, want %d", c.method, c.path, c.token, got, c.want)
 		}
 	}
-	sameTree(t, tree(t, e.out), before)
+	testutil.SameTree(t, testutil.Tree(t, e.out), before)
 	base := strings.TrimPrefix(hs.URL, "http://")
 	if _, err := NewClient(base).Status(context.Background()); err == nil || !strings.Contains(err.Error(), "401") {
 		t.Errorf("client without the token: %v, want 401", err)

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/classifyd/classifyd/internal/daemon"
-	"github.com/classifyd/classifyd/internal/local"
+	"github.com/classifyd/classifyd/internal/testutil"
 )
 
 // The inbox removed under the running daemon: /healthz and /readyz answer
@@ -20,12 +20,7 @@ func TestInboxGoneHealthAndReadiness(t *testing.T) {
 	e := newEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	lb, err := local.New(local.Options{Classifier: local.KeywordClassifier{PDFToText: "-"}, Workers: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lb.Close()
-	go lb.Run(ctx)
+	lb := testutil.KeywordBackend(t, ctx)
 	st := e.open()
 	defer st.Close()
 	srv := New(Options{Config: e.cfg})

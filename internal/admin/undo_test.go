@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/classifyd/classifyd/internal/state"
+	"github.com/classifyd/classifyd/internal/testutil"
 )
 
 // TestUndoRestoresInbox: undo after once puts every file back byte for byte,
@@ -17,9 +18,9 @@ import (
 func TestUndoRestoresInbox(t *testing.T) {
 	e := newEnv(t)
 	e.sample()
-	before := tree(t, e.in)
+	before := testutil.Tree(t, e.in)
 	e.once()
-	if n := len(tree(t, e.in)); n != 0 {
+	if n := len(testutil.Tree(t, e.in)); n != 0 {
 		t.Fatalf("inbox has %d files after once", n)
 	}
 	if _, err := os.Stat(filepath.Join(e.out, "_failed", "blob.bin.error.txt")); err != nil {
@@ -34,9 +35,9 @@ func TestUndoRestoresInbox(t *testing.T) {
 	if rep.Moved() != len(before) || rep.Failed() != 0 {
 		t.Fatalf("moved %d failed %d: %+v", rep.Moved(), rep.Failed(), rep.Actions)
 	}
-	sameTree(t, tree(t, e.in), before)
-	if left := tree(t, e.out); len(left) != 0 {
-		t.Fatalf("output still has %v", keys(left))
+	testutil.SameTree(t, testutil.Tree(t, e.in), before)
+	if left := testutil.Tree(t, e.out); len(left) != 0 {
+		t.Fatalf("output still has %v", left)
 	}
 	counts, err := st.Counts()
 	if err != nil {
@@ -48,7 +49,7 @@ func TestUndoRestoresInbox(t *testing.T) {
 		}
 	}
 	undos := 0
-	for _, j := range journal(t, e.out) {
+	for _, j := range testutil.Journal(t, e.out) {
 		if j.Undo {
 			undos++
 		}
@@ -65,15 +66,15 @@ func TestUndoRestoresInbox(t *testing.T) {
 	if len(rep.Actions) != 0 {
 		t.Fatalf("second undo: %+v", rep.Actions)
 	}
-	sameTree(t, tree(t, e.in), before)
+	testutil.SameTree(t, testutil.Tree(t, e.in), before)
 	st.Close()
 
 	// Filed again: the same folders as the first time, no duplicates.
 	e.once()
-	got := tree(t, e.out)
+	got := testutil.Tree(t, e.out)
 	for _, want := range []string{"fruit/apple.txt", "vehicle/car.txt", "_unmatched/nothing.txt", "_failed/blob.bin"} {
 		if _, ok := got[want]; !ok {
-			t.Fatalf("after undo and once: no %s in %v", want, keys(got))
+			t.Fatalf("after undo and once: no %s in %v", want, got)
 		}
 	}
 	if ents, _ := os.ReadDir(filepath.Join(e.out, "_duplicates")); len(ents) > 0 {
@@ -85,7 +86,7 @@ func TestUndoSelectors(t *testing.T) {
 	e := newEnv(t)
 	e.sample()
 	e.once()
-	es := journal(t, e.out)
+	es := testutil.Journal(t, e.out)
 	car := filepath.Join(e.in, "sub", "car.txt")
 	var carJob string
 	for _, j := range es {
@@ -138,10 +139,10 @@ func TestUndoSelectors(t *testing.T) {
 		})
 	}
 	// The dry runs moved nothing and wrote nothing.
-	if n := len(tree(t, e.in)); n != 0 {
+	if n := len(testutil.Tree(t, e.in)); n != 0 {
 		t.Fatalf("dry runs put %d files back", n)
 	}
-	if len(journal(t, e.out)) != len(es) {
+	if len(testutil.Journal(t, e.out)) != len(es) {
 		t.Fatal("dry runs wrote to the journal")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -77,13 +78,41 @@ func FuzzDecodeJob(f *testing.F) {
 		roundTrip[CreateJobRequest](t, data)
 		var job ClassifyJob
 		if json.Unmarshal(data, &job) == nil {
-			job.Status.Terminal() // any status string, known or not
-			_ = EventFor(job.Status)
+			checkStatus(t, job.Status)
 			if job.Mode != nil {
-				job.Mode.Valid()
+				checkMode(t, *job.Mode)
 			}
 		}
 	})
+}
+
+// checkStatus holds any decoded status, known or not, to the status rules:
+// only the four finished statuses are terminal (spelled exactly, no other
+// case or padding), every status maps to one of the four webhook events, and
+// only a terminal status maps to an event other than classify.error.
+func checkStatus(t *testing.T, s Status) {
+	t.Helper()
+	finished := []Status{StatusSuccess, StatusError, StatusPartialSuccess, StatusCancelled}
+	if term := s.Terminal(); term != slices.Contains(finished, s) {
+		t.Fatalf("status %q: Terminal() = %v", s, term)
+	}
+	ev := EventFor(s)
+	if !slices.Contains([]string{EventSuccess, EventPartialSuccess, EventError, EventCancelled}, ev) {
+		t.Fatalf("status %q: EventFor = %q, not a classify event", s, ev)
+	}
+	if ev != EventError && !s.Terminal() {
+		t.Fatalf("status %q is not terminal but fires %q", s, ev)
+	}
+}
+
+// checkMode holds any decoded mode to the mode rules: unset, FAST and
+// MULTIMODAL are valid, spelled exactly; nothing else is.
+func checkMode(t *testing.T, m Mode) {
+	t.Helper()
+	want := m == "" || m == ModeFast || m == ModeMultimodal
+	if got := m.Valid(); got != want {
+		t.Fatalf("mode %q: Valid() = %v, want %v", m, got, want)
+	}
 }
 
 func FuzzDecodeResults(f *testing.F) {

@@ -32,7 +32,7 @@ func TestActionsConfig(t *testing.T) {
 		"on_filed:\n  - run: [a]\n    secret_env: S\n":                 "secret_env and secret_credential sign webhooks",
 		"on_filed:\n  - webhook: http://x/\n    retries: -1\n":         "on_filed[0].retries",
 		"on_filed:\n  - webhook: http://x/\n    wat: 1\n":              "c.yaml:3: on_filed[0].wat: unknown key",
-		rules[:len(rules)] + "    on_filed:\n      - run: []\n":        "rules[0].on_filed[0]",
+		rules + "    on_filed:\n      - run: []\n":                     "rules[0].on_filed[0]",
 	} {
 		_, err := Parse([]byte(y+func() string {
 			if strings.HasPrefix(y, "rules:") {

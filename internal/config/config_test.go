@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/classifyd/classifyd"
+	"github.com/classifyd/classifyd/internal/testutil/corpus"
 )
 
 func TestDefaultIsExample(t *testing.T) {
@@ -132,10 +133,7 @@ func TestStateDirectory(t *testing.T) {
 }
 
 func TestDevCorpusRules(t *testing.T) {
-	p := filepath.Join("..", "..", "..", "shared", "corpus", "dev", "rules.yaml")
-	if _, err := os.Stat(p); err != nil {
-		t.Skip("dev corpus not present")
-	}
+	p := corpus.File(t, "dev", "rules.yaml")
 	c, err := Load(p)
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/classifyd/classifyd/internal/local"
 	"github.com/classifyd/classifyd/internal/sorter"
 	"github.com/classifyd/classifyd/internal/state"
+	"github.com/classifyd/classifyd/internal/testutil"
 )
 
 const testRules = `
@@ -29,6 +30,10 @@ rules:
     folder: Garage/Cars
 `
 
+// settings are the daemon tests' timings: small batches and short waits,
+// two retries of a failed job.
+const settings = "min_confidence: 0\nbatch: {size: 3, window: 20ms, concurrency: 2}\npoll: {min_interval: 5ms, max_interval: 50ms, job_retries: 2}\nwatch: {settle: 50ms, rescan_interval: 0s}\n"
+
 type env struct {
 	t                   *testing.T
 	dir, in, out, state string
@@ -37,35 +42,18 @@ type env struct {
 
 func newEnv(t *testing.T, extra string) *env {
 	t.Helper()
-	dir := t.TempDir()
-	e := &env{t: t, dir: dir, in: filepath.Join(dir, "inbox"), out: filepath.Join(dir, "sorted"), state: filepath.Join(dir, "state.db")}
-	os.MkdirAll(e.in, 0o755)
-	y := fmt.Sprintf("inbox: %s\noutput: %s\nstate: %s\nmin_confidence: 0\nbatch: {size: 3, window: 20ms, concurrency: 2}\npoll: {min_interval: 5ms, max_interval: 50ms, job_retries: 2}\nwatch: {settle: 50ms, rescan_interval: 0s}\n%s%s", e.in, e.out, e.state, extra, testRules)
-	cfg, err := config.Parse([]byte(y), "test.yaml", dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.cfg = cfg
-	return e
+	f := testutil.NewFolders(t)
+	return &env{t: t, dir: f.Dir, in: f.In, out: f.Out, state: f.State, cfg: f.Config(t, settings, extra, testRules)}
 }
 
 func (e *env) write(rel, text string) string {
-	p := filepath.Join(e.in, rel)
-	os.MkdirAll(filepath.Dir(p), 0o755)
-	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-		e.t.Fatal(err)
-	}
-	return p
+	e.t.Helper()
+	return testutil.Write(e.t, e.in, rel, text)
 }
 
 func (e *env) localBackend(ctx context.Context) api.Backend {
-	lb, err := local.New(local.Options{Classifier: local.KeywordClassifier{PDFToText: "-"}, Workers: 2})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	go lb.Run(ctx)
-	e.t.Cleanup(func() { lb.Close() })
-	return lb
+	e.t.Helper()
+	return testutil.KeywordBackend(e.t, ctx)
 }
 
 // run runs the daemon (once mode unless o.Once is preset false by caller) and returns reports.
@@ -104,23 +92,8 @@ func (e *env) build(be api.Backend, mod func(*Options)) (d *Daemon, done func() 
 }
 
 func (e *env) journal() []sorter.Entry {
-	var out []sorter.Entry
-	sorter.ReadJournal(filepath.Join(e.out, sorter.JournalName), func(en sorter.Entry) error { out = append(out, en); return nil })
-	return out
-}
-
-// files lists regular files under dir, relative, excluding the journal.
-func files(t *testing.T, dir string) map[string]string {
-	out := map[string]string{}
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() && d.Name() != sorter.JournalName {
-			rel, _ := filepath.Rel(dir, p)
-			b, _ := os.ReadFile(p)
-			out[rel] = string(b)
-		}
-		return nil
-	})
-	return out
+	e.t.Helper()
+	return testutil.Journal(e.t, e.out)
 }
 
 func TestOnceFilesByType(t *testing.T) {
@@ -149,7 +122,7 @@ func TestOnceFilesByType(t *testing.T) {
 	if fs, err := lb.ListFilesPage(ctx, local.FileQuery{}, api.PageRequest{}); err != nil || len(fs.Items) != 0 {
 		t.Errorf("backend still holds %d files (%v)", len(fs.Items), err)
 	}
-	out := files(t, e.out)
+	out := testutil.Tree(t, e.out)
 	for rel, want := range map[string]string{
 		"fruit/a.txt": "apple", "Garage/Cars/b.txt": "car", "_unmatched/c.txt": "nothing", "fruit/d.txt": "apple", "Garage/Cars/e.txt": "vehicle",
 	} {
@@ -157,7 +130,7 @@ func TestOnceFilesByType(t *testing.T) {
 			t.Errorf("%s: %q missing; output holds %v", rel, want, keys(out))
 		}
 	}
-	if left := files(t, e.in); len(left) != 0 {
+	if left := testutil.Tree(t, e.in); len(left) != 0 {
 		t.Errorf("inbox not empty: %v", left)
 	}
 	j := e.journal()

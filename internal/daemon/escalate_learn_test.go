@@ -15,19 +15,18 @@ import (
 	"github.com/classifyd/classifyd/internal/config"
 	"github.com/classifyd/classifyd/internal/extract"
 	"github.com/classifyd/classifyd/internal/local"
+	"github.com/classifyd/classifyd/internal/testutil/corpus"
 )
 
 // corpusB returns the dev-b corpus (../shared/corpus/dev-b from the
-// repository) and its labels by base name, or skips the test.
+// repository) and its labels by base name; see corpus.Dir for a missing
+// corpus.
 func corpusB(t *testing.T) (dir string, names []string, labels map[string]string) {
 	t.Helper()
-	dir, err := filepath.Abs("../../../shared/corpus/dev-b")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir = corpus.Dir(t, "dev-b")
 	f, err := os.Open(filepath.Join(dir, "labels.csv"))
 	if err != nil {
-		t.Skipf("dev-b corpus not found at %s: %v", dir, err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	rows, err := csv.NewReader(f).ReadAll()

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/classifyd/classifyd/internal/state"
+	"github.com/classifyd/classifyd/internal/testutil"
 )
 
 // TestOutputIsInboxThroughSymlink: an output that is the inbox under
@@ -311,7 +312,7 @@ func TestResumedOnceLeftovers(t *testing.T) {
 	must(st.Submit(state.Job{ID: "old-b", FileIDs: []uint64{idb}, Submitted: past, NextPoll: past}, []string{"rb"}))
 	st.Close()
 
-	var logs syncBuf
+	var logs testutil.SyncBuffer
 	counters := &Counters{}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
 	defer cancel()
@@ -339,23 +340,6 @@ func TestResumedOnceLeftovers(t *testing.T) {
 	if strings.Contains(logs.String(), "level=WARN msg=\"job unknown") {
 		t.Errorf("a restart with the embedded engine warned:\n%s", logs.String())
 	}
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // slowJobs is a backend whose jobs stay PENDING for hold after they were
@@ -453,8 +437,8 @@ func slowWriterByPath(t *testing.T, e *env, filed <-chan sorter.Entry) {
 	if b, _ := os.ReadFile(got[0].Dest); string(b) != string(all) {
 		t.Errorf("filed content %q", b)
 	}
-	if n := len(files(t, e.out)); n != 1 {
-		t.Errorf("%d files in the output: %v", n, files(t, e.out))
+	if n := len(testutil.Tree(t, e.out)); n != 1 {
+		t.Errorf("%d files in the output: %v", n, testutil.Tree(t, e.out))
 	}
 	var journaled []sorter.Entry
 	for _, en := range e.journal() {

@@ -13,6 +13,7 @@ import (
 	"github.com/classifyd/classifyd/internal/api"
 	"github.com/classifyd/classifyd/internal/sorter"
 	"github.com/classifyd/classifyd/internal/state"
+	"github.com/classifyd/classifyd/internal/testutil"
 )
 
 // remote behaves like a hosted service: jobs stay PENDING until released,
@@ -182,11 +183,11 @@ func TestRepairInterruptedMoves(t *testing.T) {
 	if len(got) != 1 || filepath.Base(got[0].Source) != "not-yet.txt" {
 		t.Fatalf("after repair the run filed %+v, want only not-yet.txt", got)
 	}
-	out := files(t, e.out)
+	out := testutil.Tree(t, e.out)
 	if len(out) != 3 || out["fruit/renamed.txt"] == "" || out["fruit/not-yet.txt"] == "" || out["fruit/copied.txt"] == "" {
 		t.Fatalf("output %v", keys(out))
 	}
-	if in := files(t, e.in); len(in) != 0 {
+	if in := testutil.Tree(t, e.in); len(in) != 0 {
 		t.Fatalf("inbox %v", keys(in))
 	}
 	lines := map[uint64]int{}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/classifyd/classifyd/internal/config"
 	"github.com/classifyd/classifyd/internal/state"
+	"github.com/classifyd/classifyd/internal/testutil"
 )
 
 const templateRules = `
@@ -68,7 +69,7 @@ func TestTemplatesFileAndDryRun(t *testing.T) {
 		}
 	}
 	check("dry run", func(i int) string { return got[i].Source }, func(i int) string { return got[i].Dest }, len(got))
-	if len(files(t, e.in)) != 3 {
+	if len(testutil.Tree(t, e.in)) != 3 {
 		t.Fatal("dry run moved files")
 	}
 	os.Remove(e.state)
@@ -118,6 +119,6 @@ func TestTemplateFiledDate(t *testing.T) {
 	now := time.Now()
 	want := filepath.Join(e.out, "Food", now.Format("2006"), now.Format("2006-01")+" a.txt")
 	if _, err := os.Stat(want); err != nil {
-		t.Fatalf("%v; output holds %v", err, keys(files(t, e.out)))
+		t.Fatalf("%v; output holds %v", err, keys(testutil.Tree(t, e.out)))
 	}
 }

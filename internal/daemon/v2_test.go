@@ -17,6 +17,7 @@ import (
 	"github.com/classifyd/classifyd/internal/client"
 	"github.com/classifyd/classifyd/internal/local"
 	"github.com/classifyd/classifyd/internal/server"
+	"github.com/classifyd/classifyd/internal/testutil"
 )
 
 // apiLog records the API calls a server answered.
@@ -91,11 +92,11 @@ func TestV2AgainstServe(t *testing.T) {
 		t.Fatalf("reported %d files, want 3: %+v", len(got), got)
 	}
 	want := map[string]string{"fruit/a.txt": "", "Garage/Cars/b.txt": "", "fruit/c.txt": ""}
-	for rel := range files(t, e.out) {
+	for rel := range testutil.Tree(t, e.out) {
 		delete(want, rel)
 	}
 	if len(want) > 0 {
-		t.Errorf("not filed: %v (sorted: %v)", want, files(t, e.out))
+		t.Errorf("not filed: %v (sorted: %v)", want, testutil.Tree(t, e.out))
 	}
 
 	log.mu.Lock()

@@ -43,7 +43,6 @@ type popStats struct {
 
 	// idf values computed since the population last changed
 	memo    map[uint32]float64
-	memoN   int
 	memoVer uint64
 	ver     uint64
 }

@@ -12,19 +12,13 @@ import (
 	"github.com/classifyd/classifyd/internal/classify"
 	"github.com/classifyd/classifyd/internal/config"
 	"github.com/classifyd/classifyd/internal/extract"
+	"github.com/classifyd/classifyd/internal/testutil/corpus"
 )
 
 // The dev corpus lives next to the repository (never copied into it).
 func corpusDir(t testing.TB) string {
 	t.Helper()
-	dir, err := filepath.Abs("../../../shared/corpus/dev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "labels.csv")); err != nil {
-		t.Skipf("dev corpus not found at %s: %v", dir, err)
-	}
-	return dir
+	return corpus.Dir(t, "dev")
 }
 
 var (
@@ -41,14 +35,7 @@ var (
 // built-in knowledge of, with rules written the way a user would.
 func corpusBDir(t testing.TB) string {
 	t.Helper()
-	dir, err := filepath.Abs("../../../shared/corpus/dev-b")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "labels.csv")); err != nil {
-		t.Skipf("dev-b corpus not found at %s: %v", dir, err)
-	}
-	return dir
+	return corpus.Dir(t, "dev-b")
 }
 
 // loadCorpusB extracts the dev-b corpus once per test binary.

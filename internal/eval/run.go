@@ -124,11 +124,9 @@ func Run(docs []Doc, o Options) Report {
 				eng.Learn(want(d.Type), d.Doc)
 			}
 		}
-		var ok []Doc
 		var edocs []engine.Doc
 		for _, d := range test {
 			if d.Err == nil {
-				ok = append(ok, d)
 				edocs = append(edocs, d.Doc)
 			}
 		}

@@ -9,32 +9,24 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/classifyd/classifyd/internal/extract/pdftest"
+	"github.com/classifyd/classifyd/internal/testutil/corpus"
 )
 
-// corpusDir is the labelled dev corpus, found from the repository root.
+// corpusDir is the documents folder of the labelled dev corpus.
 func corpusDir(t testing.TB) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "corpus", "dev", "docs")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("dev corpus not found at %s: %v", dir, err)
-	}
-	return dir
+	return corpus.File(t, "dev", "docs")
 }
 
 // corpusPDFs lists the corpus PDFs.
 func corpusPDFs(t testing.TB) []string {
-	files, _ := filepath.Glob(filepath.Join(corpusDir(t), "*.pdf"))
-	if len(files) == 0 {
-		t.Skip("no PDFs in the corpus")
-	}
-	return files
+	t.Helper()
+	return corpus.PDFs(t, "dev")
 }
 
 // testCacheDir keeps the compiled PDFium between test runs so only the

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/classifyd/classifyd/internal/api"
+	"github.com/classifyd/classifyd/internal/testutil/corpus"
 )
 
 func TestKeywordClassifier(t *testing.T) {
@@ -62,17 +63,17 @@ func TestKeywordClassifierPDF(t *testing.T) {
 	if _, err := exec.LookPath("pdftotext"); err != nil {
 		t.Skip("pdftotext not installed")
 	}
-	corpus := filepath.Join("..", "..", "..", "shared", "corpus", "dev", "docs")
-	if _, err := os.Stat(corpus); err != nil {
-		t.Skipf("dev corpus absent (%v)", err)
+	docs := corpus.File(t, "dev", "docs")
+	entries, err := os.ReadDir(docs)
+	if err != nil {
+		t.Fatal(err)
 	}
-	entries, _ := os.ReadDir(corpus)
 	for _, e := range entries {
 		if !strings.HasSuffix(e.Name(), ".pdf") {
 			continue
 		}
 		k := KeywordClassifier{}
-		text, err := k.text(context.Background(), filepath.Join(corpus, e.Name()), api.ParsingConfiguration{MaxPages: api.Ptr(1)})
+		text, err := k.text(context.Background(), filepath.Join(docs, e.Name()), api.ParsingConfiguration{MaxPages: api.Ptr(1)})
 		if err != nil {
 			continue // a scanned PDF has no text layer; try the next
 		}

@@ -1,16 +1,16 @@
 package watch
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/classifyd/classifyd/internal/testutil"
 )
 
 // deadline bounds every wait for something that must happen. It is generous:
@@ -22,24 +22,7 @@ type harness struct {
 	t    *testing.T
 	w    *Watcher
 	root string
-	logs *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs *testutil.SyncBuffer
 }
 
 // setup makes a Watcher on a fresh inbox (unless opts.Root is set) with
@@ -52,7 +35,7 @@ func setup(t *testing.T, opts Options, tweak func(*Watcher)) *harness {
 	if opts.Settle == 0 {
 		opts.Settle = 50 * time.Millisecond
 	}
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	opts.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	w, err := New(opts)
 	if err != nil {

@@ -14,12 +14,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/classifyd/classifyd/internal/extract"
+	"github.com/classifyd/classifyd/internal/testutil/corpus"
 )
 
 // Bounds every hostile document must stay within. They are generous on
@@ -29,23 +29,11 @@ const (
 	heapBound = 512 << 20 // growth of the live heap over the baseline
 )
 
-// repoRoot is the repository root, found from this file.
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
-
-// corpusPDFs lists the dev corpus's PDFs, sorted; the test is skipped
-// without the corpus.
+// corpusPDFs lists the dev corpus's PDFs, sorted; see corpus.Dir for a
+// missing corpus.
 func corpusPDFs(t testing.TB) []string {
 	t.Helper()
-	dir := filepath.Join(repoRoot(), "..", "shared", "corpus", "dev", "docs")
-	files, _ := filepath.Glob(filepath.Join(dir, "*.pdf"))
-	if len(files) == 0 {
-		t.Skipf("no dev corpus PDFs under %s", dir)
-	}
-	sort.Strings(files)
-	return files
+	return corpus.PDFs(t, "dev")
 }
 
 var (

@@ -1,6 +1,6 @@
 // Package hostiledocs_test feeds hostile documents to the extractor with its
 // default budgets (internal/extract) and through the real pipeline
-// (internal/pipeline behind internal/local): a PDF of ten thousand pages,
+// (internal/classify behind internal/local): a PDF of ten thousand pages,
 // 2 GiB of zeros under document names, MIME, XML and HTML nested a thousand
 // to a million levels deep, a 100 MB line, truncated PDFs and PDFs with a
 // bogus cross-reference table. Each must end as an error for that file or as

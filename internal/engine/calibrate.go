@@ -60,7 +60,7 @@ func (f CalFeatures) vector() []float64 {
 
 // DefaultCalibration is fitted on both development corpora (see
 // TestFitCalibration).
-var DefaultCalibration = Calibration{Margin: 0.579, Score: -0.858, Z: 0.098, Evidence: -1.604, Words: 0.789, WordsMargin: 2.488, WordsLead: 1.017, Coverage: -2.554, Found: 1.037, Neighbours: -2.032, NeighbourAgree: 2.798, Peers: -1.124, PeerAgree: 2.890, ConceptLead: 6.199, Bias: 1.225, NoneScale: -4.072, NoneBias: 4.419}
+var DefaultCalibration = Calibration{Margin: 0.374, Score: -3.986, Z: -1.536, Evidence: 0.140, Words: -0.802, WordsMargin: 3.960, WordsLead: 1.347, Coverage: -2.382, Found: 1.730, Neighbours: -3.069, NeighbourAgree: 3.935, Peers: -1.628, PeerAgree: 3.425, ConceptLead: 7.216, Bias: 2.259, NoneScale: -4.808, NoneBias: 5.040}
 
 // maxConfidence caps what the engine claims: there is always a chance the
 // document is not what its words suggest.

@@ -16,6 +16,7 @@ type pending struct {
 	corr   *correction
 	entry  *popEntry // nil for documents too short to learn from
 	s      []float64 // combined standardised evidence per rule
+	k      []float64 // its part besides the rule's words: kind, structure and learned examples
 	p0     []float64 // the document's own belief
 	f      []float64 // belief after propagation
 	nb     []*popEntry
@@ -113,7 +114,7 @@ func (e *Engine) classify(docs []Doc, rules []api.Rule) []Result {
 // per rule against the population and combines them with learned evidence.
 func (e *Engine) standardise(p *pending, rs *ruleSet, st *ruleStats, pstats *popStats, agree []float64) {
 	R := len(rs.rules)
-	p.s = make([]float64, R)
+	p.s, p.k = make([]float64, R), make([]float64, R)
 	dn := textNorm(p.ex, pstats)
 	for r := range rs.rules {
 		sc := &p.scores[r]
@@ -130,11 +131,13 @@ func (e *Engine) standardise(p *pending, rs *ruleSet, st *ruleStats, pstats *pop
 		// Learned examples weigh against the rule text by how well the
 		// type's examples agree with it: examples the rule text already
 		// describes add little, examples it misses decide more.
+		k := sc.zConcept
 		if sc.learnedN > 0 {
 			trust := sc.learnedN / (sc.learnedN + learnedHalf) * (1 - 0.5*agree[r])
 			s = (1-trust)*s + trust*learnedZ*sc.learnedDelta
+			k = (1-trust)*k + trust*learnedZ*sc.learnedDelta
 		}
-		p.s[r] = s
+		p.s[r], p.k[r] = s, k
 	}
 	p.p0 = softmax(p.s, popTau)
 }
@@ -306,7 +309,7 @@ func (e *Engine) decide(p *pending, rs *ruleSet) Result {
 	for r := range p.s {
 		if r != bi && r != fb {
 			lead = min(lead, p.s[bi]-p.s[r])
-			klead = min(klead, best.zConcept-p.scores[r].zConcept)
+			klead = min(klead, p.k[bi]-p.k[r])
 		}
 	}
 	if math.IsInf(klead, 1) {
@@ -338,11 +341,15 @@ func (e *Engine) decide(p *pending, rs *ruleSet) Result {
 	if klead < 0 {
 		o := -1
 		for r := range p.scores {
-			if r != bi && r != fb && (o < 0 || p.scores[r].zConcept > p.scores[o].zConcept) {
+			if r != bi && r != fb && (o < 0 || p.k[r] > p.k[o]) {
 				o = r
 			}
 		}
-		res.Reasoning += fmt.Sprintf(" The document's kind and structure fit %s better.", rs.rules[o].typ)
+		what := "kind and structure"
+		if p.scores[o].learnedN > 0 || best.learnedN > 0 {
+			what = "kind, structure and the learned examples"
+		}
+		res.Reasoning += fmt.Sprintf(" The document's %s fit %s better.", what, rs.rules[o].typ)
 	}
 	if p.peer != nil && p.peer[bi] < 0.5 {
 		if o := argmax(p.peer); o != bi && p.peer[o] > 0 {

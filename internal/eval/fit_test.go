@@ -76,7 +76,9 @@ func TestFitCalibration(t *testing.T) {
 		t.Skip("set CLASSIFYD_FIT=1 to refit the calibration")
 	}
 	preds, folds := calibrationPredictions(t)
-	const l2 = 1.0
+	// The penalty was chosen by the ECE with types left out on the
+	// unfamiliar types and the held-out ones (0.3, 1, 3 and 10 tried).
+	const l2 = 0.3
 	byFold := map[string][]int{}
 	for i, f := range folds {
 		byFold[f] = append(byFold[f], i)

@@ -88,14 +88,14 @@ func (e *Engine) classify(docs []Doc, rules []api.Rule) []Result {
 	decided := map[*popEntry]string{}
 	for _, p := range ps {
 		if p.entry != nil {
-			decided[p.entry] = e.decide(p, rs).Type
+			decided[p.entry] = e.decide(p, rs, false).Type
 		}
 	}
 	for _, p := range ps {
 		p.peer = peerVotes(p, decided, rs, key)
 	}
 	for i, p := range ps {
-		out[i] = e.decide(p, rs)
+		out[i] = e.decide(p, rs, true)
 		if p.entry != nil && p.corr == nil {
 			p.entry.p = make([]float32, len(p.f))
 			for r, v := range p.f {
@@ -229,7 +229,10 @@ func argmax(xs []float64) int {
 }
 
 // decide picks the winner of a scored, propagated document.
-func (e *Engine) decide(p *pending, rs *ruleSet) Result {
+//
+// A first decision (final false) sets only the type, without confidence or
+// reasoning.
+func (e *Engine) decide(p *pending, rs *ruleSet, final bool) Result {
 	R := len(rs.rules)
 	for r := range p.scores {
 		p.scores[r].total = p.f[r]
@@ -294,6 +297,16 @@ func (e *Engine) decide(p *pending, rs *ruleSet) Result {
 	// Absolute evidence: the rule's concepts or its own words must be in
 	// the document, or the type's examples must point to it.
 	weak := best.evidence(minEv) < 1 && best.learnedP < learnedAccept
+	if !final {
+		if weak || bi == fb || explainedAwayBy(best, rs, p.scores) {
+			if fb >= 0 {
+				res.Type = rs.rules[fb].typ
+			}
+			return res
+		}
+		res.Type = best.rm.typ
+		return res
+	}
 	if weak || bi == fb {
 		return none(reasonNone(best, p.di, minEv), e.Calibration.PNone(best.evidence(minEv)))
 	}
@@ -403,6 +416,11 @@ func pulledBy(p *pending, bi int) string {
 
 // explainedAway returns the unasked kind that explains the document better
 // than the winning rule, if any.
+func explainedAwayBy(best *ruleScore, rs *ruleSet, scores []ruleScore) bool {
+	other, _ := explainedAway(best, rs, scores)
+	return other != nil
+}
+
 func explainedAway(best *ruleScore, rs *ruleSet, scores []ruleScore) (*concept, *conceptHit) {
 	// A rule about a kind the engine does not know (no concept) may well
 	// mean this kind: only a rule about another known kind is overruled,

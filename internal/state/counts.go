@@ -56,7 +56,7 @@ func (s *Store) countStatuses(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	for st, v := range countIndex(tx, s.scanned) {
+	for st, v := range s.countIndex(tx) {
 		if err := b.Put([]byte(st), u64(uint64(v))); err != nil {
 			return err
 		}
@@ -64,32 +64,26 @@ func (s *Store) countStatuses(tx *bolt.Tx) error {
 	return nil
 }
 
-// countIndex counts the entries of the status index, calling scanned (if not
-// nil) for each.
-func countIndex(tx *bolt.Tx, scanned func(*bolt.Tx, int)) map[Status]int {
+// countIndex counts the entries of the status index.
+func (s *Store) countIndex(tx *bolt.Tx) map[Status]int {
 	n := map[Status]int{}
-	c := tx.Bucket(bStatus).Cursor()
-	i := 0
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+	s.each(tx, bStatus, nil, func(k, _ []byte) error {
 		if j := bytes.IndexByte(k, 0); j > 0 {
 			n[Status(k[:j])]++
 		}
-		if i++; scanned != nil {
-			scanned(tx, i)
-		}
-	}
+		return nil
+	})
 	return n
 }
 
 // readCounts returns the counts (nil bucket: a read-only open of a file no
 // writer has counted yet; the index is counted then).
-func readCounts(tx *bolt.Tx) map[Status]int {
-	b := tx.Bucket(bCounts)
-	if b == nil {
-		return countIndex(tx, nil)
+func (s *Store) readCounts(tx *bolt.Tx) map[Status]int {
+	if tx.Bucket(bCounts) == nil {
+		return s.countIndex(tx)
 	}
 	out := map[Status]int{}
-	b.ForEach(func(k, v []byte) error {
+	s.each(tx, bCounts, nil, func(k, v []byte) error {
 		if len(v) == 8 {
 			if n := binary.BigEndian.Uint64(v); n > 0 {
 				out[Status(k)] = int(n)

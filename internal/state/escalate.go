@@ -3,6 +3,7 @@ package state
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -94,13 +95,11 @@ func (s *Store) EscalationsOn(day string) (EscalationDay, error) {
 	return d, err
 }
 
-// updateEscalating applies fn to an escalating record; errSkip when the
-// record is not escalating any more.
+// updateEscalating applies fn to an escalating record. A record that is not
+// escalating (any more) gives a *StateError that is also ErrNotFound, as
+// callers of the escalation methods test for.
 func (s *Store) updateEscalating(tx *bolt.Tx, id uint64, fn func(f *File, e *Escalation) error) error {
-	return s.updateFile(tx, id, func(f *File) error {
-		if f.Status != Escalating {
-			return errSkip
-		}
+	err := s.step(tx, opEscalate, id, func(f *File) error {
 		e := Escalation{}
 		if f.Esc != nil {
 			e = *f.Esc
@@ -111,6 +110,10 @@ func (s *Store) updateEscalating(tx *bolt.Tx, id uint64, fn func(f *File, e *Esc
 		f.Esc = &e
 		return nil
 	})
+	if errors.Is(err, ErrWrongState) {
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	return err
 }
 
 // ReserveEscalation records the intent to send the escalating file id to
@@ -124,7 +127,7 @@ func (s *Store) ReserveEscalation(id uint64, day string, limit int, txID string,
 		return s.updateEscalating(tx, id, func(f *File, e *Escalation) error {
 			if e.TxID != "" {
 				out = *e
-				return errSkip
+				return errRecorded
 			}
 			d := getDay(tx, day)
 			if d.Files >= limit {
@@ -145,11 +148,8 @@ func (s *Store) ReserveEscalation(id uint64, day string, limit int, txID string,
 			return nil
 		})
 	})
-	if errors.Is(err, errSkip) {
+	if errors.Is(err, errRecorded) {
 		err = nil
-		if out.TxID == "" {
-			err = ErrNotFound
-		}
 	}
 	return out, err
 }
@@ -164,11 +164,11 @@ func (s *Store) EscalationUpdate(id uint64, fn func(e *Escalation)) error {
 			return nil
 		})
 	})
-	if errors.Is(err, errSkip) {
-		return ErrNotFound
-	}
 	return err
 }
+
+// errRecorded: the file holds an intent already; it keeps it.
+var errRecorded = errors.New("intent recorded already")
 
 // Escalated ends an escalation: the record becomes classified with the
 // outcome o (the remote's answer or the fallback) and e as its escalation.
@@ -181,8 +181,5 @@ func (s *Store) Escalated(o Outcome, e Escalation) error {
 			return nil
 		})
 	})
-	if errors.Is(err, errSkip) {
-		return ErrNotFound
-	}
 	return err
 }

@@ -37,26 +37,21 @@ func hashKey(sum string) uint64 {
 // load fills the index from the log (or, in a read-only open of a state file
 // written before the log existed, from the old hashes bucket). Called with
 // mu held, inside a transaction.
-func (x *hashIndex) load(tx *bolt.Tx, scanned func(*bolt.Tx, int)) error {
+func (x *hashIndex) load(tx *bolt.Tx, s *Store) error {
 	if x.loaded {
 		return nil
 	}
 	x.ids.free() // what a load that failed half way left
-	n := 0
-	if b := tx.Bucket(bHashLog); b != nil {
-		err := b.ForEach(func(k, v []byte) error {
-			n++
-			scanned(tx, n)
+	if tx.Bucket(bHashLog) != nil {
+		err := s.each(tx, bHashLog, nil, func(k, v []byte) error {
 			x.ids.add(binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(k))
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-	} else if b := tx.Bucket(bHashes); b != nil {
-		err := b.ForEach(func(k, v []byte) error {
-			n++
-			scanned(tx, n)
+	} else {
+		err := s.each(tx, bHashes, nil, func(k, v []byte) error {
 			x.ids.add(hashKey(string(k)), binary.BigEndian.Uint64(v))
 			return nil
 		})
@@ -73,7 +68,7 @@ func (s *Store) withIndex(tx *bolt.Tx, fn func(x *hashIndex) error) error {
 	x := &s.hashes
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if err := x.load(tx, s.scanned); err != nil {
+	if err := x.load(tx, s); err != nil {
 		return err
 	}
 	return fn(x)
@@ -150,10 +145,7 @@ func (s *Store) migrateHashes(tx *bolt.Tx) error {
 	if old == nil {
 		return nil
 	}
-	n := 0
-	err = old.ForEach(func(k, v []byte) error {
-		n++
-		s.scanned(tx, n)
+	err = s.each(tx, bHashes, nil, func(k, v []byte) error {
 		if len(v) != 8 {
 			return nil
 		}

@@ -32,10 +32,7 @@ var metaCorrections = []byte("corrections")
 func (s *Store) Relocate(id uint64, dest, typ string, at time.Time) (Correction, error) {
 	var c Correction
 	err := s.update(func(tx *bolt.Tx) error {
-		err := s.updateFile(tx, id, func(f *File) error {
-			if !f.Status.Terminal() {
-				return fmt.Errorf("relocate file %d: status %s is not terminal", id, f.Status)
-			}
+		err := s.step(tx, opRelocate, id, func(f *File) error {
 			was := f.Type
 			if f.Kind != KindType {
 				was = string(f.Kind)

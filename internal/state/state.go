@@ -8,26 +8,35 @@
 // bbolt transaction (several files may make the same transition in one
 // transaction).
 //
-//		            Enqueue                     Submit                 Classify
-//		(inbox) ──────────────▶ queued ──────────────────▶ submitted ──────────────▶ classified
-//		                          ▲  ▲                        │                         │ BeginMove
-//		                          │  └── Requeue (job lost,   │                         ▼   (destination
-//		                          │      ERROR, no result,    │                       moving   recorded first)
-//		                          │      file changed) ◀──────┘                         │ FinishMove
-//		                          │                                                     ▼
-//		                          └──────────── Retry ◀────────── failed         filed | failed | duplicate
+//	            Enqueue                     Submit                 Classify
+//	(inbox) ──────────────▶ queued ──────────────────▶ submitted ──────────────▶ classified
+//	                          ▲  ▲                        │                         │ BeginMove
+//	                          │  └── Requeue (job lost,   │                         ▼   (destination
+//	                          │      ERROR, no result,    │                       moving   recorded first)
+//	                          │      file changed) ◀──────┘                         │ FinishMove
+//	                          │                                                     ▼
+//	                          └──────────── Retry ◀────────── failed         filed | failed | duplicate
 //
-//	  - queued: seen in the inbox, stable, hashed; waiting for a batch.
-//	  - submitted: part of a job the backend accepted (jobs/<id> holds the job).
-//	  - escalating: the embedded engine was unsure; the file waits for a
-//	    remote's answer within a budget (escalate.go), then is classified.
-//	  - classified: the backend answered; the record holds type, confidence,
-//	    reasoning and the folder kind (type, unmatched, review, failed, duplicate).
-//	  - moving: the destination path is recorded; the rename may or may not
-//	    have happened. Start-up repair (see Repair in the daemon) decides by
-//	    looking at the disk: source gone and destination present → done.
-//	  - filed, failed, duplicate: terminal; the file is in its folder. The
-//	    record stays for the journal, duplicate detection and status.
+// A classified file that cannot be filed yet stays classified and waits
+// (DeferMove); a move cut short goes back to classified (AbortMove).
+//
+// The allowed transitions are one table (machine.go), checked in one place:
+// a call on a record in a status the transition does not leave from is a
+// *StateError (ErrWrongState), except for records that moved on by a race
+// the caller cannot rule out, which batch methods leave out, as the table
+// says for each transition.
+//
+//   - queued: seen in the inbox, stable, hashed; waiting for a batch.
+//   - submitted: part of a job the backend accepted (jobs/<id> holds the job).
+//   - escalating: the embedded engine was unsure; the file waits for a
+//     remote's answer within a budget (escalate.go), then is classified.
+//   - classified: the backend answered; the record holds type, confidence,
+//     reasoning and the folder kind (type, unmatched, review, failed, duplicate).
+//   - moving: the destination path is recorded; the rename may or may not
+//     have happened. Start-up repair (see Repair in the daemon) decides by
+//     looking at the disk: source gone and destination present → done.
+//   - filed, failed, duplicate: terminal; the file is in its folder. The
+//     record stays for the journal, duplicate detection and status.
 //
 // A file's path is indexed only while its record is active (not terminal), so
 // a new file dropped under the same name later gets a new record.
@@ -79,6 +88,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -247,6 +257,7 @@ type Store struct {
 	now    func() time.Time
 	trim   trimmer
 	hashes hashIndex
+	scans  atomic.Int64 // keys read by scans (scan.go)
 }
 
 // Options configure Open.
@@ -476,17 +487,15 @@ func (s *Store) putFile(tx *bolt.Tx, old *File, f *File) error {
 	return paths.Put([]byte(f.Path), u64(f.ID))
 }
 
-// update applies fn to the record id in one transaction.
-func (s *Store) updateFile(tx *bolt.Tx, id uint64, fn func(f *File) error) error {
-	old, err := getFile(tx, id)
-	if err != nil {
-		return err
-	}
-	f := old
-	if err := fn(&f); err != nil {
-		return err
-	}
-	return s.putFile(tx, &old, &f)
+// setJournaled marks terminal records journaled and drops their reasoning:
+// it now lives in the journal; the record, kept for duplicates, undo and
+// status, need not carry it.
+func (s *Store) setJournaled(tx *bolt.Tx, ids []uint64) error {
+	_, err := s.stepEach(tx, opJournaled, ids, func(_ int, f *File) error {
+		f.Journaled, f.Reasoning = true, ""
+		return nil
+	})
+	return err
 }
 
 // Get returns the record id.
@@ -519,24 +528,19 @@ func (s *Store) ByPath(path string) (File, bool, error) {
 // fn must not call the store.
 func (s *Store) Each(st Status, limit int, fn func(File) error) error {
 	return s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bStatus).Cursor()
 		prefix := append([]byte(st), 0)
 		n := 0
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		return s.scan(tx, bStatus, prefix, false, func(k, _ []byte) (bool, error) {
 			f, err := getFile(tx, binary.BigEndian.Uint64(k[len(prefix):]))
 			if err != nil {
-				return err
+				return false, err
 			}
 			if err := fn(f); err != nil {
-				return err
+				return false, err
 			}
 			n++
-			s.scanned(tx, n)
-			if limit > 0 && n >= limit {
-				break
-			}
-		}
-		return nil
+			return limit <= 0 || n < limit, nil
+		})
 	})
 }
 
@@ -551,7 +555,7 @@ func (s *Store) List(st Status, limit int) ([]File, error) {
 func (s *Store) Counts() (map[Status]int, error) {
 	var out map[Status]int
 	err := s.view(func(tx *bolt.Tx) error {
-		out = readCounts(tx)
+		out = s.readCounts(tx)
 		return nil
 	})
 	return out, err
@@ -564,17 +568,13 @@ func (s *Store) Counts() (map[Status]int, error) {
 func (s *Store) Active(limit int) (int, error) {
 	n := 0
 	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bStatus).Cursor()
-		for _, st := range AllStatuses {
-			if st.Terminal() {
-				continue
-			}
-			prefix := append([]byte(st), 0)
-			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		for _, st := range active() {
+			err := s.scan(tx, bStatus, append([]byte(st), 0), false, func(_, _ []byte) (bool, error) {
 				n++
-				if limit > 0 && n >= limit {
-					return nil
-				}
+				return limit <= 0 || n < limit, nil
+			})
+			if err != nil || (limit > 0 && n >= limit) {
+				return err
 			}
 		}
 		return nil
@@ -588,6 +588,9 @@ func (s *Store) Remove(id uint64) error {
 	return s.update(func(tx *bolt.Tx) error {
 		f, err := getFile(tx, id)
 		if err != nil {
+			return err
+		}
+		if err := opRemove.check(&f); err != nil {
 			return err
 		}
 		if err := delStatus(tx, f.Status, id); err != nil {
@@ -641,16 +644,19 @@ func (s *Store) Enqueue(files []Stat) ([]EnqueueResult, error) {
 					out[i] = EnqueueResult{File: old}
 					continue
 				}
-				if old.Status == Moving {
-					// The rename may have happened; repair decides. Leave it.
+				var f File
+				err = s.step(tx, opReenqueue, old.ID, func(r *File) error {
+					r.Size, r.ModTime, r.SHA256 = st.Size, st.ModTime, st.SHA256
+					r.Status, r.JobID, r.RemoteID, r.Kind, r.Type, r.Reasoning, r.Reason = Queued, "", "", "", "", "", ""
+					r.Confidence, r.Dest, r.NotBefore, r.MoveTries, r.DuplicateOf = 0, "", time.Time{}, 0, 0
+					f = *r
+					return nil
+				})
+				if errors.Is(err, errMovedOn) {
 					out[i] = EnqueueResult{File: old}
 					continue
 				}
-				f := old
-				f.Size, f.ModTime, f.SHA256 = st.Size, st.ModTime, st.SHA256
-				f.Status, f.JobID, f.RemoteID, f.Kind, f.Type, f.Reasoning, f.Reason = Queued, "", "", "", "", "", ""
-				f.Confidence, f.Dest, f.NotBefore, f.MoveTries, f.DuplicateOf = 0, "", time.Time{}, 0, 0
-				if err := s.putFile(tx, &old, &f); err != nil {
+				if err != nil {
 					return err
 				}
 				res = EnqueueResult{File: f, New: true}
@@ -686,29 +692,17 @@ func (s *Store) Enqueue(files []Stat) ([]EnqueueResult, error) {
 // longer queued (changed, removed) are left out of the job record.
 func (s *Store) Submit(job Job, remoteIDs []string) error {
 	return s.update(func(tx *bolt.Tx) error {
-		kept := job.FileIDs[:0:0]
-		for i, id := range job.FileIDs {
-			err := s.updateFile(tx, id, func(f *File) error {
-				if f.Status != Queued {
-					return errSkip
-				}
-				f.Status, f.JobID, f.RemoteID = Submitted, job.ID, remoteIDs[i]
-				return nil
-			})
-			if errors.Is(err, errSkip) || errors.Is(err, ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			kept = append(kept, id)
+		kept, err := s.stepEach(tx, opSubmit, job.FileIDs, func(i int, f *File) error {
+			f.Status, f.JobID, f.RemoteID = Submitted, job.ID, remoteIDs[i]
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		job.FileIDs = kept
 		return putJob(tx, nil, &job)
 	})
 }
-
-var errSkip = errors.New("skip")
 
 func putJob(tx *bolt.Tx, old *Job, j *Job) error {
 	if old != nil {
@@ -739,7 +733,7 @@ func getJob(tx *bolt.Tx, id string) (Job, error) {
 func (s *Store) Jobs() ([]Job, error) {
 	var out []Job
 	err := s.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bJobs).ForEach(func(k, v []byte) error {
+		return s.each(tx, bJobs, nil, func(k, v []byte) error {
 			var j Job
 			if err := json.Unmarshal(v, &j); err != nil {
 				return err
@@ -757,20 +751,16 @@ func (s *Store) DueJobs(now time.Time, limit int) ([]Job, time.Time, error) {
 	var out []Job
 	var next time.Time
 	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bDue).Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		return s.scan(tx, bDue, nil, false, func(k, _ []byte) (bool, error) {
 			t := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])))
 			if t.After(now) || len(out) >= limit {
 				next = t
-				return nil
+				return false, nil
 			}
 			j, err := getJob(tx, string(k[8:]))
-			if err != nil {
-				return err
-			}
 			out = append(out, j)
-		}
-		return nil
+			return err == nil, err
+		})
 	})
 	return out, next, err
 }
@@ -816,9 +806,9 @@ func (s *Store) Finish(jobID string, outcomes []Outcome) error {
 		}
 		seen := map[uint64]bool{}
 		apply := func(o Outcome) error {
-			err := s.updateFile(tx, o.FileID, func(f *File) error {
-				if f.Status != Submitted || f.JobID != jobID {
-					return errSkip
+			_, err := s.stepEach(tx, opFinish, []uint64{o.FileID}, func(_ int, f *File) error {
+				if f.JobID != jobID {
+					return errMovedOn // re-queued and submitted again meanwhile
 				}
 				if o.Requeue {
 					f.Status, f.JobID, f.RemoteID = Queued, "", ""
@@ -835,9 +825,6 @@ func (s *Store) Finish(jobID string, outcomes []Outcome) error {
 				}
 				return nil
 			})
-			if errors.Is(err, errSkip) || errors.Is(err, ErrNotFound) {
-				return nil
-			}
 			return err
 		}
 		for _, o := range outcomes {
@@ -867,21 +854,18 @@ func (s *Store) Finish(jobID string, outcomes []Outcome) error {
 // classifying). Only queued records change.
 func (s *Store) Classify(outcomes []Outcome, duplicateOf uint64) error {
 	return s.update(func(tx *bolt.Tx) error {
-		for _, o := range outcomes {
-			err := s.updateFile(tx, o.FileID, func(f *File) error {
-				if f.Status != Queued {
-					return errSkip
-				}
-				f.Status = Classified
-				f.Kind, f.Type, f.Confidence, f.Reasoning, f.Reason = o.Kind, o.Type, o.Confidence, o.Reasoning, o.Reason
-				f.DuplicateOf = duplicateOf
-				return nil
-			})
-			if err != nil && !errors.Is(err, errSkip) && !errors.Is(err, ErrNotFound) {
-				return err
-			}
+		ids := make([]uint64, len(outcomes))
+		for i, o := range outcomes {
+			ids[i] = o.FileID
 		}
-		return nil
+		_, err := s.stepEach(tx, opClassify, ids, func(i int, f *File) error {
+			o := outcomes[i]
+			f.Status = Classified
+			f.Kind, f.Type, f.Confidence, f.Reasoning, f.Reason = o.Kind, o.Type, o.Confidence, o.Reasoning, o.Reason
+			f.DuplicateOf = duplicateOf
+			return nil
+		})
+		return err
 	})
 }
 
@@ -896,10 +880,10 @@ type Move struct {
 func (s *Store) BeginMove(moves []Move) error {
 	return s.update(func(tx *bolt.Tx) error {
 		for _, m := range moves {
-			err := s.updateFile(tx, m.FileID, func(f *File) error {
-				if f.Status != Classified {
-					return fmt.Errorf("begin move of file %d: status %s, want classified", f.ID, f.Status)
-				}
+			if m.Dest == "" {
+				return fmt.Errorf("begin move of file %d: no destination (DeferMove puts a move off)", m.FileID)
+			}
+			err := s.step(tx, opBeginMove, m.FileID, func(f *File) error {
 				f.Status, f.Dest = Moving, m.Dest
 				return nil
 			})
@@ -917,10 +901,7 @@ func (s *Store) BeginMove(moves []Move) error {
 func (s *Store) FinishMove(ids []uint64) error {
 	return s.update(func(tx *bolt.Tx) error {
 		for _, id := range ids {
-			err := s.updateFile(tx, id, func(f *File) error {
-				if f.Status != Moving {
-					return fmt.Errorf("finish move of file %d: status %s, want moving", f.ID, f.Status)
-				}
+			err := s.step(tx, opFinishMv, id, func(f *File) error {
 				switch f.Kind {
 				case KindFailed:
 					f.Status = Failed
@@ -952,10 +933,7 @@ func (s *Store) FinishMove(ids []uint64) error {
 func (s *Store) AbortMove(ids []uint64, reason string, notBefore time.Time) error {
 	return s.update(func(tx *bolt.Tx) error {
 		for _, id := range ids {
-			err := s.updateFile(tx, id, func(f *File) error {
-				if f.Status != Moving {
-					return errSkip
-				}
+			err := s.step(tx, opAbortMove, id, func(f *File) error {
 				f.Status, f.Dest = Classified, ""
 				f.MoveTries++
 				f.NotBefore = notBefore
@@ -964,7 +942,7 @@ func (s *Store) AbortMove(ids []uint64, reason string, notBefore time.Time) erro
 				}
 				return nil
 			})
-			if err != nil && !errors.Is(err, errSkip) {
+			if err != nil {
 				return err
 			}
 		}
@@ -972,26 +950,31 @@ func (s *Store) AbortMove(ids []uint64, reason string, notBefore time.Time) erro
 	})
 }
 
+// DeferMove puts off the move of a classified file that cannot be filed yet
+// (no destination could be planned): it stays classified, with reason, one
+// more move try counted, and is tried again after notBefore.
+func (s *Store) DeferMove(id uint64, reason string, notBefore time.Time) error {
+	return s.update(func(tx *bolt.Tx) error {
+		return s.step(tx, opDeferMove, id, func(f *File) error {
+			f.MoveTries++
+			f.NotBefore, f.Reason = notBefore, reason
+			return nil
+		})
+	})
+}
+
 // Requeue sends active files back to queued (a lost job, a changed file).
 func (s *Store) Requeue(ids []uint64, reason string, countAttempt bool) error {
 	return s.update(func(tx *bolt.Tx) error {
-		for _, id := range ids {
-			err := s.updateFile(tx, id, func(f *File) error {
-				if f.Status.Terminal() || f.Status == Moving {
-					return errSkip
-				}
-				f.Status, f.JobID, f.RemoteID, f.Dest = Queued, "", "", ""
-				if countAttempt {
-					f.Attempts++
-				}
-				f.Reason = reason
-				return nil
-			})
-			if err != nil && !errors.Is(err, errSkip) && !errors.Is(err, ErrNotFound) {
-				return err
+		_, err := s.stepEach(tx, opRequeue, ids, func(_ int, f *File) error {
+			f.Status, f.JobID, f.RemoteID, f.Dest = Queued, "", "", ""
+			if countAttempt {
+				f.Attempts++
 			}
-		}
-		return nil
+			f.Reason = reason
+			return nil
+		})
+		return err
 	})
 }
 
@@ -1016,18 +999,7 @@ func (s *Store) DropJob(jobID string) error {
 // reasoning (the journal holds it).
 func (s *Store) SetJournaled(ids []uint64) error {
 	return s.update(func(tx *bolt.Tx) error {
-		for _, id := range ids {
-			err := s.updateFile(tx, id, func(f *File) error {
-				// The reasoning now lives in the journal; the record, kept for
-				// duplicates, undo and status, need not carry it.
-				f.Journaled, f.Reasoning = true, ""
-				return nil
-			})
-			if err != nil && !errors.Is(err, ErrNotFound) {
-				return err
-			}
-		}
-		return nil
+		return s.setJournaled(tx, ids)
 	})
 }
 
@@ -1036,14 +1008,7 @@ func (s *Store) SetJournaled(ids []uint64) error {
 func (s *Store) Unjournaled() ([]File, error) {
 	var out []File
 	err := s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bUnjourn)
-		if b == nil { // a read-only open of a file no writer has indexed yet
-			return nil
-		}
-		n := 0
-		return b.ForEach(func(k, _ []byte) error {
-			n++
-			s.scanned(tx, n)
+		return s.each(tx, bUnjourn, nil, func(k, _ []byte) error {
 			f, err := getFile(tx, binary.BigEndian.Uint64(k))
 			if err != nil {
 				return err
@@ -1062,23 +1027,18 @@ func (s *Store) indexUnjournaled(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	n := 0
-	c := tx.Bucket(bStatus).Cursor()
 	for _, st := range []Status{Filed, Failed, Duplicate} {
 		prefix := append([]byte(st), 0)
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			n++
-			s.scanned(tx, n)
+		err := s.each(tx, bStatus, prefix, func(k, _ []byte) error {
 			id := binary.BigEndian.Uint64(k[len(prefix):])
 			f, err := getFile(tx, id)
-			if err != nil {
+			if err != nil || f.Journaled {
 				return err
 			}
-			if !f.Journaled {
-				if err := uj.Put(u64(id), nil); err != nil {
-					return err
-				}
-			}
+			return uj.Put(u64(id), nil)
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
@@ -1092,8 +1052,8 @@ func (s *Store) Forget(id uint64) error {
 		if err != nil {
 			return err
 		}
-		if !old.Status.Terminal() {
-			return fmt.Errorf("forget file %d: status %s is not terminal", id, old.Status)
+		if err := opForget.check(&old); err != nil {
+			return err
 		}
 		if err := delStatus(tx, old.Status, id); err != nil {
 			return err
@@ -1129,19 +1089,11 @@ func (s *Store) Sync() error { return s.db.Sync() }
 // Delay makes queued files wait until notBefore before they are batched again.
 func (s *Store) Delay(ids []uint64, notBefore time.Time) error {
 	return s.update(func(tx *bolt.Tx) error {
-		for _, id := range ids {
-			err := s.updateFile(tx, id, func(f *File) error {
-				if f.Status != Queued {
-					return errSkip
-				}
-				f.NotBefore = notBefore
-				return nil
-			})
-			if err != nil && !errors.Is(err, errSkip) && !errors.Is(err, ErrNotFound) {
-				return err
-			}
-		}
-		return nil
+		_, err := s.stepEach(tx, opDelay, ids, func(_ int, f *File) error {
+			f.NotBefore = notBefore
+			return nil
+		})
+		return err
 	})
 }
 
@@ -1184,14 +1136,14 @@ func (s *Store) SetMeta(key string, value []byte) error {
 func (s *Store) Intend(tx map[uint64]string) error {
 	return s.update(func(btx *bolt.Tx) error {
 		for id, txID := range tx {
-			err := s.updateFile(btx, id, func(f *File) error {
-				if f.Status != Queued || f.TxID == txID {
-					return errSkip
+			_, err := s.stepEach(btx, opIntend, []uint64{id}, func(_ int, f *File) error {
+				if f.TxID == txID {
+					return errMovedOn // recorded already: nothing to write
 				}
 				f.TxID = txID
 				return nil
 			})
-			if err != nil && !errors.Is(err, errSkip) && !errors.Is(err, ErrNotFound) {
+			if err != nil {
 				return err
 			}
 		}

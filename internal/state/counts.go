@@ -13,29 +13,6 @@ import (
 // read a handful of keys instead of one index entry per file ever seen
 // (the systemd status line and the admin endpoint ask every few seconds).
 
-// addStatus adds the status index entry of record id and counts it.
-func addStatus(tx *bolt.Tx, st Status, id uint64) error {
-	b := tx.Bucket(bStatus)
-	b.FillPercent = statusFill
-	if err := b.Put(statusKey(st, id), nil); err != nil {
-		return err
-	}
-	return addCount(tx, st, 1)
-}
-
-// delStatus removes the status index entry of record id and uncounts it.
-func delStatus(tx *bolt.Tx, st Status, id uint64) error {
-	b := tx.Bucket(bStatus)
-	k := statusKey(st, id)
-	if b.Get(k) == nil {
-		return nil
-	}
-	if err := b.Delete(k); err != nil {
-		return err
-	}
-	return addCount(tx, st, -1)
-}
-
 func addCount(tx *bolt.Tx, st Status, d int64) error {
 	b := tx.Bucket(bCounts)
 	var n int64
@@ -76,12 +53,8 @@ func (s *Store) countIndex(tx *bolt.Tx) map[Status]int {
 	return n
 }
 
-// readCounts returns the counts (nil bucket: a read-only open of a file no
-// writer has counted yet; the index is counted then).
+// readCounts returns the counts.
 func (s *Store) readCounts(tx *bolt.Tx) map[Status]int {
-	if tx.Bucket(bCounts) == nil {
-		return s.countIndex(tx)
-	}
 	out := map[Status]int{}
 	s.each(tx, bCounts, nil, func(k, v []byte) error {
 		if len(v) == 8 {

@@ -77,10 +77,8 @@ var ErrBudgetSpent = errors.New("escalation budget spent")
 
 func getDay(tx *bolt.Tx, day string) EscalationDay {
 	var d EscalationDay
-	if b := tx.Bucket(bEscalations); b != nil {
-		if v := b.Get([]byte(day)); v != nil {
-			_ = json.Unmarshal(v, &d)
-		}
+	if v := tx.Bucket(bEscalations).Get([]byte(day)); v != nil {
+		_ = json.Unmarshal(v, &d)
 	}
 	return d
 }
@@ -135,12 +133,8 @@ func (s *Store) ReserveEscalation(id uint64, day string, limit int, txID string,
 			}
 			d.Files++
 			d.Pages += pages
-			b, err := tx.CreateBucketIfNotExists(bEscalations)
-			if err != nil {
-				return err
-			}
 			v, _ := json.Marshal(d)
-			if err := b.Put([]byte(day), v); err != nil {
+			if err := tx.Bucket(bEscalations).Put([]byte(day), v); err != nil {
 				return err
 			}
 			e.Day, e.TxID, e.Pages = day, txID, pages

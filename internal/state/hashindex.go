@@ -34,30 +34,19 @@ func hashKey(sum string) uint64 {
 	return h.Sum64()
 }
 
-// load fills the index from the log (or, in a read-only open of a state file
-// written before the log existed, from the old hashes bucket). Called with
-// mu held, inside a transaction.
+// load fills the index from the log. Called with mu held, inside a
+// transaction.
 func (x *hashIndex) load(tx *bolt.Tx, s *Store) error {
 	if x.loaded {
 		return nil
 	}
 	x.ids.free() // what a load that failed half way left
-	if tx.Bucket(bHashLog) != nil {
-		err := s.each(tx, bHashLog, nil, func(k, v []byte) error {
-			x.ids.add(binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(k))
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	} else {
-		err := s.each(tx, bHashes, nil, func(k, v []byte) error {
-			x.ids.add(hashKey(string(k)), binary.BigEndian.Uint64(v))
-			return nil
-		})
-		if err != nil {
-			return err
-		}
+	err := s.each(tx, bHashLog, nil, func(k, v []byte) error {
+		x.ids.add(binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(k))
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	x.loaded = true
 	return nil
@@ -107,22 +96,21 @@ func (x *hashIndex) filed(tx *bolt.Tx, key uint64, sum string) (File, bool, erro
 	return best, best.ID != 0, err
 }
 
-// indexHash records that the filed record f holds its content. The in-memory
-// entry is made at once: a transaction that then fails to commit leaves an
-// entry whose record is not filed, which lookups see through (they check the
-// record).
-func (s *Store) indexHash(tx *bolt.Tx, f *File) error {
+// hashAdded puts a record just filed (hashlog entry made) in the table. The
+// in-memory entry is made at once: a transaction that then fails to commit
+// leaves an entry whose record is not filed, which lookups see through (they
+// check the record).
+func (s *Store) hashAdded(tx *bolt.Tx, f *File) error {
 	return s.withIndex(tx, func(x *hashIndex) error {
-		key := hashKey(f.SHA256)
-		x.ids.add(key, f.ID)
-		return tx.Bucket(bHashLog).Put(u64(f.ID), u64(key))
+		x.ids.add(hashKey(f.SHA256), f.ID)
+		return nil
 	})
 }
 
-// unindexHash forgets that record f holds its content. The in-memory entry
-// goes when the transaction commits: one that does not leaves the record
-// filed, and findable.
-func (s *Store) unindexHash(tx *bolt.Tx, f *File) error {
+// hashRemoved takes a record out of the table (hashlog entry deleted) when
+// the transaction commits: one that does not leaves the record filed, and
+// findable.
+func (s *Store) hashRemoved(tx *bolt.Tx, f *File) error {
 	return s.withIndex(tx, func(x *hashIndex) error {
 		key, id := hashKey(f.SHA256), f.ID
 		tx.OnCommit(func() {
@@ -130,7 +118,7 @@ func (s *Store) unindexHash(tx *bolt.Tx, f *File) error {
 			defer x.mu.Unlock()
 			x.ids.remove(key, id)
 		})
-		return tx.Bucket(bHashLog).Delete(u64(id))
+		return nil
 	})
 }
 

@@ -1,7 +1,6 @@
 package state
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand"
@@ -156,7 +155,7 @@ func TestUnindexFollowsCommit(t *testing.T) {
 	}
 	errAbort := errors.New("abort")
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		if err := s.unindexHash(tx, &f); err != nil {
+		if err := s.putFile(tx, &f, nil); err != nil {
 			return err
 		}
 		return errAbort
@@ -173,86 +172,6 @@ func TestUnindexFollowsCommit(t *testing.T) {
 	if got, ok, _ := s.ByHash("sum-a"); ok {
 		t.Fatalf("after the forget: ByHash(sum-a) = %d", got.ID)
 	}
-}
-
-// State files from before the hash log and the counts are converted on open.
-func TestOpenConvertsOlderFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "old.db")
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, _ := s.Enqueue([]Stat{stat("/in/a.pdf", 1, "sum-a"), stat("/in/b.pdf", 2, "sum-b"), stat("/in/c.pdf", 3, "sum-c")})
-	fileAll(t, s, "j1", []uint64{res[0].File.ID, res[1].File.ID})
-	want := scanCounts(t, s)
-	s.Close()
-	// Make it look like an older file: hashes/<hex> → id, no log, no counts.
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(bHashLog); err != nil {
-			return err
-		}
-		if err := tx.DeleteBucket(bCounts); err != nil {
-			return err
-		}
-		h, err := tx.CreateBucket(bHashes)
-		if err != nil {
-			return err
-		}
-		for _, r := range res[:2] {
-			if err := h.Put([]byte(r.File.SHA256), u64(r.File.ID)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A read-only open of the old file still finds content and counts.
-	ro, err := Open(path, Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f, ok, _ := ro.ByHash("sum-b"); !ok || f.ID != res[1].File.ID {
-		t.Fatalf("read-only, older file: ByHash(sum-b) = %d %v", f.ID, ok)
-	}
-	if c, _ := ro.Counts(); !sameCounts(c, want) {
-		t.Fatalf("read-only, older file: counts %v, want %v", c, want)
-	}
-	ro.Close()
-	s, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if c, _ := s.Counts(); !sameCounts(c, want) {
-		t.Fatalf("counts %v, want %v", c, want)
-	}
-	if f, ok, _ := s.ByHash("sum-a"); !ok || f.ID != res[0].File.ID {
-		t.Fatalf("converted: ByHash(sum-a) = %d %v", f.ID, ok)
-	}
-	s.db.View(func(tx *bolt.Tx) error {
-		if tx.Bucket(bHashes) != nil {
-			t.Error("the old hashes bucket is still there")
-		}
-		n := 0
-		tx.Bucket(bHashLog).ForEach(func(k, v []byte) error {
-			if binary.BigEndian.Uint64(v) != hashKey("sum-a") && binary.BigEndian.Uint64(v) != hashKey("sum-b") {
-				t.Errorf("log entry %x: key %x is neither content's", k, v)
-			}
-			n++
-			return nil
-		})
-		if n != 2 {
-			t.Errorf("hash log has %d entries, want 2", n)
-		}
-		return nil
-	})
 }
 
 // The status counts follow every kind of transition.

@@ -9,7 +9,7 @@ package state
 // status (the newest MaxFailedActions).
 //
 //	outbox/
-//	  <seq u64 BE>       JSON Action (created lazily)
+//	  <seq u64 BE>       JSON Action
 
 import (
 	"encoding/binary"
@@ -54,10 +54,7 @@ func (s *Store) SetJournaledQueue(ids []uint64, acts []Action) error {
 		if len(acts) == 0 {
 			return nil
 		}
-		b, err := tx.CreateBucketIfNotExists(bOutbox)
-		if err != nil {
-			return err
-		}
+		b := tx.Bucket(bOutbox)
 		now := s.now()
 		for _, a := range acts {
 			seq, err := b.NextSequence()
@@ -114,10 +111,7 @@ func (s *Store) DueActions(now time.Time, limit int, skip map[uint64]bool) ([]Ac
 // ActionDone removes a succeeded action.
 func (s *Store) ActionDone(seq uint64) error {
 	return s.update(func(tx *bolt.Tx) error {
-		if b := tx.Bucket(bOutbox); b != nil {
-			return b.Delete(u64(seq))
-		}
-		return nil
+		return tx.Bucket(bOutbox).Delete(u64(seq))
 	})
 }
 
@@ -127,9 +121,6 @@ func (s *Store) ActionDone(seq uint64) error {
 func (s *Store) ActionFailedTry(seq uint64, why string, next time.Time, giveUp bool) error {
 	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bOutbox)
-		if b == nil {
-			return nil
-		}
 		v := b.Get(u64(seq))
 		if v == nil {
 			return nil

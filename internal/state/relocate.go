@@ -1,7 +1,6 @@
 package state
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -38,15 +37,6 @@ func (s *Store) Relocate(id uint64, dest, typ string, at time.Time) (Correction,
 				was = string(f.Kind)
 			}
 			c = Correction{ID: id, From: f.Dest, To: dest, Was: was, Is: typ, Time: at.UTC()}
-			dests := tx.Bucket(bDests)
-			if v := dests.Get([]byte(f.Dest)); v != nil && binary.BigEndian.Uint64(v) == id {
-				if err := dests.Delete([]byte(f.Dest)); err != nil {
-					return err
-				}
-			}
-			if err := dests.Put([]byte(dest), u64(id)); err != nil {
-				return err
-			}
 			if f.FiledAs == "" {
 				f.FiledAs = was
 			}

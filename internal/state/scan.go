@@ -12,14 +12,9 @@ import (
 //
 // It calls fn with each key of bucket name that starts with prefix (nil:
 // every key), in key order, or from the last backwards when back is set,
-// until fn returns false or an error. A bucket that does not exist has no
-// keys.
+// until fn returns false or an error.
 func (s *Store) scan(tx *bolt.Tx, name, prefix []byte, back bool, fn func(k, v []byte) (bool, error)) error {
-	b := tx.Bucket(name)
-	if b == nil {
-		return nil
-	}
-	c := b.Cursor()
+	c := tx.Bucket(name).Cursor()
 	var k, v []byte
 	switch {
 	case !back && prefix == nil:

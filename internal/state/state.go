@@ -41,11 +41,13 @@
 // A file's path is indexed only while its record is active (not terminal), so
 // a new file dropped under the same name later gets a new record.
 //
-// # Schema
+// # Schema (version 6; the versions and their migrations: schema.go)
 //
 //	meta/
-//	  version            "1"
+//	  version            "6"                the schema version (versions 1 to 5 all said "1")
 //	  corrections        JSON: the last corrections seen (Relocate), newest first
+//	  learn:since        unix nanos: where the next learn scan starts looking (the daemon)
+//	  learn:full         unix nanos: when the last full learn scan began (the daemon)
 //	files/
 //	  <id u64 BE>        JSON File, without its reasoning
 //	reasons/
@@ -56,9 +58,7 @@
 //	  <status>\x00<id u64 BE>   (empty)     one entry per record: FIFO per status
 //	hashlog/
 //	  <id u64 BE>        <key u64 BE>       filed records by content: the key is FNV-64a of
-//	                                        the hex SHA-256 (see hashindex.go; state files
-//	                                        with the older hashes/<sha256 hex> → id bucket
-//	                                        are converted on first open)
+//	                                        the hex SHA-256 (see hashindex.go)
 //	dests/
 //	  <output path>      <id u64 BE>        where each terminal record's file is (put, or
 //	                                        moved to by a person: Relocate)
@@ -70,18 +70,27 @@
 //	  <job id>           JSON Job
 //	due/
 //	  <unix nanos u64 BE><job id>  (empty)  when each job is next polled; a cursor Seek finds what is due
+//	escalations/
+//	  <YYYY-MM-DD>       JSON EscalationDay (escalate.go)
+//	outbox/
+//	  <seq u64 BE>       JSON Action        actions after filing (outbox.go)
+//	learned/
+//	  <path>             mark               an example file the learn scans learned from, so a
+//	                                        restart does not count it twice; dropped once the
+//	                                        file has left the path (learned.go; until version 6
+//	                                        these were meta learned:<path> keys, never dropped)
 //
-// Nothing is read in proportion to the files ever filed except at a first
-// open of an older file: counts are kept, the duplicate index lives in memory
-// (built from hashlog), and the pages of the file the process has read are
-// dropped from its mapping as they accumulate (trim.go).
+// The record's indexes (reasons, unjournaled, status with counts, paths,
+// dests, hashlog) are one list (index.go), kept by every write of a record.
+// Nothing is read in proportion to the files ever filed except by a
+// migration: counts are kept, and the duplicate index lives in memory (built
+// from hashlog). Every loop over a bucket goes through one helper (scan.go).
 //
 // The package owns the bbolt file and nothing else: it never touches the
 // inbox, the output or the network.
 package state
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -224,19 +233,18 @@ func checkLength(db *bolt.DB, path string) (err error) {
 }
 
 var (
-	bMeta     = []byte("meta")
-	bFiles    = []byte("files")
-	bPaths    = []byte("paths")
-	bStatus   = []byte("status")
-	bHashes   = []byte("hashes")
-	bJobs     = []byte("jobs")
-	bDue      = []byte("due")
-	bDests    = []byte("dests")
-	bReasons  = []byte("reasons")
-	bUnjourn  = []byte("unjournaled")
-	bHashLog  = []byte("hashlog")
-	bCounts   = []byte("counts")
-	schemaVer = []byte("1")
+	bMeta    = []byte("meta")
+	bFiles   = []byte("files")
+	bPaths   = []byte("paths")
+	bStatus  = []byte("status")
+	bHashes  = []byte("hashes")
+	bJobs    = []byte("jobs")
+	bDue     = []byte("due")
+	bDests   = []byte("dests")
+	bReasons = []byte("reasons")
+	bUnjourn = []byte("unjournaled")
+	bHashLog = []byte("hashlog")
+	bCounts  = []byte("counts")
 )
 
 // Fill percents of the pages of append-mostly buckets. Records are appended
@@ -253,6 +261,8 @@ const (
 // Store is the bbolt state file. Safe for concurrent use.
 type Store struct {
 	db     *bolt.DB
+	path   string // the state file (db reads a migrated copy of it, copy, in a read-only open of an older file)
+	copy   string
 	ident  os.FileInfo // the file as opened, to notice it deleted or replaced
 	now    func() time.Time
 	trim   trimmer
@@ -297,42 +307,33 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open state %s: %w", path, err)
 	}
-	s := &Store{db: db, now: time.Now, trim: trimmer{base: -1, budget: trimBudget}}
+	s := &Store{db: db, path: path, now: time.Now, trim: trimmer{base: -1, budget: trimBudget}}
 	s.ident, _ = os.Stat(path)
 	if opts.ReadOnly {
+		var v int
+		err := s.view(func(tx *bolt.Tx) (err error) { v, err = fileVersion(tx); return err })
+		if err != nil || v == schemaVersion {
+			if err != nil {
+				db.Close()
+				return nil, fmt.Errorf("open state %s: %w", path, err)
+			}
+			return s, nil
+		}
+		// An older file, opened for a look: read a migrated copy of it.
+		db.Close()
+		cp, err := readOnlyCopy(path)
+		if err != nil {
+			return nil, fmt.Errorf("open state %s: %w", path, err)
+		}
+		s, err := Open(cp, Options{Timeout: opts.Timeout, NoSync: true})
+		if err != nil {
+			os.Remove(cp)
+			return nil, err
+		}
+		s.path, s.ident, s.copy = path, nil, cp
 		return s, nil
 	}
-	err = s.update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bFiles, bPaths, bStatus, bJobs, bDue, bDests, bReasons} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		if tx.Bucket(bUnjourn) == nil {
-			if err := s.indexUnjournaled(tx); err != nil {
-				return err
-			}
-		}
-		if tx.Bucket(bCounts) == nil {
-			if err := s.countStatuses(tx); err != nil {
-				return err
-			}
-		}
-		if tx.Bucket(bHashLog) == nil {
-			if err := s.migrateHashes(tx); err != nil {
-				return err
-			}
-		}
-		m := tx.Bucket(bMeta)
-		switch v := m.Get([]byte("version")); {
-		case v == nil:
-			return m.Put([]byte("version"), schemaVer)
-		case !bytes.Equal(v, schemaVer):
-			return fmt.Errorf("state schema version %q, this classifyd knows %q", v, schemaVer)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.update(s.migrate); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("init state %s: %w", path, err)
 	}
@@ -343,6 +344,9 @@ func Open(path string, opts Options) (*Store, error) {
 // Close closes the file.
 func (s *Store) Close() error {
 	err := s.db.Close()
+	if s.copy != "" {
+		os.Remove(s.copy)
+	}
 	// No transaction runs after Close: the index can go.
 	s.hashes.mu.Lock()
 	s.hashes.ids.free()
@@ -361,20 +365,20 @@ func (s *Store) Check() error {
 	if s.ident == nil {
 		return nil
 	}
-	fi, err := os.Stat(s.db.Path())
+	fi, err := os.Stat(s.path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("%w: %s no longer exists; stop classifyd and restore it from a backup, or restart to begin a new one (the history is lost, the filed files stay)", ErrGone, s.db.Path())
+		return fmt.Errorf("%w: %s no longer exists; stop classifyd and restore it from a backup, or restart to begin a new one (the history is lost, the filed files stay)", ErrGone, s.path)
 	case err != nil:
-		return fmt.Errorf("state file %s: %w", s.db.Path(), err)
+		return fmt.Errorf("state file %s: %w", s.path, err)
 	case !os.SameFile(fi, s.ident):
-		return fmt.Errorf("%w: %s is another file now; restart classifyd to use it (what was recorded since it was replaced is lost)", ErrGone, s.db.Path())
+		return fmt.Errorf("%w: %s is another file now; restart classifyd to use it (what was recorded since it was replaced is lost)", ErrGone, s.path)
 	}
 	return nil
 }
 
 // Path is the file's path.
-func (s *Store) Path() string { return s.db.Path() }
+func (s *Store) Path() string { return s.path }
 
 func u64(v uint64) []byte {
 	b := make([]byte, 8)
@@ -403,88 +407,9 @@ func getFile(tx *bolt.Tx, id uint64) (File, error) {
 		return File{}, fmt.Errorf("decode file %d: %w", id, err)
 	}
 	if f.Reasoning == "" {
-		if b := tx.Bucket(bReasons); b != nil { // nil: a read-only open of an older file
-			f.Reasoning = string(b.Get(u64(id)))
-		}
+		f.Reasoning = string(tx.Bucket(bReasons).Get(u64(id)))
 	}
 	return f, nil
-}
-
-// deleteFile deletes the record id, its reasoning and its journal mark.
-func deleteFile(tx *bolt.Tx, id uint64) error {
-	if err := tx.Bucket(bReasons).Delete(u64(id)); err != nil {
-		return err
-	}
-	if err := tx.Bucket(bUnjourn).Delete(u64(id)); err != nil {
-		return err
-	}
-	return tx.Bucket(bFiles).Delete(u64(id))
-}
-
-// putFile writes f, moving its status and path index entries from old.
-//
-// The reasoning (up to a few kB, and gone once the journal has it) is kept
-// beside the record, not in it: a record that grew by it and then shrank
-// would leave the files bucket's pages half empty.
-func (s *Store) putFile(tx *bolt.Tx, old *File, f *File) error {
-	f.Updated = s.now()
-	rec := *f
-	rec.Reasoning = ""
-	v, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	reasons := tx.Bucket(bReasons)
-	switch {
-	case f.Reasoning != "":
-		// Unchanged and already beside the record: nothing to write (a record
-		// from an older classifyd carries it inside and gets it moved out).
-		if old == nil || old.Reasoning != f.Reasoning || reasons.Get(u64(f.ID)) == nil {
-			if err := reasons.Put(u64(f.ID), []byte(f.Reasoning)); err != nil {
-				return err
-			}
-		}
-	case old != nil && old.Reasoning != "":
-		if err := reasons.Delete(u64(f.ID)); err != nil {
-			return err
-		}
-	}
-	// The unjournaled index: terminal and not yet in the journal.
-	want := f.Status.Terminal() && !f.Journaled
-	had := old != nil && old.Status.Terminal() && !old.Journaled
-	switch uj := tx.Bucket(bUnjourn); {
-	case want && !had:
-		if err := uj.Put(u64(f.ID), nil); err != nil {
-			return err
-		}
-	case had && !want:
-		if err := uj.Delete(u64(f.ID)); err != nil {
-			return err
-		}
-	}
-	b := tx.Bucket(bFiles)
-	b.FillPercent = filesFill
-	if err := b.Put(u64(f.ID), v); err != nil {
-		return err
-	}
-	paths := tx.Bucket(bPaths)
-	if old != nil && old.Status != f.Status {
-		if err := delStatus(tx, old.Status, f.ID); err != nil {
-			return err
-		}
-	}
-	if old == nil || old.Status != f.Status {
-		if err := addStatus(tx, f.Status, f.ID); err != nil {
-			return err
-		}
-	}
-	if f.Status.Terminal() {
-		if cur := paths.Get([]byte(f.Path)); cur != nil && binary.BigEndian.Uint64(cur) == f.ID {
-			return paths.Delete([]byte(f.Path))
-		}
-		return nil
-	}
-	return paths.Put([]byte(f.Path), u64(f.ID))
 }
 
 // setJournaled marks terminal records journaled and drops their reasoning:
@@ -593,15 +518,7 @@ func (s *Store) Remove(id uint64) error {
 		if err := opRemove.check(&f); err != nil {
 			return err
 		}
-		if err := delStatus(tx, f.Status, id); err != nil {
-			return err
-		}
-		if cur := tx.Bucket(bPaths).Get([]byte(f.Path)); cur != nil && binary.BigEndian.Uint64(cur) == id {
-			if err := tx.Bucket(bPaths).Delete([]byte(f.Path)); err != nil {
-				return err
-			}
-		}
-		return deleteFile(tx, id)
+		return s.putFile(tx, &f, nil)
 	})
 }
 
@@ -910,14 +827,6 @@ func (s *Store) FinishMove(ids []uint64) error {
 				default:
 					f.Status = Filed
 				}
-				if f.Dest != "" {
-					if err := tx.Bucket(bDests).Put([]byte(f.Dest), u64(f.ID)); err != nil {
-						return err
-					}
-				}
-				if f.Status == Filed && f.SHA256 != "" {
-					return s.indexHash(tx, f)
-				}
 				return nil
 			})
 			if err != nil {
@@ -1020,30 +929,6 @@ func (s *Store) Unjournaled() ([]File, error) {
 	return out, err
 }
 
-// indexUnjournaled builds the unjournaled index of a state file written
-// before it existed: one pass over the terminal records, once.
-func (s *Store) indexUnjournaled(tx *bolt.Tx) error {
-	uj, err := tx.CreateBucket(bUnjourn)
-	if err != nil {
-		return err
-	}
-	for _, st := range []Status{Filed, Failed, Duplicate} {
-		prefix := append([]byte(st), 0)
-		err := s.each(tx, bStatus, prefix, func(k, _ []byte) error {
-			id := binary.BigEndian.Uint64(k[len(prefix):])
-			f, err := getFile(tx, id)
-			if err != nil || f.Journaled {
-				return err
-			}
-			return uj.Put(u64(id), nil)
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // Forget deletes a terminal record (retry and undo put its file back into
 // the inbox, where it starts anew).
 func (s *Store) Forget(id uint64) error {
@@ -1055,20 +940,7 @@ func (s *Store) Forget(id uint64) error {
 		if err := opForget.check(&old); err != nil {
 			return err
 		}
-		if err := delStatus(tx, old.Status, id); err != nil {
-			return err
-		}
-		if d := tx.Bucket(bDests).Get([]byte(old.Dest)); d != nil && binary.BigEndian.Uint64(d) == id {
-			if err := tx.Bucket(bDests).Delete([]byte(old.Dest)); err != nil {
-				return err
-			}
-		}
-		if old.SHA256 != "" {
-			if err := s.unindexHash(tx, &old); err != nil {
-				return err
-			}
-		}
-		return deleteFile(tx, id)
+		return s.putFile(tx, &old, nil)
 	})
 }
 

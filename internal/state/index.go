@@ -67,17 +67,14 @@ var indexes = []index{
 		},
 	},
 	{
-		// Filed records by content (hashindex.go): the log, and the table in
-		// memory built from it.
-		bucket: bHashLog,
+		// Filed records by content (hashindex.go).
+		bucket: bContent,
 		entry: func(f *File) ([]byte, []byte) {
 			if f.Status != Filed || f.SHA256 == "" {
 				return nil, nil
 			}
-			return u64(f.ID), u64(hashKey(f.SHA256))
+			return contentKey(hashKey(f.SHA256), f.ID), []byte{}
 		},
-		added:   (*Store).hashAdded,
-		removed: (*Store).hashRemoved,
 	},
 }
 
@@ -127,8 +124,11 @@ func (s *Store) reindex(tx *bolt.Tx, x *index, old, f *File) error {
 	if f != nil {
 		nk, nv = x.entry(f)
 	}
-	if ok == nil && nk == nil || bytes.Equal(ok, nk) && bytes.Equal(ov, nv) && ok != nil {
-		return nil
+	switch {
+	case ok == nil && nk == nil:
+		return nil // in the index neither before nor after
+	case ok != nil && bytes.Equal(ok, nk) && bytes.Equal(ov, nv):
+		return nil // the same entry
 	}
 	b := tx.Bucket(x.bucket)
 	if ok != nil {

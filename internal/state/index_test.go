@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math/rand"
 	"path/filepath"
-	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -122,9 +120,12 @@ func TestDuplicateIndexKeyClash(t *testing.T) {
 	a := res[0].File.ID
 	fileAll(t, s, "j1", []uint64{a})
 	// Put a's record under the key of another content, as a clash would.
-	s.hashes.mu.Lock()
-	s.hashes.ids.add(hashKey("sum-z"), a)
-	s.hashes.mu.Unlock()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bContent).Put(contentKey(hashKey("sum-z"), a), []byte{})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if f, ok, _ := s.ByHash("sum-z"); ok {
 		t.Fatalf("content sum-z found as record %d (whose content is %s)", f.ID, f.SHA256)
 	}
@@ -230,97 +231,6 @@ func mustCounts(t *testing.T, s *Store) map[Status]int {
 		t.Fatal(err)
 	}
 	return c
-}
-
-// Scans and transactions over a state file much larger than the trim budget
-// leave at most about the budget of its pages mapped into the process, and
-// every record reads back whole after the trims.
-func TestTrimBoundsMappedState(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("the trimmer works on Linux")
-	}
-	if testing.Short() {
-		t.Skip("writes a 50 MB state file")
-	}
-	path := filepath.Join(t.TempDir(), "s.db")
-	s, err := Open(path, Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const n = 6000
-	pad := string(make([]byte, 600))
-	for i := 0; i < n; i += 1000 {
-		var batch []Stat
-		for j := i; j < i+1000; j++ {
-			batch = append(batch, stat(fmt.Sprintf("/in/%06d-%s.pdf", j, pad[:0]), int64(j), fmt.Sprintf("sum-%d", j)))
-		}
-		if _, err := s.Enqueue(batch); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Give every record a long reason so the file is large.
-	if err := s.Requeue(allIDs(n), "reason "+strings.Repeat("x", 8000), false); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	s, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	const budget = 4 << 20
-	s.trim.mu.Lock()
-	s.trim.budget = budget
-	s.trim.mu.Unlock()
-	if fi, err := s.db.Begin(false); err == nil {
-		size := fi.Size()
-		fi.Rollback()
-		if size < 10*budget {
-			t.Fatalf("state file %d bytes: too small to show the trims", size)
-		}
-	}
-	before, ok := residentFileBytes()
-	if !ok {
-		t.Skip("no /proc/self/statm")
-	}
-	trims := s.Trims()
-	peak := before
-	seen := 0
-	err = s.Each(Queued, 0, func(f File) error {
-		if f.Size != int64(seen) || len(f.Reason) != len("reason ")+8000 {
-			return fmt.Errorf("record %d read back as size %d, reason of %d bytes", seen, f.Size, len(f.Reason))
-		}
-		seen++
-		if seen%500 == 0 {
-			if r, _ := residentFileBytes(); r > peak {
-				peak = r
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if seen != n {
-		t.Fatalf("read %d records, want %d", seen, n)
-	}
-	if s.Trims() <= trims {
-		t.Fatal("a scan of the whole file never trimmed")
-	}
-	// The scan read ~50 MB of records; what stays mapped is about the budget
-	// (plus what the kernel maps around each page between two looks).
-	if grown := peak - before; grown > 3*budget {
-		t.Fatalf("the scan grew the mapped pages by %d MB (budget %d MB)", grown>>20, budget>>20)
-	}
-	// Point reads spread over the file after the scan: bounded too.
-	for i := range 5000 {
-		if _, err := s.Get(uint64(1 + (i*7919)%n)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if r, _ := residentFileBytes(); r-before > 3*budget {
-		t.Fatalf("point reads grew the mapped pages by %d MB", (r-before)>>20)
-	}
 }
 
 func allIDs(n int) []uint64 {

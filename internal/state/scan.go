@@ -35,7 +35,6 @@ func (s *Store) scan(tx *bolt.Tx, name, prefix []byte, back bool, fn func(k, v [
 	}
 	n := 0
 	for ; k != nil && bytes.HasPrefix(k, prefix); n++ {
-		s.scanned(tx, n+1)
 		more, err := fn(k, v)
 		if err != nil || !more {
 			s.scans.Add(int64(n + 1))

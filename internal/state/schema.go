@@ -29,7 +29,9 @@ import (
 //     legacyVersion) and escalations/ and outbox/ were made when first used.
 //  6. escalations/, outbox/ and learned/ always exist; the learned:<path>
 //     meta marks move to learned/<path>. meta/version holds the number.
-const schemaVersion = 6
+//  7. content/ (<key><id>, the duplicate index as a B-tree) in place of
+//     hashlog/ (<id> → <key>, read into a table in memory).
+const schemaVersion = 7
 
 // migrations[v] takes a file from version v to v+1.
 var migrations = map[int]func(s *Store, tx *bolt.Tx) error{
@@ -38,6 +40,7 @@ var migrations = map[int]func(s *Store, tx *bolt.Tx) error{
 	3: (*Store).toV4,
 	4: (*Store).toV5,
 	5: (*Store).toV6,
+	6: (*Store).toV7,
 }
 
 var metaVersion = []byte("version")
@@ -112,7 +115,7 @@ func (s *Store) migrate(tx *bolt.Tx) error {
 }
 
 // allBuckets are the top-level buckets of the current version.
-var allBuckets = [][]byte{bMeta, bFiles, bPaths, bStatus, bJobs, bDue, bDests, bReasons, bUnjourn, bCounts, bHashLog, bEscalations, bOutbox, bLearned}
+var allBuckets = [][]byte{bMeta, bFiles, bPaths, bStatus, bJobs, bDue, bDests, bReasons, bUnjourn, bCounts, bContent, bEscalations, bOutbox, bLearned}
 
 // terminalRecords calls fn with each terminal record, by the status index.
 func (s *Store) terminalRecords(tx *bolt.Tx, fn func(f *File) error) error {
@@ -248,6 +251,47 @@ func (s *Store) toV6(tx *bolt.Tx) error {
 		}
 	}
 	return nil
+}
+
+// migrateHashes replaces the hashes bucket of a state file written before the
+// log existed (<sha256 hex> → id) by the log, once.
+func (s *Store) migrateHashes(tx *bolt.Tx) error {
+	log, err := tx.CreateBucket(bHashLog)
+	if err != nil {
+		return err
+	}
+	old := tx.Bucket(bHashes)
+	if old == nil {
+		return nil
+	}
+	err = s.each(tx, bHashes, nil, func(k, v []byte) error {
+		if len(v) != 8 {
+			return nil
+		}
+		return log.Put(v, u64(hashKey(string(k))))
+	})
+	if err != nil {
+		return err
+	}
+	return tx.DeleteBucket(bHashes)
+}
+
+// toV7: content/ from hashlog/, which goes.
+func (s *Store) toV7(tx *bolt.Tx) error {
+	c, err := tx.CreateBucket(bContent)
+	if err != nil {
+		return err
+	}
+	err = s.each(tx, bHashLog, nil, func(k, v []byte) error {
+		if len(k) != 8 || len(v) != 8 {
+			return nil
+		}
+		return c.Put(contentKey(binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(k)), []byte{})
+	})
+	if err != nil {
+		return err
+	}
+	return tx.DeleteBucket(bHashLog)
 }
 
 // readOnlyCopy is what a read-only open of an older file reads: a copy of

@@ -41,7 +41,7 @@ const (
 )
 
 // writeLegacy writes the layout of schema version v (1 to 5, all of which
-// said "1" in meta/version) holding fixtureRecords.
+// said "1" in meta/version, or 6) holding fixtureRecords.
 func writeLegacy(path string, v int) error {
 	os.Remove(path)
 	db, err := bolt.Open(path, 0o600, nil)
@@ -73,6 +73,12 @@ func writeLegacy(path string, v int) error {
 		if v >= 4 {
 			unjourn = mk(bUnjourn)
 		}
+		var learned *bolt.Bucket
+		if v >= 6 {
+			mk(bEscalations)
+			mk(bOutbox)
+			learned = mk(bLearned)
+		}
 		if err != nil {
 			return err
 		}
@@ -81,9 +87,15 @@ func writeLegacy(path string, v int) error {
 				err = e
 			}
 		}
-		put(meta, metaVersion, []byte("1"))
-		if v >= 2 {
+		switch {
+		case v >= 6:
+			put(meta, metaVersion, []byte(strconv.Itoa(v)))
+			put(learned, []byte(fixtureLearnedPath), []byte(fixtureLearnedMark))
+		case v >= 2:
+			put(meta, metaVersion, []byte("1"))
 			put(meta, []byte("learned:"+fixtureLearnedPath), []byte(fixtureLearnedMark))
+		default:
+			put(meta, metaVersion, []byte("1"))
 		}
 		n := map[Status]int{}
 		for _, f := range fixtureRecords {
@@ -178,8 +190,10 @@ func TestOlderVersionsMigrate(t *testing.T) {
 				if got := string(tx.Bucket(bMeta).Get(metaVersion)); got != strconv.Itoa(schemaVersion) {
 					t.Errorf("meta/version %q after the migration, want %d", got, schemaVersion)
 				}
-				if tx.Bucket(bHashes) != nil {
-					t.Error("hashes/ is still there")
+				for _, old := range [][]byte{bHashes, bHashLog} {
+					if tx.Bucket(old) != nil {
+						t.Errorf("%s/ is still there", old)
+					}
 				}
 				if v := tx.Bucket(bMeta).Get([]byte("learned:" + fixtureLearnedPath)); v != nil {
 					t.Error("the meta learned: mark is still there")

@@ -260,14 +260,12 @@ const (
 
 // Store is the bbolt state file. Safe for concurrent use.
 type Store struct {
-	db     *bolt.DB
-	path   string // the state file (db reads a migrated copy of it, copy, in a read-only open of an older file)
-	copy   string
-	ident  os.FileInfo // the file as opened, to notice it deleted or replaced
-	now    func() time.Time
-	trim   trimmer
-	hashes hashIndex
-	scans  atomic.Int64 // keys read by scans (scan.go)
+	db    *bolt.DB
+	path  string // the state file (db reads a migrated copy of it, copy, in a read-only open of an older file)
+	copy  string
+	ident os.FileInfo // the file as opened, to notice it deleted or replaced
+	now   func() time.Time
+	scans atomic.Int64 // keys read by scans (scan.go)
 }
 
 // Options configure Open.
@@ -307,7 +305,7 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open state %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, now: time.Now, trim: trimmer{base: -1, budget: trimBudget}}
+	s := &Store{db: db, path: path, now: time.Now}
 	s.ident, _ = os.Stat(path)
 	if opts.ReadOnly {
 		var v int
@@ -337,7 +335,6 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("init state %s: %w", path, err)
 	}
-	s.trimNow()
 	return s, nil
 }
 
@@ -347,11 +344,6 @@ func (s *Store) Close() error {
 	if s.copy != "" {
 		os.Remove(s.copy)
 	}
-	// No transaction runs after Close: the index can go.
-	s.hashes.mu.Lock()
-	s.hashes.ids.free()
-	s.hashes.loaded = false
-	s.hashes.mu.Unlock()
 	return err
 }
 
@@ -375,6 +367,18 @@ func (s *Store) Check() error {
 		return fmt.Errorf("%w: %s is another file now; restart classifyd to use it (what was recorded since it was replaced is lost)", ErrGone, s.path)
 	}
 	return nil
+}
+
+// update runs fn in a write transaction.
+func (s *Store) update(fn func(tx *bolt.Tx) error) (err error) {
+	defer damaged(&err, debug.SetPanicOnFault(true))
+	return s.db.Update(fn)
+}
+
+// view runs fn in a read transaction.
+func (s *Store) view(fn func(tx *bolt.Tx) error) (err error) {
+	defer damaged(&err, debug.SetPanicOnFault(true))
+	return s.db.View(fn)
 }
 
 // Path is the file's path.

@@ -41,10 +41,10 @@
 // A file's path is indexed only while its record is active (not terminal), so
 // a new file dropped under the same name later gets a new record.
 //
-// # Schema (version 6; the versions and their migrations: schema.go)
+// # Schema (version 7; the versions and their migrations: schema.go)
 //
 //	meta/
-//	  version            "6"                the schema version (versions 1 to 5 all said "1")
+//	  version            "7"                the schema version (versions 1 to 5 all said "1")
 //	  corrections        JSON: the last corrections seen (Relocate), newest first
 //	  learn:since        unix nanos: where the next learn scan starts looking (the daemon)
 //	  learn:full         unix nanos: when the last full learn scan began (the daemon)
@@ -56,8 +56,8 @@
 //	  <inbox path>       <id u64 BE>        active records only
 //	status/
 //	  <status>\x00<id u64 BE>   (empty)     one entry per record: FIFO per status
-//	hashlog/
-//	  <id u64 BE>        <key u64 BE>       filed records by content: the key is FNV-64a of
+//	content/
+//	  <key u64 BE><id u64 BE>   (empty)     filed records by content: the key is FNV-64a of
 //	                                        the hex SHA-256 (see hashindex.go)
 //	dests/
 //	  <output path>      <id u64 BE>        where each terminal record's file is (put, or
@@ -77,14 +77,16 @@
 //	learned/
 //	  <path>             mark               an example file the learn scans learned from, so a
 //	                                        restart does not count it twice; dropped once the
-//	                                        file has left the path (learned.go; until version 6
+//	                                        file has left the path (learned.go; up to version 5
 //	                                        these were meta learned:<path> keys, never dropped)
 //
 // The record's indexes (reasons, unjournaled, status with counts, paths,
-// dests, hashlog) are one list (index.go), kept by every write of a record.
+// dests, content) are one list (index.go), kept by every write of a record.
 // Nothing is read in proportion to the files ever filed except by a
-// migration: counts are kept, and the duplicate index lives in memory (built
-// from hashlog). Every loop over a bucket goes through one helper (scan.go).
+// migration: counts are kept, and every lookup is a key or a prefix. Every
+// loop over a bucket goes through one helper (scan.go), which counts what it
+// reads. The process keeps no index in memory: the pages of the file it reads
+// are mapped clean pages, which the kernel takes back when it needs them.
 //
 // The package owns the bbolt file and nothing else: it never touches the
 // inbox, the output or the network.

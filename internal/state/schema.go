@@ -294,25 +294,32 @@ func (s *Store) toV7(tx *bolt.Tx) error {
 	return tx.DeleteBucket(bHashLog)
 }
 
-// readOnlyCopy is what a read-only open of an older file reads: a copy of
-// it, migrated (the file itself is upgraded by the next open for writing).
-func readOnlyCopy(path string) (string, error) {
+// openMigratedCopy is a read-only open of an older file (status while the
+// daemon is stopped): it reads a migrated copy of the file, and leaves the
+// file as it is (the next open for writing upgrades it). Close removes the
+// copy.
+func openMigratedCopy(path string, opts Options) (*Store, error) {
 	src, err := os.Open(path)
 	if err != nil {
-		return "", err
+		return nil, fmt.Errorf("open state %s: %w", path, err)
 	}
 	defer src.Close()
 	dst, err := os.CreateTemp("", "classifyd-state-*.db")
 	if err != nil {
-		return "", err
+		return nil, fmt.Errorf("open state %s: copy to upgrade: %w", path, err)
 	}
 	_, err = io.Copy(dst, src)
 	if cerr := dst.Close(); err == nil {
 		err = cerr
 	}
+	var s *Store
+	if err == nil {
+		s, err = Open(dst.Name(), Options{Timeout: opts.Timeout, NoSync: true})
+	}
 	if err != nil {
 		os.Remove(dst.Name())
-		return "", err
+		return nil, fmt.Errorf("open state %s: copy to upgrade: %w", path, err)
 	}
-	return dst.Name(), nil
+	s.path, s.ident, s.copy = path, nil, dst.Name()
+	return s, nil
 }

@@ -312,26 +312,15 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.ReadOnly {
 		var v int
 		err := s.view(func(tx *bolt.Tx) (err error) { v, err = fileVersion(tx); return err })
-		if err != nil || v == schemaVersion {
-			if err != nil {
-				db.Close()
-				return nil, fmt.Errorf("open state %s: %w", path, err)
-			}
+		switch {
+		case err != nil:
+			db.Close()
+			return nil, fmt.Errorf("open state %s: %w", path, err)
+		case v == schemaVersion:
 			return s, nil
 		}
-		// An older file, opened for a look: read a migrated copy of it.
 		db.Close()
-		cp, err := readOnlyCopy(path)
-		if err != nil {
-			return nil, fmt.Errorf("open state %s: %w", path, err)
-		}
-		s, err := Open(cp, Options{Timeout: opts.Timeout, NoSync: true})
-		if err != nil {
-			os.Remove(cp)
-			return nil, err
-		}
-		s.path, s.ident, s.copy = path, nil, cp
-		return s, nil
+		return openMigratedCopy(path, opts)
 	}
 	if err := s.update(s.migrate); err != nil {
 		db.Close()

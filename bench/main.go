@@ -36,7 +36,7 @@ var scenarios = []struct {
 	run        func(ctx context.Context, e *env) ([]*table, error)
 }{
 	{"backlog", "backlog throughput of `classifyd once` against extraction alone", runBacklog},
-	{"memory", "peak RSS of `classifyd once` over 10k and 100k small text files", runMemory},
+	{"memory", "anonymous RSS (and peak RSS) of `classifyd once` over 10k and 100k small text files", runMemory},
 	{"pdf", "PDFs end to end against pdftotext, memory over the dev corpus, OCR pages/s", runPDF},
 	{"latency", "drop → filed latency of `classifyd run`", runLatency},
 	{"api", "API requests per file and wall time against a slow remote", runAPI},

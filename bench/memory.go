@@ -8,12 +8,16 @@ import (
 	"strings"
 )
 
-// runMemory measures the peak resident set of `classifyd once` over
-// backlogs of small generated text files (the child's VmHWM, sampled from /proc).
+// runMemory measures the memory of `classifyd once` over backlogs of small
+// generated text files. The target is the process's own memory: its
+// anonymous RSS (peak RssAnon, sampled from /proc), at most 60 MB at 100,000
+// files and at most 1.2× what it is at 10,000. Peak RSS (VmHWM) is reported
+// beside it: it also counts the clean pages of the mapped state file, which
+// the kernel takes back when it needs them.
 func runMemory(ctx context.Context, e *env) ([]*table, error) {
 	t := &table{
-		title:  "Memory: peak RSS of `classifyd once` over backlogs of small text files",
-		header: []string{"files", "wall", "files/s", "CPU s", "peak RSS", "of which anon / file-mapped", "state file", "< 150 MB"},
+		title:  "Memory: the process's own (anonymous) memory of `classifyd once` over backlogs of small text files, peak RSS beside it",
+		header: []string{"files", "wall", "files/s", "CPU s", "anon RSS", "peak RSS", "file-mapped", "state file", "anon ≤ 60 MB"},
 	}
 	var first, last, firstAnon, lastAnon int64
 	var firstN, lastN int
@@ -30,23 +34,21 @@ func runMemory(ctx context.Context, e *env) ([]*table, error) {
 			return []*table{t}, fmt.Errorf("classifyd once filed %d of %d files", filed, n)
 		}
 		t.add(fmtCount(n), fmtDur(res.wall), fmtRate(float64(n), res.wall), fmt.Sprintf("%.1f", res.cpu().Seconds()),
-			fmtMB(res.maxRSSKB), fmt.Sprintf("%s / %s", fmtMB(res.peakAnon), fmtMB(res.peakFile+res.peakShmem)), fmt.Sprintf("%.1f MB", float64(dbSize)/(1<<20)), verdict(res.maxRSSKB < 150*1024))
+			fmtMB(res.peakAnon), fmtMB(res.maxRSSKB), fmtMB(res.peakFile+res.peakShmem), fmt.Sprintf("%.1f MB", float64(dbSize)/(1<<20)), verdict(res.peakAnon <= 60*1024))
 		if first == 0 {
 			first, firstAnon, firstN = res.maxRSSKB, res.peakAnon, n
 		}
 		last, lastAnon, lastN = res.maxRSSKB, res.peakAnon, n
 	}
-	if lastN > firstN && first > 0 {
-		g := float64(last) / float64(first)
-		t.note("**Growth from %s to %s files: %.2f×** (target ≤ 1.2×: %s).", fmtCount(firstN), fmtCount(lastN), g, verdict(g <= 1.2))
-		if firstAnon > 0 {
-			ga := float64(lastAnon) / float64(firstAnon)
-			t.note("Growth of the process's own (anonymous) memory, without the mapped state file: %.2f× (%s → %s).", ga, fmtMB(firstAnon), fmtMB(lastAnon))
+	if lastN > firstN && firstAnon > 0 {
+		ga := float64(lastAnon) / float64(firstAnon)
+		t.note("**Growth of the anonymous RSS from %s to %s files: %.2f×** (%s → %s; target ≤ 1.2×: %s).", fmtCount(firstN), fmtCount(lastN), ga, fmtMB(firstAnon), fmtMB(lastAnon), verdict(ga <= 1.2))
+		if first > 0 {
+			t.note("Peak RSS, beside it: %s → %s (%.2f×).", fmtMB(first), fmtMB(last), float64(last)/float64(first))
 		}
 	}
 	t.note("Files of ~0.5 kB each (eight generated document types), in folders of 1,000; inbox and output on %s, the state file on %s. "+
-		"Peak RSS is the child's VmHWM (its resident high-water mark) read from /proc every 20 ms. It includes the pages of the bbolt state file the process touched (bbolt maps the file): "+
-		"the anon / file-mapped column splits it (peaks of RssAnon and RssFile+RssShmem sampled every 20 ms, so they need not add up to the peak).", where(e.shm), where(e.work))
+		"Anon RSS is the child's peak RssAnon (its own memory: heap, stacks, runtime), peak RSS its VmHWM (resident high-water mark), file-mapped the peak of RssFile+RssShmem (the binary and the pages of the bbolt state file it touched: clean pages of a shared mapping, which the kernel reclaims under pressure), all read from /proc every 20 ms, so they need not add up.", where(e.shm), where(e.work))
 	return []*table{t}, nil
 }
 

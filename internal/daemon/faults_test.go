@@ -307,8 +307,7 @@ func TestResumedOnceLeftovers(t *testing.T) {
 	}
 	must(st.Submit(state.Job{ID: "old-a", FileIDs: []uint64{ida}, Submitted: past, NextPoll: past}, []string{"ra"}))
 	must(st.Finish("old-a", []state.Outcome{{FileID: ida, Kind: state.KindType, Type: "fruit", Confidence: 0.9}}))
-	must(st.BeginMove([]state.Move{{FileID: ida, Dest: ""}}))
-	must(st.AbortMove([]uint64{ida}, "move failed: no space left on device", time.Now().Add(time.Hour)))
+	must(st.DeferMove(ida, "move failed: no space left on device", time.Now().Add(time.Hour)))
 	must(st.Submit(state.Job{ID: "old-b", FileIDs: []uint64{idb}, Submitted: past, NextPoll: past}, []string{"rb"}))
 	st.Close()
 

@@ -18,8 +18,9 @@ import (
 // there that the daemon did not put there is a labelled example: a person
 // filed it (Learn), or moved it there from another type's folder or from
 // review (Correct, when its content was classified as another type).
-// What was learned is remembered in the state (meta "learned:<path>"), so a
-// restart does not count an example twice.
+// What was learned is remembered in the state (learned/<path>), so a
+// restart does not count an example twice; a full scan drops the marks of
+// files that have left their path.
 func (d *Daemon) learnLoop(ctx context.Context) error {
 	t := time.NewTimer(0)
 	defer t.Stop()
@@ -99,6 +100,12 @@ func (d *Daemon) learnScan(ctx context.Context) error {
 		return nil // the same cutoff next time: those files are tried again
 	}
 	if full {
+		if _, err := d.st.PruneLearned(func(p string) bool {
+			_, err := os.Lstat(p)
+			return !errors.Is(err, fs.ErrNotExist)
+		}); err != nil {
+			return err
+		}
 		if err := d.st.SetMeta(metaLearnFull, []byte(strconv.FormatInt(start.UnixNano(), 10))); err != nil {
 			return err
 		}
@@ -147,9 +154,8 @@ func (d *Daemon) learnFile(ctx context.Context, typ, p string, since time.Time) 
 	} else if ok && rec.Kind == state.KindType && rec.Type == typ && rec.Size == fi.Size() {
 		return 0, 0, nil // the daemon's own decision, untouched
 	}
-	key := "learned:" + p
 	mark := fmt.Sprintf("%s|%d|%d", typ, fi.Size(), fi.ModTime().UnixNano())
-	if v, err := d.st.Meta(key); err != nil {
+	if v, err := d.st.Learned(p); err != nil {
 		return 0, 0, err
 	} else if string(v) == mark {
 		return 0, 0, nil
@@ -183,5 +189,5 @@ func (d *Daemon) learnFile(ctx context.Context, typ, p string, since time.Time) 
 	} else if corrected {
 		d.log.Info("correction learned", "path", p, "from", rec.Type, "to", typ)
 	}
-	return n, c, d.st.SetMeta(key, []byte(mark))
+	return n, c, d.st.SetLearned(p, []byte(mark))
 }

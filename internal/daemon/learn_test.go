@@ -152,3 +152,61 @@ func TestLearnScanCutoff(t *testing.T) {
 		t.Fatal("the full scan was not recorded")
 	}
 }
+
+// A full learn scan drops the marks of example files that have left their
+// path (they were kept forever as meta learned:<path> keys); the marks of
+// files still there stay, so they are not learned twice.
+func TestFullScanDropsMarksOfFilesGone(t *testing.T) {
+	e := newEnv(t, "")
+	e.write("b.txt", "banana fruit")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := e.run(ctx, e.localBackend(ctx), nil); err != nil {
+		t.Fatal(err)
+	}
+	st, err := state.Open(e.state, state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	l := &recLearner{}
+	d, err := New(Options{Config: e.cfg, Backend: newRemote(), Store: st, Learner: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fruit := filepath.Join(e.out, "fruit")
+	keep, gone := filepath.Join(fruit, "keep.txt"), filepath.Join(fruit, "gone.txt")
+	for _, p := range []string{keep, gone} {
+		if err := os.WriteFile(p, []byte("pears and plums "+p), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.learnScan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{keep, gone} {
+		if m, err := st.Learned(p); err != nil || m == nil {
+			t.Fatalf("no mark for %s after learning it (%v)", p, err)
+		}
+	}
+	if err := os.Remove(gone); err != nil {
+		t.Fatal(err)
+	}
+	// The next full scan.
+	if err := st.SetMeta(metaLearnFull, []byte("0")); err != nil {
+		t.Fatal(err)
+	}
+	l.calls = nil
+	if err := d.learnScan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(l.calls) != 0 {
+		t.Errorf("the full scan learned again: %v", l.calls)
+	}
+	if m, _ := st.Learned(gone); m != nil {
+		t.Errorf("the mark of %s outlived the file: %q", gone, m)
+	}
+	if m, _ := st.Learned(keep); m == nil {
+		t.Errorf("the mark of %s, still there, was dropped", keep)
+	}
+}

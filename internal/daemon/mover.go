@@ -249,10 +249,7 @@ var errJournal = errors.New("journal not written")
 func (d *Daemon) retryMove(f state.File, cause error) error {
 	d.log.Warn("cannot file yet, will retry", "path", f.Path, "err", cause)
 	d.troubles.setStuck(f.ID, f.Path+": "+cause.Error())
-	if err := d.st.BeginMove([]state.Move{{FileID: f.ID, Dest: ""}}); err != nil {
-		return err
-	}
-	if err := d.st.AbortMove([]uint64{f.ID}, "cannot file: "+cause.Error(), time.Now().Add(d.backoff(f.MoveTries+1))); err != nil {
+	if err := d.st.DeferMove(f.ID, "cannot file: "+cause.Error(), time.Now().Add(d.backoff(f.MoveTries+1))); err != nil {
 		return err
 	}
 	f.MoveTries++

@@ -2,33 +2,26 @@ package sorter
 
 import (
 	"encoding/json"
-	"unicode/utf8"
+
+	"github.com/classifyd/classifyd/internal/pathjson"
 )
 
-// A file name is any bytes but '/' and NUL, while encoding/json replaces
-// bytes that are not UTF-8 with U+FFFD: a journal line would name a file
-// that does not exist (undo could not find it). So a source or destination
-// that is not valid UTF-8 is also written byte for byte, base64, under
-// source_bytes (dest_bytes), which wins on reading.
+// A journal line's source and destination are file names, which need not be
+// UTF-8: each is also written byte for byte under source_bytes (dest_bytes)
+// when it is not (package pathjson, shared with the state's records, which
+// repair compares with these lines), so undo finds the file.
 
 type entryJSON struct {
 	plainEntry
-	SourceBytes []byte `json:"source_bytes,omitempty"`
-	DestBytes   []byte `json:"dest_bytes,omitempty"`
+	SourceBytes pathjson.Bytes `json:"source_bytes,omitempty"`
+	DestBytes   pathjson.Bytes `json:"dest_bytes,omitempty"`
 }
 
 type plainEntry Entry // Entry without its JSON methods
 
 // MarshalJSON implements json.Marshaler.
 func (e Entry) MarshalJSON() ([]byte, error) {
-	v := entryJSON{plainEntry: plainEntry(e)}
-	if !utf8.ValidString(e.Source) {
-		v.SourceBytes = []byte(e.Source)
-	}
-	if !utf8.ValidString(e.Dest) {
-		v.DestBytes = []byte(e.Dest)
-	}
-	return json.Marshal(v)
+	return json.Marshal(entryJSON{plainEntry: plainEntry(e), SourceBytes: pathjson.Of(e.Source), DestBytes: pathjson.Of(e.Dest)})
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
@@ -38,11 +31,6 @@ func (e *Entry) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*e = Entry(v.plainEntry)
-	if v.SourceBytes != nil {
-		e.Source = string(v.SourceBytes)
-	}
-	if v.DestBytes != nil {
-		e.Dest = string(v.DestBytes)
-	}
+	e.Source, e.Dest = v.SourceBytes.Name(e.Source), v.DestBytes.Name(e.Dest)
 	return nil
 }

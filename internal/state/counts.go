@@ -13,29 +13,6 @@ import (
 // read a handful of keys instead of one index entry per file ever seen
 // (the systemd status line and the admin endpoint ask every few seconds).
 
-// addStatus adds the status index entry of record id and counts it.
-func addStatus(tx *bolt.Tx, st Status, id uint64) error {
-	b := tx.Bucket(bStatus)
-	b.FillPercent = statusFill
-	if err := b.Put(statusKey(st, id), nil); err != nil {
-		return err
-	}
-	return addCount(tx, st, 1)
-}
-
-// delStatus removes the status index entry of record id and uncounts it.
-func delStatus(tx *bolt.Tx, st Status, id uint64) error {
-	b := tx.Bucket(bStatus)
-	k := statusKey(st, id)
-	if b.Get(k) == nil {
-		return nil
-	}
-	if err := b.Delete(k); err != nil {
-		return err
-	}
-	return addCount(tx, st, -1)
-}
-
 func addCount(tx *bolt.Tx, st Status, d int64) error {
 	b := tx.Bucket(bCounts)
 	var n int64
@@ -56,7 +33,7 @@ func (s *Store) countStatuses(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	for st, v := range countIndex(tx, s.scanned) {
+	for st, v := range s.countIndex(tx) {
 		if err := b.Put([]byte(st), u64(uint64(v))); err != nil {
 			return err
 		}
@@ -64,32 +41,22 @@ func (s *Store) countStatuses(tx *bolt.Tx) error {
 	return nil
 }
 
-// countIndex counts the entries of the status index, calling scanned (if not
-// nil) for each.
-func countIndex(tx *bolt.Tx, scanned func(*bolt.Tx, int)) map[Status]int {
+// countIndex counts the entries of the status index.
+func (s *Store) countIndex(tx *bolt.Tx) map[Status]int {
 	n := map[Status]int{}
-	c := tx.Bucket(bStatus).Cursor()
-	i := 0
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+	s.each(tx, bStatus, nil, func(k, _ []byte) error {
 		if j := bytes.IndexByte(k, 0); j > 0 {
 			n[Status(k[:j])]++
 		}
-		if i++; scanned != nil {
-			scanned(tx, i)
-		}
-	}
+		return nil
+	})
 	return n
 }
 
-// readCounts returns the counts (nil bucket: a read-only open of a file no
-// writer has counted yet; the index is counted then).
-func readCounts(tx *bolt.Tx) map[Status]int {
-	b := tx.Bucket(bCounts)
-	if b == nil {
-		return countIndex(tx, nil)
-	}
+// readCounts returns the counts.
+func (s *Store) readCounts(tx *bolt.Tx) map[Status]int {
 	out := map[Status]int{}
-	b.ForEach(func(k, v []byte) error {
+	s.each(tx, bCounts, nil, func(k, v []byte) error {
 		if len(v) == 8 {
 			if n := binary.BigEndian.Uint64(v); n > 0 {
 				out[Status(k)] = int(n)

@@ -3,6 +3,7 @@ package state
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -76,10 +77,8 @@ var ErrBudgetSpent = errors.New("escalation budget spent")
 
 func getDay(tx *bolt.Tx, day string) EscalationDay {
 	var d EscalationDay
-	if b := tx.Bucket(bEscalations); b != nil {
-		if v := b.Get([]byte(day)); v != nil {
-			_ = json.Unmarshal(v, &d)
-		}
+	if v := tx.Bucket(bEscalations).Get([]byte(day)); v != nil {
+		_ = json.Unmarshal(v, &d)
 	}
 	return d
 }
@@ -94,13 +93,11 @@ func (s *Store) EscalationsOn(day string) (EscalationDay, error) {
 	return d, err
 }
 
-// updateEscalating applies fn to an escalating record; errSkip when the
-// record is not escalating any more.
+// updateEscalating applies fn to an escalating record. A record that is not
+// escalating (any more) gives a *StateError that is also ErrNotFound, as
+// callers of the escalation methods test for.
 func (s *Store) updateEscalating(tx *bolt.Tx, id uint64, fn func(f *File, e *Escalation) error) error {
-	return s.updateFile(tx, id, func(f *File) error {
-		if f.Status != Escalating {
-			return errSkip
-		}
+	err := s.step(tx, opEscalate, id, func(f *File) error {
 		e := Escalation{}
 		if f.Esc != nil {
 			e = *f.Esc
@@ -111,6 +108,10 @@ func (s *Store) updateEscalating(tx *bolt.Tx, id uint64, fn func(f *File, e *Esc
 		f.Esc = &e
 		return nil
 	})
+	if errors.Is(err, ErrWrongState) {
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	return err
 }
 
 // ReserveEscalation records the intent to send the escalating file id to
@@ -124,7 +125,7 @@ func (s *Store) ReserveEscalation(id uint64, day string, limit int, txID string,
 		return s.updateEscalating(tx, id, func(f *File, e *Escalation) error {
 			if e.TxID != "" {
 				out = *e
-				return errSkip
+				return errRecorded
 			}
 			d := getDay(tx, day)
 			if d.Files >= limit {
@@ -132,12 +133,8 @@ func (s *Store) ReserveEscalation(id uint64, day string, limit int, txID string,
 			}
 			d.Files++
 			d.Pages += pages
-			b, err := tx.CreateBucketIfNotExists(bEscalations)
-			if err != nil {
-				return err
-			}
 			v, _ := json.Marshal(d)
-			if err := b.Put([]byte(day), v); err != nil {
+			if err := tx.Bucket(bEscalations).Put([]byte(day), v); err != nil {
 				return err
 			}
 			e.Day, e.TxID, e.Pages = day, txID, pages
@@ -145,11 +142,8 @@ func (s *Store) ReserveEscalation(id uint64, day string, limit int, txID string,
 			return nil
 		})
 	})
-	if errors.Is(err, errSkip) {
+	if errors.Is(err, errRecorded) {
 		err = nil
-		if out.TxID == "" {
-			err = ErrNotFound
-		}
 	}
 	return out, err
 }
@@ -164,11 +158,11 @@ func (s *Store) EscalationUpdate(id uint64, fn func(e *Escalation)) error {
 			return nil
 		})
 	})
-	if errors.Is(err, errSkip) {
-		return ErrNotFound
-	}
 	return err
 }
+
+// errRecorded: the file holds an intent already; it keeps it.
+var errRecorded = errors.New("intent recorded already")
 
 // Escalated ends an escalation: the record becomes classified with the
 // outcome o (the remote's answer or the fallback) and e as its escalation.
@@ -181,8 +175,5 @@ func (s *Store) Escalated(o Outcome, e Escalation) error {
 			return nil
 		})
 	})
-	if errors.Is(err, errSkip) {
-		return ErrNotFound
-	}
 	return err
 }

@@ -4,28 +4,28 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/fnv"
-	"sync"
 
 	bolt "go.etcd.io/bbolt"
 )
 
 // The duplicate index: which filed record holds a given content.
 //
-// A B-tree keyed by content hash is written and read at random places: with
-// 100,000 files filed, every file filed or dropped in the inbox touched a
-// different page of it, and the whole index (10 MB at 64-byte hex keys) was
-// soon mapped into the process. Instead the state file keeps a log keyed by
-// record id (hashlog/<id> = an 8-byte key of the hash), appended in the order
-// files are filed, and the process keeps key → id in memory (an idTable: 10
-// to 13 bytes a filed file), built from the log the first time it is needed.
-// A key may lead to several records; each is checked against its full hash,
-// so two contents that share a key are never taken for each other.
+//	content/
+//	  <key u64 BE><id u64 BE>   (empty)   filed records by content: the key is
+//	                                      FNV-64a of the hex SHA-256
+//
+// It is one of the record's indexes (index.go). A key may lead to several
+// records (one content filed again after a forget, or two contents that
+// share a key); each is checked against its full hash, so two contents that
+// share a key are never taken for each other, and the lowest id wins.
+//
+// (Versions 5 and 6 kept a log keyed by id, hashlog/, and the key → id table
+// in memory, built from the log at the first lookup: a B-tree keyed by hash
+// is written at random places, which mapped most of it into the process.
+// Mapped pages of the state file are clean cache the kernel takes back; the
+// table was the process's own memory, and a scan of the log at each start.)
 
-type hashIndex struct {
-	mu     sync.Mutex
-	loaded bool
-	ids    idTable // hash key → record ids
-}
+var bContent = []byte("content")
 
 // hashKey is the index key of a content hash (stable across processes).
 func hashKey(sum string) uint64 {
@@ -34,133 +34,27 @@ func hashKey(sum string) uint64 {
 	return h.Sum64()
 }
 
-// load fills the index from the log (or, in a read-only open of a state file
-// written before the log existed, from the old hashes bucket). Called with
-// mu held, inside a transaction.
-func (x *hashIndex) load(tx *bolt.Tx, scanned func(*bolt.Tx, int)) error {
-	if x.loaded {
-		return nil
-	}
-	x.ids.free() // what a load that failed half way left
-	n := 0
-	if b := tx.Bucket(bHashLog); b != nil {
-		err := b.ForEach(func(k, v []byte) error {
-			n++
-			scanned(tx, n)
-			x.ids.add(binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(k))
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	} else if b := tx.Bucket(bHashes); b != nil {
-		err := b.ForEach(func(k, v []byte) error {
-			n++
-			scanned(tx, n)
-			x.ids.add(hashKey(string(k)), binary.BigEndian.Uint64(v))
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	x.loaded = true
-	return nil
-}
-
-// withIndex runs fn with the index loaded and its lock held, inside tx.
-func (s *Store) withIndex(tx *bolt.Tx, fn func(x *hashIndex) error) error {
-	x := &s.hashes
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if err := x.load(tx, s.scanned); err != nil {
-		return err
-	}
-	return fn(x)
+// contentKey is the index key of record id holding content sum.
+func contentKey(key, id uint64) []byte {
+	return binary.BigEndian.AppendUint64(u64(key), id)
 }
 
 // lookupHash returns the filed record with content sum, if any (the first
 // filed, when several are: the one with the lowest id).
 func (s *Store) lookupHash(tx *bolt.Tx, sum string) (f File, ok bool, err error) {
-	err = s.withIndex(tx, func(x *hashIndex) error {
-		f, ok, err = x.filed(tx, hashKey(sum), sum)
-		return err
+	err = s.scan(tx, bContent, u64(hashKey(sum)), false, func(k, _ []byte) (bool, error) {
+		c, err := getFile(tx, binary.BigEndian.Uint64(k[8:]))
+		if errors.Is(err, ErrNotFound) {
+			return true, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if c.SHA256 == sum && c.Status == Filed {
+			f, ok = c, true
+			return false, nil
+		}
+		return true, nil
 	})
 	return f, ok, err
-}
-
-// filed is the filed record of lowest id with content sum among key's
-// candidates. Called with mu held.
-func (x *hashIndex) filed(tx *bolt.Tx, key uint64, sum string) (File, bool, error) {
-	var best File
-	var err error
-	x.ids.each(key, func(id uint64) bool {
-		if best.ID != 0 && id > best.ID {
-			return true
-		}
-		var f File
-		f, err = getFile(tx, id)
-		if errors.Is(err, ErrNotFound) {
-			err = nil // a record gone in a transaction that did not commit
-			return true
-		}
-		if err == nil && f.SHA256 == sum && f.Status == Filed {
-			best = f
-		}
-		return err == nil
-	})
-	return best, best.ID != 0, err
-}
-
-// indexHash records that the filed record f holds its content. The in-memory
-// entry is made at once: a transaction that then fails to commit leaves an
-// entry whose record is not filed, which lookups see through (they check the
-// record).
-func (s *Store) indexHash(tx *bolt.Tx, f *File) error {
-	return s.withIndex(tx, func(x *hashIndex) error {
-		key := hashKey(f.SHA256)
-		x.ids.add(key, f.ID)
-		return tx.Bucket(bHashLog).Put(u64(f.ID), u64(key))
-	})
-}
-
-// unindexHash forgets that record f holds its content. The in-memory entry
-// goes when the transaction commits: one that does not leaves the record
-// filed, and findable.
-func (s *Store) unindexHash(tx *bolt.Tx, f *File) error {
-	return s.withIndex(tx, func(x *hashIndex) error {
-		key, id := hashKey(f.SHA256), f.ID
-		tx.OnCommit(func() {
-			x.mu.Lock()
-			defer x.mu.Unlock()
-			x.ids.remove(key, id)
-		})
-		return tx.Bucket(bHashLog).Delete(u64(id))
-	})
-}
-
-// migrateHashes replaces the hashes bucket of a state file written before the
-// log existed (<sha256 hex> → id) by the log, once.
-func (s *Store) migrateHashes(tx *bolt.Tx) error {
-	log, err := tx.CreateBucket(bHashLog)
-	if err != nil {
-		return err
-	}
-	old := tx.Bucket(bHashes)
-	if old == nil {
-		return nil
-	}
-	n := 0
-	err = old.ForEach(func(k, v []byte) error {
-		n++
-		s.scanned(tx, n)
-		if len(v) != 8 {
-			return nil
-		}
-		return log.Put(v, u64(hashKey(string(k))))
-	})
-	if err != nil {
-		return err
-	}
-	return tx.DeleteBucket(bHashes)
 }

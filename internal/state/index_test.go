@@ -1,13 +1,10 @@
 package state
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand"
 	"path/filepath"
-	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -123,9 +120,12 @@ func TestDuplicateIndexKeyClash(t *testing.T) {
 	a := res[0].File.ID
 	fileAll(t, s, "j1", []uint64{a})
 	// Put a's record under the key of another content, as a clash would.
-	s.hashes.mu.Lock()
-	s.hashes.ids.add(hashKey("sum-z"), a)
-	s.hashes.mu.Unlock()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bContent).Put(contentKey(hashKey("sum-z"), a), []byte{})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if f, ok, _ := s.ByHash("sum-z"); ok {
 		t.Fatalf("content sum-z found as record %d (whose content is %s)", f.ID, f.SHA256)
 	}
@@ -156,7 +156,7 @@ func TestUnindexFollowsCommit(t *testing.T) {
 	}
 	errAbort := errors.New("abort")
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		if err := s.unindexHash(tx, &f); err != nil {
+		if err := s.putFile(tx, &f, nil); err != nil {
 			return err
 		}
 		return errAbort
@@ -173,86 +173,6 @@ func TestUnindexFollowsCommit(t *testing.T) {
 	if got, ok, _ := s.ByHash("sum-a"); ok {
 		t.Fatalf("after the forget: ByHash(sum-a) = %d", got.ID)
 	}
-}
-
-// State files from before the hash log and the counts are converted on open.
-func TestOpenConvertsOlderFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "old.db")
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, _ := s.Enqueue([]Stat{stat("/in/a.pdf", 1, "sum-a"), stat("/in/b.pdf", 2, "sum-b"), stat("/in/c.pdf", 3, "sum-c")})
-	fileAll(t, s, "j1", []uint64{res[0].File.ID, res[1].File.ID})
-	want := scanCounts(t, s)
-	s.Close()
-	// Make it look like an older file: hashes/<hex> → id, no log, no counts.
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(bHashLog); err != nil {
-			return err
-		}
-		if err := tx.DeleteBucket(bCounts); err != nil {
-			return err
-		}
-		h, err := tx.CreateBucket(bHashes)
-		if err != nil {
-			return err
-		}
-		for _, r := range res[:2] {
-			if err := h.Put([]byte(r.File.SHA256), u64(r.File.ID)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A read-only open of the old file still finds content and counts.
-	ro, err := Open(path, Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f, ok, _ := ro.ByHash("sum-b"); !ok || f.ID != res[1].File.ID {
-		t.Fatalf("read-only, older file: ByHash(sum-b) = %d %v", f.ID, ok)
-	}
-	if c, _ := ro.Counts(); !sameCounts(c, want) {
-		t.Fatalf("read-only, older file: counts %v, want %v", c, want)
-	}
-	ro.Close()
-	s, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if c, _ := s.Counts(); !sameCounts(c, want) {
-		t.Fatalf("counts %v, want %v", c, want)
-	}
-	if f, ok, _ := s.ByHash("sum-a"); !ok || f.ID != res[0].File.ID {
-		t.Fatalf("converted: ByHash(sum-a) = %d %v", f.ID, ok)
-	}
-	s.db.View(func(tx *bolt.Tx) error {
-		if tx.Bucket(bHashes) != nil {
-			t.Error("the old hashes bucket is still there")
-		}
-		n := 0
-		tx.Bucket(bHashLog).ForEach(func(k, v []byte) error {
-			if binary.BigEndian.Uint64(v) != hashKey("sum-a") && binary.BigEndian.Uint64(v) != hashKey("sum-b") {
-				t.Errorf("log entry %x: key %x is neither content's", k, v)
-			}
-			n++
-			return nil
-		})
-		if n != 2 {
-			t.Errorf("hash log has %d entries, want 2", n)
-		}
-		return nil
-	})
 }
 
 // The status counts follow every kind of transition.
@@ -311,97 +231,6 @@ func mustCounts(t *testing.T, s *Store) map[Status]int {
 		t.Fatal(err)
 	}
 	return c
-}
-
-// Scans and transactions over a state file much larger than the trim budget
-// leave at most about the budget of its pages mapped into the process, and
-// every record reads back whole after the trims.
-func TestTrimBoundsMappedState(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("the trimmer works on Linux")
-	}
-	if testing.Short() {
-		t.Skip("writes a 50 MB state file")
-	}
-	path := filepath.Join(t.TempDir(), "s.db")
-	s, err := Open(path, Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const n = 6000
-	pad := string(make([]byte, 600))
-	for i := 0; i < n; i += 1000 {
-		var batch []Stat
-		for j := i; j < i+1000; j++ {
-			batch = append(batch, stat(fmt.Sprintf("/in/%06d-%s.pdf", j, pad[:0]), int64(j), fmt.Sprintf("sum-%d", j)))
-		}
-		if _, err := s.Enqueue(batch); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Give every record a long reason so the file is large.
-	if err := s.Requeue(allIDs(n), "reason "+strings.Repeat("x", 8000), false); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	s, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	const budget = 4 << 20
-	s.trim.mu.Lock()
-	s.trim.budget = budget
-	s.trim.mu.Unlock()
-	if fi, err := s.db.Begin(false); err == nil {
-		size := fi.Size()
-		fi.Rollback()
-		if size < 10*budget {
-			t.Fatalf("state file %d bytes: too small to show the trims", size)
-		}
-	}
-	before, ok := residentFileBytes()
-	if !ok {
-		t.Skip("no /proc/self/statm")
-	}
-	trims := s.Trims()
-	peak := before
-	seen := 0
-	err = s.Each(Queued, 0, func(f File) error {
-		if f.Size != int64(seen) || len(f.Reason) != len("reason ")+8000 {
-			return fmt.Errorf("record %d read back as size %d, reason of %d bytes", seen, f.Size, len(f.Reason))
-		}
-		seen++
-		if seen%500 == 0 {
-			if r, _ := residentFileBytes(); r > peak {
-				peak = r
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if seen != n {
-		t.Fatalf("read %d records, want %d", seen, n)
-	}
-	if s.Trims() <= trims {
-		t.Fatal("a scan of the whole file never trimmed")
-	}
-	// The scan read ~50 MB of records; what stays mapped is about the budget
-	// (plus what the kernel maps around each page between two looks).
-	if grown := peak - before; grown > 3*budget {
-		t.Fatalf("the scan grew the mapped pages by %d MB (budget %d MB)", grown>>20, budget>>20)
-	}
-	// Point reads spread over the file after the scan: bounded too.
-	for i := range 5000 {
-		if _, err := s.Get(uint64(1 + (i*7919)%n)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if r, _ := residentFileBytes(); r-before > 3*budget {
-		t.Fatalf("point reads grew the mapped pages by %d MB", (r-before)>>20)
-	}
 }
 
 func allIDs(n int) []uint64 {

@@ -9,7 +9,7 @@ package state
 // status (the newest MaxFailedActions).
 //
 //	outbox/
-//	  <seq u64 BE>       JSON Action (created lazily)
+//	  <seq u64 BE>       JSON Action
 
 import (
 	"encoding/binary"
@@ -48,22 +48,13 @@ var bOutbox = []byte("outbox")
 // SetJournaledQueue is SetJournaled plus queueing acts, in one transaction.
 func (s *Store) SetJournaledQueue(ids []uint64, acts []Action) error {
 	return s.update(func(tx *bolt.Tx) error {
-		for _, id := range ids {
-			err := s.updateFile(tx, id, func(f *File) error {
-				f.Journaled, f.Reasoning = true, ""
-				return nil
-			})
-			if err != nil && !isNotFound(err) {
-				return err
-			}
+		if err := s.setJournaled(tx, ids); err != nil {
+			return err
 		}
 		if len(acts) == 0 {
 			return nil
 		}
-		b, err := tx.CreateBucketIfNotExists(bOutbox)
-		if err != nil {
-			return err
-		}
+		b := tx.Bucket(bOutbox)
 		now := s.now()
 		for _, a := range acts {
 			seq, err := b.NextSequence()
@@ -94,11 +85,7 @@ func (s *Store) DueActions(now time.Time, limit int, skip map[uint64]bool) ([]Ac
 	var out []Action
 	var next time.Time
 	err := s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bOutbox)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
+		return s.each(tx, bOutbox, nil, func(k, v []byte) error {
 			var a Action
 			if err := json.Unmarshal(v, &a); err != nil {
 				return fmt.Errorf("outbox %d: %w", binary.BigEndian.Uint64(k), err)
@@ -124,10 +111,7 @@ func (s *Store) DueActions(now time.Time, limit int, skip map[uint64]bool) ([]Ac
 // ActionDone removes a succeeded action.
 func (s *Store) ActionDone(seq uint64) error {
 	return s.update(func(tx *bolt.Tx) error {
-		if b := tx.Bucket(bOutbox); b != nil {
-			return b.Delete(u64(seq))
-		}
-		return nil
+		return tx.Bucket(bOutbox).Delete(u64(seq))
 	})
 }
 
@@ -137,9 +121,6 @@ func (s *Store) ActionDone(seq uint64) error {
 func (s *Store) ActionFailedTry(seq uint64, why string, next time.Time, giveUp bool) error {
 	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bOutbox)
-		if b == nil {
-			return nil
-		}
 		v := b.Get(u64(seq))
 		if v == nil {
 			return nil
@@ -157,7 +138,7 @@ func (s *Store) ActionFailedTry(seq uint64, why string, next time.Time, giveUp b
 			return nil
 		}
 		var failed [][]byte
-		b.ForEach(func(k, v []byte) error {
+		s.each(tx, bOutbox, nil, func(k, v []byte) error {
 			var o Action
 			if json.Unmarshal(v, &o) == nil && o.Failed {
 				failed = append(failed, append([]byte(nil), k...))
@@ -178,27 +159,22 @@ func (s *Store) ActionFailedTry(seq uint64, why string, next time.Time, giveUp b
 // failed actions, and the newest failed ones, newest first (up to last).
 func (s *Store) ActionStats(last int) (pending, failed int, recent []Action, err error) {
 	err = s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bOutbox)
-		if b == nil {
-			return nil
-		}
-		c := b.Cursor()
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		return s.scan(tx, bOutbox, nil, true, func(_, v []byte) (bool, error) {
 			var a Action
 			if err := json.Unmarshal(v, &a); err != nil {
-				return err
+				return false, err
 			}
 			if !a.Failed {
 				pending++
-				continue
+				return true, nil
 			}
 			failed++
 			if len(recent) < last {
 				a.Spec = nil
 				recent = append(recent, a)
 			}
-		}
-		return nil
+			return true, nil
+		})
 	})
 	return pending, failed, recent, err
 }

@@ -1,7 +1,6 @@
 package state
 
 import (
-	"bytes"
 	"encoding/binary"
 	"time"
 
@@ -18,28 +17,20 @@ func (s *Store) RecentlyFiled(path string, since time.Time) (File, bool, error) 
 	var out File
 	var found bool
 	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bStatus).Cursor()
 		prefix := append([]byte(Filed), 0)
-		// The last key of the filed prefix: seek past it and step back.
-		end := append([]byte(Filed), 1)
-		k, _ := c.Seek(end)
-		if k == nil {
-			k, _ = c.Last()
-		} else {
-			k, _ = c.Prev()
-		}
-		for n := 0; k != nil && bytes.HasPrefix(k, prefix) && n < recentFiledScan; k, _ = c.Prev() {
+		n := 0
+		return s.scan(tx, bStatus, prefix, true, func(k, _ []byte) (bool, error) {
 			n++
 			f, err := getFile(tx, binary.BigEndian.Uint64(k[len(prefix):]))
 			if err != nil {
-				return err
+				return false, err
 			}
 			if f.Path == path && !f.Updated.Before(since) {
 				out, found = f, true
-				return nil
+				return false, nil
 			}
-		}
-		return nil
+			return n < recentFiledScan, nil
+		})
 	})
 	return out, found, err
 }

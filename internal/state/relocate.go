@@ -1,7 +1,6 @@
 package state
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -32,24 +31,12 @@ var metaCorrections = []byte("corrections")
 func (s *Store) Relocate(id uint64, dest, typ string, at time.Time) (Correction, error) {
 	var c Correction
 	err := s.update(func(tx *bolt.Tx) error {
-		err := s.updateFile(tx, id, func(f *File) error {
-			if !f.Status.Terminal() {
-				return fmt.Errorf("relocate file %d: status %s is not terminal", id, f.Status)
-			}
+		err := s.step(tx, opRelocate, id, func(f *File) error {
 			was := f.Type
 			if f.Kind != KindType {
 				was = string(f.Kind)
 			}
 			c = Correction{ID: id, From: f.Dest, To: dest, Was: was, Is: typ, Time: at.UTC()}
-			dests := tx.Bucket(bDests)
-			if v := dests.Get([]byte(f.Dest)); v != nil && binary.BigEndian.Uint64(v) == id {
-				if err := dests.Delete([]byte(f.Dest)); err != nil {
-					return err
-				}
-			}
-			if err := dests.Put([]byte(dest), u64(id)); err != nil {
-				return err
-			}
 			if f.FiledAs == "" {
 				f.FiledAs = was
 			}

@@ -8,35 +8,46 @@
 // bbolt transaction (several files may make the same transition in one
 // transaction).
 //
-//		            Enqueue                     Submit                 Classify
-//		(inbox) ──────────────▶ queued ──────────────────▶ submitted ──────────────▶ classified
-//		                          ▲  ▲                        │                         │ BeginMove
-//		                          │  └── Requeue (job lost,   │                         ▼   (destination
-//		                          │      ERROR, no result,    │                       moving   recorded first)
-//		                          │      file changed) ◀──────┘                         │ FinishMove
-//		                          │                                                     ▼
-//		                          └──────────── Retry ◀────────── failed         filed | failed | duplicate
+//	            Enqueue                     Submit                 Classify
+//	(inbox) ──────────────▶ queued ──────────────────▶ submitted ──────────────▶ classified
+//	                          ▲  ▲                        │                         │ BeginMove
+//	                          │  └── Requeue (job lost,   │                         ▼   (destination
+//	                          │      ERROR, no result,    │                       moving   recorded first)
+//	                          │      file changed) ◀──────┘                         │ FinishMove
+//	                          │                                                     ▼
+//	                          └──────────── Retry ◀────────── failed         filed | failed | duplicate
 //
-//	  - queued: seen in the inbox, stable, hashed; waiting for a batch.
-//	  - submitted: part of a job the backend accepted (jobs/<id> holds the job).
-//	  - escalating: the embedded engine was unsure; the file waits for a
-//	    remote's answer within a budget (escalate.go), then is classified.
-//	  - classified: the backend answered; the record holds type, confidence,
-//	    reasoning and the folder kind (type, unmatched, review, failed, duplicate).
-//	  - moving: the destination path is recorded; the rename may or may not
-//	    have happened. Start-up repair (see Repair in the daemon) decides by
-//	    looking at the disk: source gone and destination present → done.
-//	  - filed, failed, duplicate: terminal; the file is in its folder. The
-//	    record stays for the journal, duplicate detection and status.
+// A classified file that cannot be filed yet stays classified and waits
+// (DeferMove); a move cut short goes back to classified (AbortMove).
+//
+// The allowed transitions are one table (machine.go), checked in one place:
+// a call on a record in a status the transition does not leave from is a
+// *StateError (ErrWrongState), except for records that moved on by a race
+// the caller cannot rule out, which batch methods leave out, as the table
+// says for each transition.
+//
+//   - queued: seen in the inbox, stable, hashed; waiting for a batch.
+//   - submitted: part of a job the backend accepted (jobs/<id> holds the job).
+//   - escalating: the embedded engine was unsure; the file waits for a
+//     remote's answer within a budget (escalate.go), then is classified.
+//   - classified: the backend answered; the record holds type, confidence,
+//     reasoning and the folder kind (type, unmatched, review, failed, duplicate).
+//   - moving: the destination path is recorded; the rename may or may not
+//     have happened. Start-up repair (see Repair in the daemon) decides by
+//     looking at the disk: source gone and destination present → done.
+//   - filed, failed, duplicate: terminal; the file is in its folder. The
+//     record stays for the journal, duplicate detection and status.
 //
 // A file's path is indexed only while its record is active (not terminal), so
 // a new file dropped under the same name later gets a new record.
 //
-// # Schema
+// # Schema (version 7; the versions and their migrations: schema.go)
 //
 //	meta/
-//	  version            "1"
+//	  version            "7"                the schema version (versions 1 to 5 all said "1")
 //	  corrections        JSON: the last corrections seen (Relocate), newest first
+//	  learn:since        unix nanos: where the next learn scan starts looking (the daemon)
+//	  learn:full         unix nanos: when the last full learn scan began (the daemon)
 //	files/
 //	  <id u64 BE>        JSON File, without its reasoning
 //	reasons/
@@ -45,11 +56,9 @@
 //	  <inbox path>       <id u64 BE>        active records only
 //	status/
 //	  <status>\x00<id u64 BE>   (empty)     one entry per record: FIFO per status
-//	hashlog/
-//	  <id u64 BE>        <key u64 BE>       filed records by content: the key is FNV-64a of
-//	                                        the hex SHA-256 (see hashindex.go; state files
-//	                                        with the older hashes/<sha256 hex> → id bucket
-//	                                        are converted on first open)
+//	content/
+//	  <key u64 BE><id u64 BE>   (empty)     filed records by content: the key is FNV-64a of
+//	                                        the hex SHA-256 (see hashindex.go)
 //	dests/
 //	  <output path>      <id u64 BE>        where each terminal record's file is (put, or
 //	                                        moved to by a person: Relocate)
@@ -61,24 +70,36 @@
 //	  <job id>           JSON Job
 //	due/
 //	  <unix nanos u64 BE><job id>  (empty)  when each job is next polled; a cursor Seek finds what is due
+//	escalations/
+//	  <YYYY-MM-DD>       JSON EscalationDay (escalate.go)
+//	outbox/
+//	  <seq u64 BE>       JSON Action        actions after filing (outbox.go)
+//	learned/
+//	  <path>             mark               an example file the learn scans learned from, so a
+//	                                        restart does not count it twice; dropped once the
+//	                                        file has left the path (learned.go; up to version 5
+//	                                        these were meta learned:<path> keys, never dropped)
 //
-// Nothing is read in proportion to the files ever filed except at a first
-// open of an older file: counts are kept, the duplicate index lives in memory
-// (built from hashlog), and the pages of the file the process has read are
-// dropped from its mapping as they accumulate (trim.go).
+// The record's indexes (reasons, unjournaled, status with counts, paths,
+// dests, content) are one list (index.go), kept by every write of a record.
+// Nothing is read in proportion to the files ever filed except by a
+// migration: counts are kept, and every lookup is a key or a prefix. Every
+// loop over a bucket goes through one helper (scan.go), which counts what it
+// reads. The process keeps no index in memory: the pages of the file it reads
+// are mapped clean pages, which the kernel takes back when it needs them.
 //
 // The package owns the bbolt file and nothing else: it never touches the
 // inbox, the output or the network.
 package state
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -214,19 +235,18 @@ func checkLength(db *bolt.DB, path string) (err error) {
 }
 
 var (
-	bMeta     = []byte("meta")
-	bFiles    = []byte("files")
-	bPaths    = []byte("paths")
-	bStatus   = []byte("status")
-	bHashes   = []byte("hashes")
-	bJobs     = []byte("jobs")
-	bDue      = []byte("due")
-	bDests    = []byte("dests")
-	bReasons  = []byte("reasons")
-	bUnjourn  = []byte("unjournaled")
-	bHashLog  = []byte("hashlog")
-	bCounts   = []byte("counts")
-	schemaVer = []byte("1")
+	bMeta    = []byte("meta")
+	bFiles   = []byte("files")
+	bPaths   = []byte("paths")
+	bStatus  = []byte("status")
+	bHashes  = []byte("hashes")
+	bJobs    = []byte("jobs")
+	bDue     = []byte("due")
+	bDests   = []byte("dests")
+	bReasons = []byte("reasons")
+	bUnjourn = []byte("unjournaled")
+	bHashLog = []byte("hashlog")
+	bCounts  = []byte("counts")
 )
 
 // Fill percents of the pages of append-mostly buckets. Records are appended
@@ -242,11 +262,12 @@ const (
 
 // Store is the bbolt state file. Safe for concurrent use.
 type Store struct {
-	db     *bolt.DB
-	ident  os.FileInfo // the file as opened, to notice it deleted or replaced
-	now    func() time.Time
-	trim   trimmer
-	hashes hashIndex
+	db    *bolt.DB
+	path  string // the state file (db reads a migrated copy of it, copy, in a read-only open of an older file)
+	copy  string
+	ident os.FileInfo // the file as opened, to notice it deleted or replaced
+	now   func() time.Time
+	scans atomic.Int64 // keys read by scans (scan.go)
 }
 
 // Options configure Open.
@@ -286,57 +307,34 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open state %s: %w", path, err)
 	}
-	s := &Store{db: db, now: time.Now, trim: trimmer{base: -1, budget: trimBudget}}
+	s := &Store{db: db, path: path, now: time.Now}
 	s.ident, _ = os.Stat(path)
 	if opts.ReadOnly {
-		return s, nil
+		var v int
+		err := s.view(func(tx *bolt.Tx) (err error) { v, err = fileVersion(tx); return err })
+		switch {
+		case err != nil:
+			db.Close()
+			return nil, fmt.Errorf("open state %s: %w", path, err)
+		case v == schemaVersion:
+			return s, nil
+		}
+		db.Close()
+		return openMigratedCopy(path, opts)
 	}
-	err = s.update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bMeta, bFiles, bPaths, bStatus, bJobs, bDue, bDests, bReasons} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		if tx.Bucket(bUnjourn) == nil {
-			if err := s.indexUnjournaled(tx); err != nil {
-				return err
-			}
-		}
-		if tx.Bucket(bCounts) == nil {
-			if err := s.countStatuses(tx); err != nil {
-				return err
-			}
-		}
-		if tx.Bucket(bHashLog) == nil {
-			if err := s.migrateHashes(tx); err != nil {
-				return err
-			}
-		}
-		m := tx.Bucket(bMeta)
-		switch v := m.Get([]byte("version")); {
-		case v == nil:
-			return m.Put([]byte("version"), schemaVer)
-		case !bytes.Equal(v, schemaVer):
-			return fmt.Errorf("state schema version %q, this classifyd knows %q", v, schemaVer)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.update(s.migrate); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("init state %s: %w", path, err)
 	}
-	s.trimNow()
 	return s, nil
 }
 
 // Close closes the file.
 func (s *Store) Close() error {
 	err := s.db.Close()
-	// No transaction runs after Close: the index can go.
-	s.hashes.mu.Lock()
-	s.hashes.ids.free()
-	s.hashes.loaded = false
-	s.hashes.mu.Unlock()
+	if s.copy != "" {
+		os.Remove(s.copy)
+	}
 	return err
 }
 
@@ -350,20 +348,32 @@ func (s *Store) Check() error {
 	if s.ident == nil {
 		return nil
 	}
-	fi, err := os.Stat(s.db.Path())
+	fi, err := os.Stat(s.path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("%w: %s no longer exists; stop classifyd and restore it from a backup, or restart to begin a new one (the history is lost, the filed files stay)", ErrGone, s.db.Path())
+		return fmt.Errorf("%w: %s no longer exists; stop classifyd and restore it from a backup, or restart to begin a new one (the history is lost, the filed files stay)", ErrGone, s.path)
 	case err != nil:
-		return fmt.Errorf("state file %s: %w", s.db.Path(), err)
+		return fmt.Errorf("state file %s: %w", s.path, err)
 	case !os.SameFile(fi, s.ident):
-		return fmt.Errorf("%w: %s is another file now; restart classifyd to use it (what was recorded since it was replaced is lost)", ErrGone, s.db.Path())
+		return fmt.Errorf("%w: %s is another file now; restart classifyd to use it (what was recorded since it was replaced is lost)", ErrGone, s.path)
 	}
 	return nil
 }
 
+// update runs fn in a write transaction.
+func (s *Store) update(fn func(tx *bolt.Tx) error) (err error) {
+	defer damaged(&err, debug.SetPanicOnFault(true))
+	return s.db.Update(fn)
+}
+
+// view runs fn in a read transaction.
+func (s *Store) view(fn func(tx *bolt.Tx) error) (err error) {
+	defer damaged(&err, debug.SetPanicOnFault(true))
+	return s.db.View(fn)
+}
+
 // Path is the file's path.
-func (s *Store) Path() string { return s.db.Path() }
+func (s *Store) Path() string { return s.path }
 
 func u64(v uint64) []byte {
 	b := make([]byte, 8)
@@ -392,101 +402,20 @@ func getFile(tx *bolt.Tx, id uint64) (File, error) {
 		return File{}, fmt.Errorf("decode file %d: %w", id, err)
 	}
 	if f.Reasoning == "" {
-		if b := tx.Bucket(bReasons); b != nil { // nil: a read-only open of an older file
-			f.Reasoning = string(b.Get(u64(id)))
-		}
+		f.Reasoning = string(tx.Bucket(bReasons).Get(u64(id)))
 	}
 	return f, nil
 }
 
-// deleteFile deletes the record id, its reasoning and its journal mark.
-func deleteFile(tx *bolt.Tx, id uint64) error {
-	if err := tx.Bucket(bReasons).Delete(u64(id)); err != nil {
-		return err
-	}
-	if err := tx.Bucket(bUnjourn).Delete(u64(id)); err != nil {
-		return err
-	}
-	return tx.Bucket(bFiles).Delete(u64(id))
-}
-
-// putFile writes f, moving its status and path index entries from old.
-//
-// The reasoning (up to a few kB, and gone once the journal has it) is kept
-// beside the record, not in it: a record that grew by it and then shrank
-// would leave the files bucket's pages half empty.
-func (s *Store) putFile(tx *bolt.Tx, old *File, f *File) error {
-	f.Updated = s.now()
-	rec := *f
-	rec.Reasoning = ""
-	v, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	reasons := tx.Bucket(bReasons)
-	switch {
-	case f.Reasoning != "":
-		// Unchanged and already beside the record: nothing to write (a record
-		// from an older classifyd carries it inside and gets it moved out).
-		if old == nil || old.Reasoning != f.Reasoning || reasons.Get(u64(f.ID)) == nil {
-			if err := reasons.Put(u64(f.ID), []byte(f.Reasoning)); err != nil {
-				return err
-			}
-		}
-	case old != nil && old.Reasoning != "":
-		if err := reasons.Delete(u64(f.ID)); err != nil {
-			return err
-		}
-	}
-	// The unjournaled index: terminal and not yet in the journal.
-	want := f.Status.Terminal() && !f.Journaled
-	had := old != nil && old.Status.Terminal() && !old.Journaled
-	switch uj := tx.Bucket(bUnjourn); {
-	case want && !had:
-		if err := uj.Put(u64(f.ID), nil); err != nil {
-			return err
-		}
-	case had && !want:
-		if err := uj.Delete(u64(f.ID)); err != nil {
-			return err
-		}
-	}
-	b := tx.Bucket(bFiles)
-	b.FillPercent = filesFill
-	if err := b.Put(u64(f.ID), v); err != nil {
-		return err
-	}
-	paths := tx.Bucket(bPaths)
-	if old != nil && old.Status != f.Status {
-		if err := delStatus(tx, old.Status, f.ID); err != nil {
-			return err
-		}
-	}
-	if old == nil || old.Status != f.Status {
-		if err := addStatus(tx, f.Status, f.ID); err != nil {
-			return err
-		}
-	}
-	if f.Status.Terminal() {
-		if cur := paths.Get([]byte(f.Path)); cur != nil && binary.BigEndian.Uint64(cur) == f.ID {
-			return paths.Delete([]byte(f.Path))
-		}
+// setJournaled marks terminal records journaled and drops their reasoning:
+// it now lives in the journal; the record, kept for duplicates, undo and
+// status, need not carry it.
+func (s *Store) setJournaled(tx *bolt.Tx, ids []uint64) error {
+	_, err := s.stepEach(tx, opJournaled, ids, func(_ int, f *File) error {
+		f.Journaled, f.Reasoning = true, ""
 		return nil
-	}
-	return paths.Put([]byte(f.Path), u64(f.ID))
-}
-
-// update applies fn to the record id in one transaction.
-func (s *Store) updateFile(tx *bolt.Tx, id uint64, fn func(f *File) error) error {
-	old, err := getFile(tx, id)
-	if err != nil {
-		return err
-	}
-	f := old
-	if err := fn(&f); err != nil {
-		return err
-	}
-	return s.putFile(tx, &old, &f)
+	})
+	return err
 }
 
 // Get returns the record id.
@@ -519,24 +448,19 @@ func (s *Store) ByPath(path string) (File, bool, error) {
 // fn must not call the store.
 func (s *Store) Each(st Status, limit int, fn func(File) error) error {
 	return s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bStatus).Cursor()
 		prefix := append([]byte(st), 0)
 		n := 0
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		return s.scan(tx, bStatus, prefix, false, func(k, _ []byte) (bool, error) {
 			f, err := getFile(tx, binary.BigEndian.Uint64(k[len(prefix):]))
 			if err != nil {
-				return err
+				return false, err
 			}
 			if err := fn(f); err != nil {
-				return err
+				return false, err
 			}
 			n++
-			s.scanned(tx, n)
-			if limit > 0 && n >= limit {
-				break
-			}
-		}
-		return nil
+			return limit <= 0 || n < limit, nil
+		})
 	})
 }
 
@@ -551,7 +475,7 @@ func (s *Store) List(st Status, limit int) ([]File, error) {
 func (s *Store) Counts() (map[Status]int, error) {
 	var out map[Status]int
 	err := s.view(func(tx *bolt.Tx) error {
-		out = readCounts(tx)
+		out = s.readCounts(tx)
 		return nil
 	})
 	return out, err
@@ -564,17 +488,13 @@ func (s *Store) Counts() (map[Status]int, error) {
 func (s *Store) Active(limit int) (int, error) {
 	n := 0
 	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bStatus).Cursor()
-		for _, st := range AllStatuses {
-			if st.Terminal() {
-				continue
-			}
-			prefix := append([]byte(st), 0)
-			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		for _, st := range active() {
+			err := s.scan(tx, bStatus, append([]byte(st), 0), false, func(_, _ []byte) (bool, error) {
 				n++
-				if limit > 0 && n >= limit {
-					return nil
-				}
+				return limit <= 0 || n < limit, nil
+			})
+			if err != nil || (limit > 0 && n >= limit) {
+				return err
 			}
 		}
 		return nil
@@ -590,15 +510,10 @@ func (s *Store) Remove(id uint64) error {
 		if err != nil {
 			return err
 		}
-		if err := delStatus(tx, f.Status, id); err != nil {
+		if err := opRemove.check(&f); err != nil {
 			return err
 		}
-		if cur := tx.Bucket(bPaths).Get([]byte(f.Path)); cur != nil && binary.BigEndian.Uint64(cur) == id {
-			if err := tx.Bucket(bPaths).Delete([]byte(f.Path)); err != nil {
-				return err
-			}
-		}
-		return deleteFile(tx, id)
+		return s.putFile(tx, &f, nil)
 	})
 }
 
@@ -641,16 +556,19 @@ func (s *Store) Enqueue(files []Stat) ([]EnqueueResult, error) {
 					out[i] = EnqueueResult{File: old}
 					continue
 				}
-				if old.Status == Moving {
-					// The rename may have happened; repair decides. Leave it.
+				var f File
+				err = s.step(tx, opReenqueue, old.ID, func(r *File) error {
+					r.Size, r.ModTime, r.SHA256 = st.Size, st.ModTime, st.SHA256
+					r.Status, r.JobID, r.RemoteID, r.Kind, r.Type, r.Reasoning, r.Reason = Queued, "", "", "", "", "", ""
+					r.Confidence, r.Dest, r.NotBefore, r.MoveTries, r.DuplicateOf = 0, "", time.Time{}, 0, 0
+					f = *r
+					return nil
+				})
+				if errors.Is(err, errMovedOn) {
 					out[i] = EnqueueResult{File: old}
 					continue
 				}
-				f := old
-				f.Size, f.ModTime, f.SHA256 = st.Size, st.ModTime, st.SHA256
-				f.Status, f.JobID, f.RemoteID, f.Kind, f.Type, f.Reasoning, f.Reason = Queued, "", "", "", "", "", ""
-				f.Confidence, f.Dest, f.NotBefore, f.MoveTries, f.DuplicateOf = 0, "", time.Time{}, 0, 0
-				if err := s.putFile(tx, &old, &f); err != nil {
+				if err != nil {
 					return err
 				}
 				res = EnqueueResult{File: f, New: true}
@@ -686,29 +604,17 @@ func (s *Store) Enqueue(files []Stat) ([]EnqueueResult, error) {
 // longer queued (changed, removed) are left out of the job record.
 func (s *Store) Submit(job Job, remoteIDs []string) error {
 	return s.update(func(tx *bolt.Tx) error {
-		kept := job.FileIDs[:0:0]
-		for i, id := range job.FileIDs {
-			err := s.updateFile(tx, id, func(f *File) error {
-				if f.Status != Queued {
-					return errSkip
-				}
-				f.Status, f.JobID, f.RemoteID = Submitted, job.ID, remoteIDs[i]
-				return nil
-			})
-			if errors.Is(err, errSkip) || errors.Is(err, ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			kept = append(kept, id)
+		kept, err := s.stepEach(tx, opSubmit, job.FileIDs, func(i int, f *File) error {
+			f.Status, f.JobID, f.RemoteID = Submitted, job.ID, remoteIDs[i]
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		job.FileIDs = kept
 		return putJob(tx, nil, &job)
 	})
 }
-
-var errSkip = errors.New("skip")
 
 func putJob(tx *bolt.Tx, old *Job, j *Job) error {
 	if old != nil {
@@ -739,7 +645,7 @@ func getJob(tx *bolt.Tx, id string) (Job, error) {
 func (s *Store) Jobs() ([]Job, error) {
 	var out []Job
 	err := s.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bJobs).ForEach(func(k, v []byte) error {
+		return s.each(tx, bJobs, nil, func(k, v []byte) error {
 			var j Job
 			if err := json.Unmarshal(v, &j); err != nil {
 				return err
@@ -757,20 +663,16 @@ func (s *Store) DueJobs(now time.Time, limit int) ([]Job, time.Time, error) {
 	var out []Job
 	var next time.Time
 	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bDue).Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		return s.scan(tx, bDue, nil, false, func(k, _ []byte) (bool, error) {
 			t := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])))
 			if t.After(now) || len(out) >= limit {
 				next = t
-				return nil
+				return false, nil
 			}
 			j, err := getJob(tx, string(k[8:]))
-			if err != nil {
-				return err
-			}
 			out = append(out, j)
-		}
-		return nil
+			return err == nil, err
+		})
 	})
 	return out, next, err
 }
@@ -816,9 +718,9 @@ func (s *Store) Finish(jobID string, outcomes []Outcome) error {
 		}
 		seen := map[uint64]bool{}
 		apply := func(o Outcome) error {
-			err := s.updateFile(tx, o.FileID, func(f *File) error {
-				if f.Status != Submitted || f.JobID != jobID {
-					return errSkip
+			_, err := s.stepEach(tx, opFinish, []uint64{o.FileID}, func(_ int, f *File) error {
+				if f.JobID != jobID {
+					return errMovedOn // re-queued and submitted again meanwhile
 				}
 				if o.Requeue {
 					f.Status, f.JobID, f.RemoteID = Queued, "", ""
@@ -835,9 +737,6 @@ func (s *Store) Finish(jobID string, outcomes []Outcome) error {
 				}
 				return nil
 			})
-			if errors.Is(err, errSkip) || errors.Is(err, ErrNotFound) {
-				return nil
-			}
 			return err
 		}
 		for _, o := range outcomes {
@@ -867,21 +766,18 @@ func (s *Store) Finish(jobID string, outcomes []Outcome) error {
 // classifying). Only queued records change.
 func (s *Store) Classify(outcomes []Outcome, duplicateOf uint64) error {
 	return s.update(func(tx *bolt.Tx) error {
-		for _, o := range outcomes {
-			err := s.updateFile(tx, o.FileID, func(f *File) error {
-				if f.Status != Queued {
-					return errSkip
-				}
-				f.Status = Classified
-				f.Kind, f.Type, f.Confidence, f.Reasoning, f.Reason = o.Kind, o.Type, o.Confidence, o.Reasoning, o.Reason
-				f.DuplicateOf = duplicateOf
-				return nil
-			})
-			if err != nil && !errors.Is(err, errSkip) && !errors.Is(err, ErrNotFound) {
-				return err
-			}
+		ids := make([]uint64, len(outcomes))
+		for i, o := range outcomes {
+			ids[i] = o.FileID
 		}
-		return nil
+		_, err := s.stepEach(tx, opClassify, ids, func(i int, f *File) error {
+			o := outcomes[i]
+			f.Status = Classified
+			f.Kind, f.Type, f.Confidence, f.Reasoning, f.Reason = o.Kind, o.Type, o.Confidence, o.Reasoning, o.Reason
+			f.DuplicateOf = duplicateOf
+			return nil
+		})
+		return err
 	})
 }
 
@@ -896,10 +792,10 @@ type Move struct {
 func (s *Store) BeginMove(moves []Move) error {
 	return s.update(func(tx *bolt.Tx) error {
 		for _, m := range moves {
-			err := s.updateFile(tx, m.FileID, func(f *File) error {
-				if f.Status != Classified {
-					return fmt.Errorf("begin move of file %d: status %s, want classified", f.ID, f.Status)
-				}
+			if m.Dest == "" {
+				return fmt.Errorf("begin move of file %d: no destination (DeferMove puts a move off)", m.FileID)
+			}
+			err := s.step(tx, opBeginMove, m.FileID, func(f *File) error {
 				f.Status, f.Dest = Moving, m.Dest
 				return nil
 			})
@@ -917,10 +813,7 @@ func (s *Store) BeginMove(moves []Move) error {
 func (s *Store) FinishMove(ids []uint64) error {
 	return s.update(func(tx *bolt.Tx) error {
 		for _, id := range ids {
-			err := s.updateFile(tx, id, func(f *File) error {
-				if f.Status != Moving {
-					return fmt.Errorf("finish move of file %d: status %s, want moving", f.ID, f.Status)
-				}
+			err := s.step(tx, opFinishMv, id, func(f *File) error {
 				switch f.Kind {
 				case KindFailed:
 					f.Status = Failed
@@ -928,14 +821,6 @@ func (s *Store) FinishMove(ids []uint64) error {
 					f.Status = Duplicate
 				default:
 					f.Status = Filed
-				}
-				if f.Dest != "" {
-					if err := tx.Bucket(bDests).Put([]byte(f.Dest), u64(f.ID)); err != nil {
-						return err
-					}
-				}
-				if f.Status == Filed && f.SHA256 != "" {
-					return s.indexHash(tx, f)
 				}
 				return nil
 			})
@@ -952,10 +837,7 @@ func (s *Store) FinishMove(ids []uint64) error {
 func (s *Store) AbortMove(ids []uint64, reason string, notBefore time.Time) error {
 	return s.update(func(tx *bolt.Tx) error {
 		for _, id := range ids {
-			err := s.updateFile(tx, id, func(f *File) error {
-				if f.Status != Moving {
-					return errSkip
-				}
+			err := s.step(tx, opAbortMove, id, func(f *File) error {
 				f.Status, f.Dest = Classified, ""
 				f.MoveTries++
 				f.NotBefore = notBefore
@@ -964,7 +846,7 @@ func (s *Store) AbortMove(ids []uint64, reason string, notBefore time.Time) erro
 				}
 				return nil
 			})
-			if err != nil && !errors.Is(err, errSkip) {
+			if err != nil {
 				return err
 			}
 		}
@@ -972,26 +854,31 @@ func (s *Store) AbortMove(ids []uint64, reason string, notBefore time.Time) erro
 	})
 }
 
+// DeferMove puts off the move of a classified file that cannot be filed yet
+// (no destination could be planned): it stays classified, with reason, one
+// more move try counted, and is tried again after notBefore.
+func (s *Store) DeferMove(id uint64, reason string, notBefore time.Time) error {
+	return s.update(func(tx *bolt.Tx) error {
+		return s.step(tx, opDeferMove, id, func(f *File) error {
+			f.MoveTries++
+			f.NotBefore, f.Reason = notBefore, reason
+			return nil
+		})
+	})
+}
+
 // Requeue sends active files back to queued (a lost job, a changed file).
 func (s *Store) Requeue(ids []uint64, reason string, countAttempt bool) error {
 	return s.update(func(tx *bolt.Tx) error {
-		for _, id := range ids {
-			err := s.updateFile(tx, id, func(f *File) error {
-				if f.Status.Terminal() || f.Status == Moving {
-					return errSkip
-				}
-				f.Status, f.JobID, f.RemoteID, f.Dest = Queued, "", "", ""
-				if countAttempt {
-					f.Attempts++
-				}
-				f.Reason = reason
-				return nil
-			})
-			if err != nil && !errors.Is(err, errSkip) && !errors.Is(err, ErrNotFound) {
-				return err
+		_, err := s.stepEach(tx, opRequeue, ids, func(_ int, f *File) error {
+			f.Status, f.JobID, f.RemoteID, f.Dest = Queued, "", "", ""
+			if countAttempt {
+				f.Attempts++
 			}
-		}
-		return nil
+			f.Reason = reason
+			return nil
+		})
+		return err
 	})
 }
 
@@ -1016,18 +903,7 @@ func (s *Store) DropJob(jobID string) error {
 // reasoning (the journal holds it).
 func (s *Store) SetJournaled(ids []uint64) error {
 	return s.update(func(tx *bolt.Tx) error {
-		for _, id := range ids {
-			err := s.updateFile(tx, id, func(f *File) error {
-				// The reasoning now lives in the journal; the record, kept for
-				// duplicates, undo and status, need not carry it.
-				f.Journaled, f.Reasoning = true, ""
-				return nil
-			})
-			if err != nil && !errors.Is(err, ErrNotFound) {
-				return err
-			}
-		}
-		return nil
+		return s.setJournaled(tx, ids)
 	})
 }
 
@@ -1036,14 +912,7 @@ func (s *Store) SetJournaled(ids []uint64) error {
 func (s *Store) Unjournaled() ([]File, error) {
 	var out []File
 	err := s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bUnjourn)
-		if b == nil { // a read-only open of a file no writer has indexed yet
-			return nil
-		}
-		n := 0
-		return b.ForEach(func(k, _ []byte) error {
-			n++
-			s.scanned(tx, n)
+		return s.each(tx, bUnjourn, nil, func(k, _ []byte) error {
 			f, err := getFile(tx, binary.BigEndian.Uint64(k))
 			if err != nil {
 				return err
@@ -1055,35 +924,6 @@ func (s *Store) Unjournaled() ([]File, error) {
 	return out, err
 }
 
-// indexUnjournaled builds the unjournaled index of a state file written
-// before it existed: one pass over the terminal records, once.
-func (s *Store) indexUnjournaled(tx *bolt.Tx) error {
-	uj, err := tx.CreateBucket(bUnjourn)
-	if err != nil {
-		return err
-	}
-	n := 0
-	c := tx.Bucket(bStatus).Cursor()
-	for _, st := range []Status{Filed, Failed, Duplicate} {
-		prefix := append([]byte(st), 0)
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			n++
-			s.scanned(tx, n)
-			id := binary.BigEndian.Uint64(k[len(prefix):])
-			f, err := getFile(tx, id)
-			if err != nil {
-				return err
-			}
-			if !f.Journaled {
-				if err := uj.Put(u64(id), nil); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return nil
-}
-
 // Forget deletes a terminal record (retry and undo put its file back into
 // the inbox, where it starts anew).
 func (s *Store) Forget(id uint64) error {
@@ -1092,23 +932,10 @@ func (s *Store) Forget(id uint64) error {
 		if err != nil {
 			return err
 		}
-		if !old.Status.Terminal() {
-			return fmt.Errorf("forget file %d: status %s is not terminal", id, old.Status)
-		}
-		if err := delStatus(tx, old.Status, id); err != nil {
+		if err := opForget.check(&old); err != nil {
 			return err
 		}
-		if d := tx.Bucket(bDests).Get([]byte(old.Dest)); d != nil && binary.BigEndian.Uint64(d) == id {
-			if err := tx.Bucket(bDests).Delete([]byte(old.Dest)); err != nil {
-				return err
-			}
-		}
-		if old.SHA256 != "" {
-			if err := s.unindexHash(tx, &old); err != nil {
-				return err
-			}
-		}
-		return deleteFile(tx, id)
+		return s.putFile(tx, &old, nil)
 	})
 }
 
@@ -1129,19 +956,11 @@ func (s *Store) Sync() error { return s.db.Sync() }
 // Delay makes queued files wait until notBefore before they are batched again.
 func (s *Store) Delay(ids []uint64, notBefore time.Time) error {
 	return s.update(func(tx *bolt.Tx) error {
-		for _, id := range ids {
-			err := s.updateFile(tx, id, func(f *File) error {
-				if f.Status != Queued {
-					return errSkip
-				}
-				f.NotBefore = notBefore
-				return nil
-			})
-			if err != nil && !errors.Is(err, errSkip) && !errors.Is(err, ErrNotFound) {
-				return err
-			}
-		}
-		return nil
+		_, err := s.stepEach(tx, opDelay, ids, func(_ int, f *File) error {
+			f.NotBefore = notBefore
+			return nil
+		})
+		return err
 	})
 }
 
@@ -1184,14 +1003,14 @@ func (s *Store) SetMeta(key string, value []byte) error {
 func (s *Store) Intend(tx map[uint64]string) error {
 	return s.update(func(btx *bolt.Tx) error {
 		for id, txID := range tx {
-			err := s.updateFile(btx, id, func(f *File) error {
-				if f.Status != Queued || f.TxID == txID {
-					return errSkip
+			_, err := s.stepEach(btx, opIntend, []uint64{id}, func(_ int, f *File) error {
+				if f.TxID == txID {
+					return errMovedOn // recorded already: nothing to write
 				}
 				f.TxID = txID
 				return nil
 			})
-			if err != nil && !errors.Is(err, errSkip) && !errors.Is(err, ErrNotFound) {
+			if err != nil {
 				return err
 			}
 		}

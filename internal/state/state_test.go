@@ -1,7 +1,6 @@
 package state
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -286,70 +285,10 @@ func TestReasoningBesideRecord(t *testing.T) {
 		t.Fatalf("journaled: %+v", f)
 	}
 
-	// An older record with the reasoning inside it.
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		f, err := getFile(tx, id)
-		if err != nil {
-			return err
-		}
-		f.Reasoning, f.Journaled = "old style", false
-		v, _ := json.Marshal(f)
-		return tx.Bucket(bFiles).Put(u64(id), v)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f, _ := s.Get(id); f.Reasoning != "old style" {
-		t.Fatalf("older record: reasoning %q", f.Reasoning)
-	}
-	if err := s.Forget(id); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Get(id); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("forgotten record: %v", err)
-	}
-
-	// An older classified record carries its reasoning inside: the next
-	// transition moves it out, and it is not lost.
-	res, err = s.Enqueue([]Stat{stat("/in/b.pdf", 20, "bb")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := res[0].File.ID
-	if err := s.Submit(Job{ID: "j2", FileIDs: []uint64{b}, Submitted: now, NextPoll: now}, []string{"rb"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Finish("j2", []Outcome{{FileID: b, Kind: KindType, Type: "invoice", Confidence: 0.8, Reasoning: "old style"}}); err != nil {
-		t.Fatal(err)
-	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		f, err := getFile(tx, b)
-		if err != nil {
-			return err
-		}
-		v, _ := json.Marshal(f)
-		if err := tx.Bucket(bReasons).Delete(u64(b)); err != nil {
-			return err
-		}
-		return tx.Bucket(bFiles).Put(u64(b), v)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.BeginMove([]Move{{FileID: b, Dest: "/out/invoice/b.pdf"}}); err != nil {
-		t.Fatal(err)
-	}
-	id = b
-	if rec, reason := raw(); strings.Contains(rec, "old style") || string(reason) != "old style" {
-		t.Fatalf("older record after a transition: record %s, reasons entry %q", rec, reason)
-	}
-	if f, _ := s.Get(b); f.Reasoning != "old style" {
-		t.Fatalf("older record after a transition: reasoning %q", f.Reasoning)
-	}
 }
 
-// Unjournaled reads an index of what is missing from the journal; a state
-// file written before the index existed gets it built on the first open.
+// Unjournaled reads an index of what is missing from the journal (state
+// files written before it existed: schema_test.go).
 func TestUnjournaledIndex(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.db")
 	s, err := Open(path, Options{})
@@ -406,19 +345,6 @@ func TestUnjournaledIndex(t *testing.T) {
 		t.Fatalf("after journaling %d and forgetting %d: unjournaled %v, want [%d]", ids[0], ids[2], got, ids[1])
 	}
 
-	// As written by an older classifyd: no index.
-	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bUnjourn) }); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	s, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if got := unj(s); fmt.Sprint(got) != fmt.Sprint(ids[1:2]) {
-		t.Fatalf("index rebuilt on open: unjournaled %v, want [%d]", got, ids[1])
-	}
 }
 
 func TestRecentlyFiled(t *testing.T) {

@@ -232,11 +232,3 @@ func mustCounts(t *testing.T, s *Store) map[Status]int {
 	}
 	return c
 }
-
-func allIDs(n int) []uint64 {
-	ids := make([]uint64, n)
-	for i := range ids {
-		ids[i] = uint64(i + 1)
-	}
-	return ids
-}

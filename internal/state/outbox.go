@@ -14,7 +14,6 @@ package state
 import (
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -179,4 +178,3 @@ func (s *Store) ActionStats(last int) (pending, failed int, recent []Action, err
 	return pending, failed, recent, err
 }
 
-func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

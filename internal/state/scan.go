@@ -27,7 +27,7 @@ func (s *Store) scan(tx *bolt.Tx, name, prefix []byte, back bool, fn func(k, v [
 		// The first key past the prefix, then one step back.
 		if end := prefixEnd(prefix); end == nil {
 			k, v = c.Last()
-		} else if k, v = c.Seek(end); k == nil {
+		} else if k, _ = c.Seek(end); k == nil {
 			k, v = c.Last()
 		} else {
 			k, v = c.Prev()

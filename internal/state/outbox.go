@@ -177,4 +177,3 @@ func (s *Store) ActionStats(last int) (pending, failed int, recent []Action, err
 	})
 	return pending, failed, recent, err
 }
-

@@ -105,7 +105,7 @@ func (d *Daemon) moveRound(ctx context.Context, files []state.File) error {
 		case errors.Is(err, os.ErrNotExist):
 			d.log.Info("file left the inbox before it was filed", "path", f.Path)
 			d.troubles.setStuck(f.ID, "")
-			if err := d.st.Remove(f.ID); err != nil {
+			if _, err := d.st.Remove(f.ID, state.Classified); err != nil {
 				return err
 			}
 			d.forgetPath(f.Path)

@@ -67,7 +67,7 @@ func (d *Daemon) Repair(ctx context.Context) error {
 			}
 		default:
 			d.log.Error("file vanished during a move; neither source nor destination exists", "path", f.Path, "dest", f.Dest)
-			if err := d.st.Remove(f.ID); err != nil {
+			if _, err := d.st.Remove(f.ID, state.Moving); err != nil {
 				return err
 			}
 		}

@@ -271,7 +271,9 @@ func permanent(err error) bool {
 func (d *Daemon) vanishedOrChanged(f state.File) {
 	if _, err := os.Lstat(f.Path); errors.Is(err, os.ErrNotExist) {
 		d.log.Info("file left the inbox before it was filed", "path", f.Path)
-		if err := d.st.Remove(f.ID); err != nil {
+		// Intake may have taken the record further meanwhile (a duplicate
+		// is classified at once): then it is not this loop's to remove.
+		if _, err := d.st.Remove(f.ID, state.Queued); err != nil {
 			d.log.Error("remove record", "id", f.ID, "err", err)
 		}
 		d.forgetPath(f.Path)

@@ -77,8 +77,8 @@ func TestDuplicateIndex(t *testing.T) {
 	if dup[0].DuplicateOf != nil {
 		t.Fatalf("a queued record counted as filed content: %+v", dup[0].DuplicateOf)
 	}
-	if err := s.Remove(dup[0].File.ID); err != nil {
-		t.Fatal(err)
+	if removed, err := s.Remove(dup[0].File.ID, Queued); err != nil || !removed {
+		t.Fatalf("remove a vanished queued record: removed %v, %v", removed, err)
 	}
 	fileAll(t, s, "j1", []uint64{a, b})
 	dup, _ = s.Enqueue([]Stat{stat("/in/a3.pdf", 1, "sum-a"), stat("/in/c.pdf", 3, "sum-c")})
@@ -204,8 +204,8 @@ func TestCountsFollowTransitions(t *testing.T) {
 			}
 		case 2: // vanished from the inbox
 			for _, id := range queued[:3] {
-				if err := s.Remove(id); err != nil {
-					t.Fatal(err)
+				if removed, err := s.Remove(id, Queued); err != nil || !removed {
+					t.Fatalf("remove a vanished queued record: removed %v, %v", removed, err)
 				}
 			}
 		case 3: // filed, then undone

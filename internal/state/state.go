@@ -502,19 +502,31 @@ func (s *Store) Active(limit int) (int, error) {
 	return n, err
 }
 
-// Remove deletes the path of a vanished file's active record (the file was
-// deleted from the inbox before it was filed).
-func (s *Store) Remove(id uint64) error {
-	return s.update(func(tx *bolt.Tx) error {
+// Remove deletes the record of a file that vanished from the inbox before
+// it was filed, if the record is still in status from (the part of the
+// daemon that saw the file vanish holds it in that status). A record that
+// moved on meanwhile (another part of the daemon took it further) or is
+// already gone is left alone: removed is false, and the error nil.
+func (s *Store) Remove(id uint64, from Status) (removed bool, err error) {
+	err = s.update(func(tx *bolt.Tx) error {
+		removed = false
 		f, err := getFile(tx, id)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
 		if err := opRemove.check(&f); err != nil {
 			return err
 		}
+		if f.Status != from {
+			return nil
+		}
+		removed = true
 		return s.putFile(tx, &f, nil)
 	})
+	return removed, err
 }
 
 // Stat is an inbox file's identity, for Enqueue.

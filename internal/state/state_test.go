@@ -385,3 +385,40 @@ func TestRecentlyFiled(t *testing.T) {
 		t.Errorf("Fresh: a new record %v, a new version of an active one %v", fresh[0].Fresh, fresh[1].Fresh)
 	}
 }
+
+// TestRemoveOnlyFromTheStatusSeen: the loop that sees a file vanish removes
+// its record only while the record is in the status that loop holds it in.
+// Intake classifies a duplicate at once while the submit loop may still
+// hold the file as queued; the submit loop must then not delete the record
+// the mover files (the daemon stopped on "no such record").
+func TestRemoveOnlyFromTheStatusSeen(t *testing.T) {
+	s := open(t)
+	res, err := s.Enqueue([]Stat{stat("/in/a.pdf", 1, "sum-a"), stat("/in/b.pdf", 2, "sum-b")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := res[0].File.ID, res[1].File.ID
+	if err := s.Classify([]Outcome{{FileID: a, Kind: KindDuplicate}}, 0); err != nil {
+		t.Fatal(err)
+	}
+	// the submit loop saw a as queued: it has moved on, and stays
+	if removed, err := s.Remove(a, Queued); err != nil || removed {
+		t.Fatalf("remove of a record that moved on: removed %v, %v", removed, err)
+	}
+	if f, err := s.Get(a); err != nil || f.Status != Classified {
+		t.Fatalf("record after a stale remove: %+v, %v", f, err)
+	}
+	// the mover saw it classified: removed, once
+	if removed, err := s.Remove(a, Classified); err != nil || !removed {
+		t.Fatalf("remove of a classified record: removed %v, %v", removed, err)
+	}
+	if removed, err := s.Remove(a, Classified); err != nil || removed {
+		t.Fatalf("second remove of the same record: removed %v, %v", removed, err)
+	}
+	if _, err := s.Get(a); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("removed record still there: %v", err)
+	}
+	if f, err := s.Get(b); err != nil || f.Status != Queued {
+		t.Fatalf("the other record: %+v, %v", f, err)
+	}
+}

@@ -61,8 +61,15 @@ func (p *popStats) idf(k uint32) float64 {
 	if p == nil || p.n < 2 {
 		return 1
 	}
-	if p.memo == nil || p.memoVer != p.ver {
+	switch {
+	case p.memo == nil:
 		p.memo, p.memoVer = make(map[uint32]float64, 1024), p.ver
+	case p.memoVer != p.ver:
+		// Emptied, not made anew: the population changes with every
+		// document, and a new map each time was the engine's largest
+		// allocation (garbage the collector had to keep up with).
+		clear(p.memo)
+		p.memoVer = p.ver
 	}
 	if v, ok := p.memo[k]; ok {
 		return v

@@ -380,6 +380,31 @@ func TestRecentlyFiled(t *testing.T) {
 			t.Errorf("RecentlyFiled(%s, %v) = %d %v %v, want %d", tc.path, tc.since, f.ID, ok, err, tc.want)
 		}
 	}
+	// Names that JSON escapes, or stores byte for byte, are found too (the
+	// scan passes over records by their stored form).
+	odd := []string{"/in/<b&c>\"q\".txt", "/in/caf\xe9.txt", "/in/tab\there\u2028.txt"}
+	for i, p := range odd {
+		r, err := s.Enqueue([]Stat{stat(p, int64(10+i), fmt.Sprintf("odd%d", i))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := r[0].File.ID
+		if err := s.Classify([]Outcome{{FileID: id, Kind: KindType, Type: "fruit"}}, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.BeginMove([]Move{{FileID: id, Dest: fmt.Sprintf("/out/fruit/%d.txt", i)}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.FinishMove([]uint64{id}); err != nil {
+			t.Fatal(err)
+		}
+		if f, ok, err := s.RecentlyFiled(p, before); err != nil || !ok || f.ID != id {
+			t.Errorf("RecentlyFiled(%q) = %d %v %v, want %d", p, f.ID, ok, err, id)
+		}
+	}
+	if _, ok, _ := s.RecentlyFiled("/in/caf\xe8.txt", before); ok {
+		t.Errorf("RecentlyFiled found a record of another non-UTF-8 name")
+	}
 	fresh, _ := s.Enqueue([]Stat{stat("/in/a.txt", 4, "dd"), stat("/in/c.txt", 5, "ee")})
 	if !fresh[0].Fresh || fresh[1].Fresh || !fresh[1].New {
 		t.Errorf("Fresh: a new record %v, a new version of an active one %v", fresh[0].Fresh, fresh[1].Fresh)

@@ -21,7 +21,6 @@ import (
 // and the daemon until the daemon returns, close what was opened. setup
 // sets the command's options (once mode, paths, reporting).
 func runDaemon(ctx context.Context, cfg *config.Config, dryRun bool, log *slog.Logger, svc *service, setup func(*daemon.Options)) error {
-	setMemoryLimit()
 	st, closeState, err := openDaemonState(cfg.State, dryRun)
 	if err != nil {
 		return err

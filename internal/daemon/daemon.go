@@ -87,7 +87,7 @@ type Options struct {
 	RetryBase     time.Duration // first back-off after a transient failure (default 2s)
 	RetryMax      time.Duration // longest back-off (default 2m)
 	MoveTries     int           // once mode: give up a move after this many tries (default 5)
-	MaxJobs       int           // submitted jobs not yet finished, at most (default 8*concurrency)
+	MaxJobs       int           // batches of submitted jobs not yet finished, at most (default 8*concurrency; v2: that many batches of one-file jobs)
 	HashWorkers   int           // files hashed at once (default 2)
 	LearnInterval time.Duration // how often type folders are scanned for examples and corrections (default 1m)
 
@@ -126,6 +126,12 @@ type Daemon struct {
 	intakeDone atomic.Bool // once: the walk is done and everything found is enqueued
 	submitting atomic.Int64
 	parked     sync.Map // once: records given up on (id → reason)
+	// submitFails counts the failed submissions in a row of queued files
+	// whose batch got through otherwise (submit.go: retryLater).
+	submitFails struct {
+		sync.Mutex
+		n map[uint64]int
+	}
 	*Counters
 	dryPaths sync.Map // dry run: paths already reported
 

@@ -11,6 +11,7 @@ import (
 	"github.com/classifyd/classifyd/internal/sorter"
 	dto "github.com/prometheus/client_model/go"
 	"log/slog"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -500,5 +501,77 @@ func TestSlowWriterReopeningAfterFiled(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("the later file was not filed")
+	}
+}
+
+// failingUploads fails the uploads of the files fail names (by base name) as
+// a busy service does (503), as many times as it says, and counts every
+// upload.
+type failingUploads struct {
+	api.Backend
+	mu    sync.Mutex
+	fail  map[string]int // base name → failures left
+	calls map[string]int
+}
+
+func (f *failingUploads) Upload(ctx context.Context, path string, o api.UploadOptions) (api.File, error) {
+	f.mu.Lock()
+	name := filepath.Base(path)
+	f.calls[name]++
+	left := f.fail[name]
+	if left > 0 {
+		f.fail[name] = left - 1
+	}
+	f.mu.Unlock()
+	if left > 0 {
+		return api.File{}, &api.APIError{StatusCode: 503, Detail: "busy"}
+	}
+	return f.Backend.Upload(ctx, path, o)
+}
+
+// A failed upload in a batch whose other files got through waits on its own
+// back-off and the submissions go on; only a batch of which nothing got
+// through pauses them (the backend looks down).
+func TestFailedUploadWaitsAlone(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		fail      map[string]int
+		wantPause bool
+	}{
+		{"one file of a batch fails once", map[string]int{"a1.txt": 1}, false},
+		// Its second try is a batch of its own: nothing of it got through.
+		{"one file fails twice", map[string]int{"b2.txt": 2}, true},
+		{"every upload fails once", map[string]int{"a1.txt": 1, "a2.txt": 1, "a3.txt": 1, "b1.txt": 1, "b2.txt": 1, "b3.txt": 1}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, "")
+			for _, n := range []string{"a1", "a2", "a3", "b1", "b2", "b3"} {
+				e.write(n+".txt", "the apple harvest in the orchard, banana too")
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			be := &failingUploads{Backend: e.localBackend(ctx), fail: maps.Clone(c.fail), calls: map[string]int{}}
+			var logs testutil.SyncBuffer
+			got, err := e.run(ctx, be, func(o *Options) {
+				o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+				o.Config.Batch.Size, o.Config.Batch.Concurrency = 3, 1
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 6 {
+				t.Fatalf("reported %d files, want 6\n%s", len(got), logs.String())
+			}
+			be.mu.Lock()
+			defer be.mu.Unlock()
+			for name, n := range c.fail {
+				if be.calls[name] != n+1 {
+					t.Errorf("%s uploaded %d times, want %d", name, be.calls[name], n+1)
+				}
+			}
+			if paused := strings.Contains(logs.String(), "pausing submissions"); paused != c.wantPause {
+				t.Errorf("submissions paused: %v, want %v\n%s", paused, c.wantPause, logs.String())
+			}
+		})
 	}
 }

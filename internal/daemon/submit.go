@@ -127,11 +127,18 @@ func (d *Daemon) waiting(inflight map[uint64]bool, now time.Time) (avail []state
 
 var errStopEach = errors.New("stop")
 
-// jobsRoom reports whether another job may be submitted (bounded memory and
-// backend load).
+// jobsRoom reports whether another batch may be submitted: at most
+// Options.MaxJobs jobs unfinished (bounded memory and backend load). A
+// Classify v2 job holds one file, so there the bound is MaxJobs batches of
+// jobs: counted in jobs it let 32 files be in flight at the defaults, and a
+// backlog moved at the pace of one poll round per 32 files.
 func (d *Daemon) jobsRoom() bool {
-	jobs, err := d.st.Jobs()
-	return err == nil && len(jobs) < d.o.MaxJobs
+	n, err := d.st.JobCount()
+	limit := d.o.MaxJobs
+	if d.v2 != nil {
+		limit *= d.cfg.Batch.Size
+	}
+	return err == nil && n < limit
 }
 
 // submitBatch uploads the batch's files and creates one job. It returns
@@ -167,7 +174,7 @@ func (d *Daemon) submitBatch(ctx context.Context, batch []state.File) (pause boo
 	if err := g.Wait(); err != nil {
 		return false, nil // cancelled
 	}
-	var ids []uint64
+	var ids, failed []uint64
 	var rids []string
 	for i, f := range batch {
 		switch err := errs[i]; {
@@ -183,15 +190,14 @@ func (d *Daemon) submitBatch(ctx context.Context, batch []state.File) (pause boo
 			}
 		default:
 			d.log.Warn("upload failed, will retry", "path", f.Path, "err", err)
-			pause = true
+			failed = append(failed, f.ID)
 		}
 	}
-	if len(ids) == 0 {
-		return pause, nil
+	if pause, err := d.retryLater(failed, len(ids)); pause || err != nil || len(ids) == 0 {
+		return pause, err
 	}
 	if d.v2 != nil {
-		p, err := d.submitV2(ctx, batch, ids, rids)
-		return pause || p, err
+		return d.submitV2(ctx, batch, ids, rids)
 	}
 	req := api.CreateJobRequest{FileIDs: rids, Rules: d.cfg.APIRules(), Mode: api.Ptr(d.cfg.Mode)}
 	pc := d.cfg.ParsingConfiguration()
@@ -239,10 +245,55 @@ func (d *Daemon) submitBatch(ctx context.Context, batch []state.File) (pause boo
 	if err != nil {
 		return false, fmt.Errorf("record job %s: %w", job.ID, err)
 	}
+	d.submitted(ids...)
 	metrics.JobsSubmitted.Inc()
 	d.log.Debug("job submitted", "job", job.ID, "files", len(ids))
 	kick(d.kickPoll)
-	return pause, nil
+	return false, nil
+}
+
+// retryLater handles the files of a batch whose upload or job failed in a
+// way that may pass, when through other files of it got through. When
+// nothing got through the backend looks down: the loop pauses (pause) and
+// the files wait with it. Otherwise only the failed files wait, each on its
+// own back-off (its failures in a row), and the loop goes on: at a 20 %
+// fault rate almost every batch has a failure, and pausing everything for
+// each one made a faulty service several times slower than it had to be.
+func (d *Daemon) retryLater(failed []uint64, through int) (pause bool, err error) {
+	if len(failed) == 0 {
+		return false, nil
+	}
+	if through == 0 {
+		return true, nil
+	}
+	byTries := map[int][]uint64{}
+	d.submitFails.Lock()
+	if d.submitFails.n == nil {
+		d.submitFails.n = map[uint64]int{}
+	}
+	for _, id := range failed {
+		d.submitFails.n[id]++
+		n := d.submitFails.n[id]
+		byTries[n] = append(byTries[n], id)
+	}
+	d.submitFails.Unlock()
+	now := time.Now()
+	for n, ids := range byTries {
+		if err := d.st.Delay(ids, now.Add(d.backoff(n))); err != nil && !errors.Is(err, state.ErrNotFound) {
+			return false, fmt.Errorf("delay files: %w", err)
+		}
+	}
+	kick(d.kickSubmit)
+	return false, nil
+}
+
+// submitted forgets the failures of files now in a job.
+func (d *Daemon) submitted(ids ...uint64) {
+	d.submitFails.Lock()
+	for _, id := range ids {
+		delete(d.submitFails.n, id)
+	}
+	d.submitFails.Unlock()
 }
 
 // uploadName is the name a file is uploaded under: its base name as valid

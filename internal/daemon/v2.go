@@ -84,6 +84,8 @@ func (d *Daemon) submitV2(ctx context.Context, batch []state.File, ids []uint64,
 		return false, nil // cancelled; the intents stay for the next start
 	}
 	now := time.Now()
+	var failed []uint64
+	through := 0
 	for i, id := range ids {
 		f := files[id]
 		switch err := errs[i]; {
@@ -97,7 +99,7 @@ func (d *Daemon) submitV2(ctx context.Context, batch []state.File, ids []uint64,
 			continue
 		case err != nil:
 			d.log.Warn("create job failed, will retry", "path", f.Path, "err", err)
-			pause = true
+			failed = append(failed, id)
 			continue
 		}
 		job := jobs[i]
@@ -109,11 +111,13 @@ func (d *Daemon) submitV2(ctx context.Context, batch []state.File, ids []uint64,
 		if err != nil {
 			return false, fmt.Errorf("record job %s: %w", job.ID, err)
 		}
+		d.submitted(id)
+		through++
 		metrics.JobsSubmitted.Inc()
 		d.log.Debug("job submitted", "job", job.ID, "files", 1, "transaction_id", tx[i])
 	}
 	kick(d.kickPoll)
-	return pause, nil
+	return d.retryLater(failed, through)
 }
 
 // pollV2 asks for the due jobs in one list call (job_ids) and records

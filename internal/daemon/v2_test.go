@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -52,6 +53,29 @@ func (l *apiLog) wrap(h http.Handler) http.Handler {
 	})
 }
 
+// v2Serve starts classifyd's own server over a local backend behind wrap
+// and returns a client of it.
+func v2Serve(t *testing.T, ctx context.Context, wrap func(http.Handler) http.Handler) *client.Client {
+	t.Helper()
+	var srv *server.Server
+	lb, err := local.New(local.Options{Classifier: local.KeywordClassifier{PDFToText: "-"}, Workers: 2,
+		DataDir:   filepath.Join(t.TempDir(), "serve"),
+		OnJobDone: func(j api.ClassifyJob) { srv.JobDone(j) }, OnFileStart: func(id string) { srv.FileStarted(id) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go lb.Run(ctx)
+	const key = "daemon-test-key"
+	srv = server.New(server.Options{Backend: lb, APIKeys: []string{key}})
+	ts := httptest.NewServer(wrap(srv))
+	t.Cleanup(func() { ts.Close(); lb.Close(); srv.Shutdown(context.Background()) })
+	c, err := client.New(client.Options{BaseURL: ts.URL, APIKey: key, RetryWaitMin: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // TestV2AgainstServe: the daemon with backend.api v2 against classifyd's
 // own server (internal/server over a local backend, through httptest and
 // the HTTP client) creates one job per file, each with its own
@@ -66,23 +90,8 @@ func TestV2AgainstServe(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	var srv *server.Server
-	lb, err := local.New(local.Options{Classifier: local.KeywordClassifier{PDFToText: "-"}, Workers: 2,
-		DataDir:   filepath.Join(t.TempDir(), "serve"),
-		OnJobDone: func(j api.ClassifyJob) { srv.JobDone(j) }, OnFileStart: func(id string) { srv.FileStarted(id) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go lb.Run(ctx)
-	const key = "daemon-test-key"
-	srv = server.New(server.Options{Backend: lb, APIKeys: []string{key}})
 	log := &apiLog{}
-	ts := httptest.NewServer(log.wrap(srv))
-	t.Cleanup(func() { ts.Close(); lb.Close(); srv.Shutdown(context.Background()) })
-	c, err := client.New(client.Options{BaseURL: ts.URL, APIKey: key, RetryWaitMin: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := v2Serve(t, ctx, log.wrap)
 
 	got, err := e.run(ctx, c, func(o *Options) { o.V2 = c })
 	if err != nil {
@@ -119,5 +128,58 @@ func TestV2AgainstServe(t *testing.T) {
 		if len(ids) == 0 || len(slices.Compact(slices.Sorted(slices.Values(ids)))) != len(ids) {
 			t.Errorf("list call %d names %v", i, ids)
 		}
+	}
+}
+
+// A Classify v2 job holds one file, so the bound on unfinished jobs counts
+// batches of them: with MaxJobs 3 and batches of 5, fifteen jobs are created
+// before any poll is answered (counted in jobs, it stopped after the two
+// batches that started together, and waited for polls).
+func TestV2InFlightCountsBatches(t *testing.T) {
+	e := newEnv(t, "")
+	for i := range 20 {
+		e.write(fmt.Sprintf("f%02d.txt", i), "the apple harvest in the orchard, banana too")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	log := &apiLog{}
+	created := func() int {
+		log.mu.Lock()
+		defer log.mu.Unlock()
+		return len(log.creates)
+	}
+	// Every list call is held until 15 jobs were created, or 3 s passed.
+	var mu sync.Mutex
+	atFirstAnswer := -1
+	held := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == "GET" && r.URL.Path == "/api/v2/classify" {
+				for end := time.Now().Add(3 * time.Second); created() < 15 && time.Now().Before(end); {
+					time.Sleep(5 * time.Millisecond)
+				}
+				mu.Lock()
+				if atFirstAnswer < 0 {
+					atFirstAnswer = created()
+				}
+				mu.Unlock()
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+	c := v2Serve(t, ctx, func(h http.Handler) http.Handler { return log.wrap(held(h)) })
+	got, err := e.run(ctx, c, func(o *Options) {
+		o.V2, o.MaxJobs = c, 3
+		o.Config.Batch.Size, o.Config.Batch.Concurrency = 5, 2
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 20 || created() != 20 {
+		t.Fatalf("reported %d files, %d jobs created; want 20 and 20", len(got), created())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if atFirstAnswer < 15 {
+		t.Fatalf("%d jobs created before the first poll was answered, want 15 (three batches of five)", atFirstAnswer)
 	}
 }

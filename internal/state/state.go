@@ -669,6 +669,18 @@ func (s *Store) Jobs() ([]Job, error) {
 	return out, err
 }
 
+// JobCount returns how many jobs are submitted, without reading them.
+func (s *Store) JobCount() (int, error) {
+	n := 0
+	err := s.view(func(tx *bolt.Tx) error {
+		return s.each(tx, bJobs, nil, func(_, _ []byte) error {
+			n++
+			return nil
+		})
+	})
+	return n, err
+}
+
 // DueJobs returns up to limit jobs due for a poll at now, and the time the
 // next job after them is due (zero if none).
 func (s *Store) DueJobs(now time.Time, limit int) ([]Job, time.Time, error) {

@@ -44,6 +44,9 @@ func TestLifecycle(t *testing.T) {
 	if err := s.Submit(Job{ID: "j1", FileIDs: []uint64{a, b}, Submitted: now, NextPoll: now}, []string{"ra", "rb"}); err != nil {
 		t.Fatal(err)
 	}
+	if n, err := s.JobCount(); n != 1 || err != nil {
+		t.Fatalf("job count after a submit: %d, %v; want 1", n, err)
+	}
 	due, _, err := s.DueJobs(now.Add(time.Second), 10)
 	if err != nil || len(due) != 1 || due[0].ID != "j1" {
 		t.Fatalf("due: %v %v", due, err)
@@ -62,6 +65,9 @@ func TestLifecycle(t *testing.T) {
 	}
 	if jobs, _ := s.Jobs(); len(jobs) != 0 {
 		t.Fatalf("job not deleted: %v", jobs)
+	}
+	if n, err := s.JobCount(); n != 0 || err != nil {
+		t.Fatalf("job count after the job finished: %d, %v; want 0", n, err)
 	}
 	if err := s.BeginMove([]Move{{FileID: a, Dest: "/out/invoice/a.pdf"}}); err != nil {
 		t.Fatal(err)

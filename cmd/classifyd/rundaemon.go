@@ -11,6 +11,7 @@ import (
 
 	"github.com/classifyd/classifyd/internal/config"
 	"github.com/classifyd/classifyd/internal/daemon"
+	"github.com/classifyd/classifyd/internal/memlimit"
 	"github.com/classifyd/classifyd/internal/state"
 	"golang.org/x/sync/errgroup"
 )
@@ -21,6 +22,9 @@ import (
 // and the daemon until the daemon returns, close what was opened. setup
 // sets the command's options (once mode, paths, reporting).
 func runDaemon(ctx context.Context, cfg *config.Config, dryRun bool, log *slog.Logger, svc *service, setup func(*daemon.Options)) error {
+	if !memlimit.Operator(os.Getenv) {
+		defer memlimit.Start(memlimit.Default)()
+	}
 	st, closeState, err := openDaemonState(cfg.State, dryRun)
 	if err != nil {
 		return err

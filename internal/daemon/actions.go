@@ -247,11 +247,7 @@ func (d *Daemon) actionLoop(ctx context.Context) error {
 				}
 			}()
 		}
-		wait := maxIdle
-		if !next.IsZero() {
-			wait = min(max(time.Until(next), time.Millisecond), maxIdle)
-		}
-		timer.Reset(wait)
+		timer.Reset(idleWait(next))
 		select {
 		case <-ctx.Done():
 			return nil

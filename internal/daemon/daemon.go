@@ -157,6 +157,15 @@ var loopNames = [4]string{"intake", "submit", "poll", "move"}
 
 const maxIdle = 10 * time.Second // a waiting loop still turns this often
 
+// idleWait is how long a loop sleeps when its next work is due at next
+// (zero: none due): until then, at least a millisecond, at most maxIdle.
+func idleWait(next time.Time) time.Duration {
+	if next.IsZero() {
+		return maxIdle
+	}
+	return min(max(time.Until(next), time.Millisecond), maxIdle)
+}
+
 func (d *Daemon) beat(i int) { d.beats[i].Store(time.Now().UnixNano()) }
 
 // Stalled names the loops that have not turned within maxAge (a stuck loop:

@@ -374,3 +374,23 @@ func TestPrefetchHints(t *testing.T) {
 		t.Fatalf("a duplicate was announced for classification: %v", h.hints)
 	}
 }
+
+func TestIdleWait(t *testing.T) {
+	now := time.Now()
+	for _, c := range []struct {
+		name     string
+		next     time.Time
+		min, max time.Duration
+	}{
+		{"nothing due: maxIdle", time.Time{}, maxIdle, maxIdle},
+		{"due later: until then", now.Add(3 * time.Second), 2 * time.Second, 3 * time.Second},
+		{"due after maxIdle: maxIdle", now.Add(time.Hour), maxIdle, maxIdle},
+		{"overdue: a millisecond", now.Add(-time.Minute), time.Millisecond, time.Millisecond},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := idleWait(c.next); got < c.min || got > c.max {
+				t.Fatalf("idleWait = %v, want %v to %v", got, c.min, c.max)
+			}
+		})
+	}
+}

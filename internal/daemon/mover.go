@@ -77,14 +77,7 @@ func (d *Daemon) moveLoop(ctx context.Context) error {
 			}
 			continue
 		}
-		wait := maxIdle
-		if !retryAt.IsZero() {
-			wait = min(max(time.Until(retryAt), time.Millisecond), maxIdle)
-		}
-		if !journalDue.IsZero() {
-			wait = min(max(time.Until(journalDue), time.Millisecond), wait)
-		}
-		timer.Reset(wait)
+		timer.Reset(min(idleWait(retryAt), idleWait(journalDue)))
 		select {
 		case <-ctx.Done():
 			return nil

@@ -52,11 +52,7 @@ func (d *Daemon) pollLoop(ctx context.Context) error {
 			}
 			continue
 		}
-		wait := maxIdle
-		if !next.IsZero() {
-			wait = min(max(time.Until(next), time.Millisecond), maxIdle)
-		}
-		timer.Reset(wait)
+		timer.Reset(idleWait(next))
 		select {
 		case <-ctx.Done():
 			return nil

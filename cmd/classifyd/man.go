@@ -69,6 +69,8 @@ LOG_LEVEL
   the default of --log-level
 STATE_DIRECTORY, CREDENTIALS_DIRECTORY
   set by systemd (StateDirectory=, LoadCredential=)
+GOMEMLIMIT, GOGC
+  the Go collector's settings; when either is set, run and once keep it instead of their own soft memory limit (max(32 MiB, 1.5 x live heap + 8 MiB))
 `
 	manSeeAlso = `systemctl(1), journalctl(1), systemd.exec(5), sysusers.d(5), tesseract(1), pdftotext(1).
 The README (/usr/share/doc/classifyd/README.md) documents every configuration

@@ -256,7 +256,7 @@ func (d *Daemon) submitBatch(ctx context.Context, batch []state.File) (pause boo
 // way that may pass, when through other files of it got through. When
 // nothing got through the backend looks down: the loop pauses (pause) and
 // the files wait with it. Otherwise only the failed files wait, each on its
-// own back-off (its failures in a row), and the loop goes on: at a 20 %
+// own back-off (its failures in a row, maxSubmitBackoff), and the loop goes on: at a 20 %
 // fault rate almost every batch has a failure, and pausing everything for
 // each one made a faulty service several times slower than it had to be.
 func (d *Daemon) retryLater(failed []uint64, through int) (pause bool, err error) {
@@ -273,7 +273,7 @@ func (d *Daemon) retryLater(failed []uint64, through int) (pause bool, err error
 	}
 	for _, id := range failed {
 		d.submitFails.n[id]++
-		n := d.submitFails.n[id]
+		n := min(d.submitFails.n[id], maxSubmitBackoff)
 		byTries[n] = append(byTries[n], id)
 	}
 	d.submitFails.Unlock()
@@ -286,6 +286,13 @@ func (d *Daemon) retryLater(failed []uint64, through int) (pause bool, err error
 	kick(d.kickSubmit)
 	return false, nil
 }
+
+// maxSubmitBackoff caps the back-off of one file's failed submissions at
+// its third step (about 8 s at the defaults): the rest of its batch got
+// through, so the service works, and a file should not wait minutes for
+// what was most likely bad luck. When the service fails everything, the
+// pause takes over.
+const maxSubmitBackoff = 3
 
 // submitted forgets the failures of files now in a job.
 func (d *Daemon) submitted(ids ...uint64) {

@@ -288,11 +288,12 @@ func (d *Daemon) retryLater(failed []uint64, through int) (pause bool, err error
 }
 
 // maxSubmitBackoff caps the back-off of one file's failed submissions at
-// its third step (about 8 s at the defaults): the rest of its batch got
-// through, so the service works, and a file should not wait minutes for
-// what was most likely bad luck. When the service fails everything, the
-// pause takes over.
-const maxSubmitBackoff = 3
+// its second step, the pause's own (about 4 s at the defaults): the rest of
+// its batch got through, so the service works, and a file should not wait
+// minutes for what was most likely bad luck. When the service fails
+// everything, the pause takes over. (Grown further, a file that needs many
+// tries through a service failing half its answers waited minutes.)
+const maxSubmitBackoff = 2
 
 // submitted forgets the failures of files now in a job.
 func (d *Daemon) submitted(ids ...uint64) {

@@ -20,11 +20,16 @@ import (
 func (d *Daemon) pollLoop(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	ahead := d.pollAhead()
 	for {
 		d.beat(2)
-		jobs, next, err := d.st.DueJobs(time.Now(), 64)
+		now := time.Now()
+		jobs, next, err := d.st.DueJobs(now.Add(ahead), 64)
 		if err != nil {
 			return err
+		}
+		if len(jobs) > 0 && jobs[0].NextPoll.After(now) {
+			jobs, next = nil, jobs[0].NextPoll // none due yet
 		}
 		if len(jobs) > 0 && d.v2 != nil {
 			if err := d.pollV2(ctx, jobs); err != nil {
@@ -62,6 +67,19 @@ func (d *Daemon) pollLoop(ctx context.Context) error {
 		case <-timer.C:
 		}
 	}
+}
+
+// pollAhead is how long before its time a job may be polled in a round of
+// polls that is due anyway. A Classify v2 list call costs the same for one
+// job as for many, so a round that polls a due job also takes the jobs due
+// within half a minimum interval after it: polled a little early, in the
+// same call, instead of each in a call of its own a few milliseconds later.
+// With v1 each job is a call of its own: 0.
+func (d *Daemon) pollAhead() time.Duration {
+	if d.v2 == nil {
+		return 0
+	}
+	return d.cfg.Poll.MinInterval / 2
 }
 
 // pollInterval is the wait before poll n+1 of a job.

@@ -132,6 +132,31 @@ func (d *Daemon) pollV2(ctx context.Context, due []state.Job) error {
 	}
 	got, err := d.v2.V2Jobs(ctx, ids)
 	d.release()
+	// The jobs of a round that are not done are asked for again together,
+	// at the next poll of the youngest of them (fewest polls): apart, by
+	// their own poll counts and jitter, they would drift into calls of their
+	// own. Where another round is already due within that poll's jitter (or
+	// so little before it that the round takes them anyway, pollAhead), they
+	// join it.
+	polls := due[0].Polls
+	for _, j := range due {
+		polls = min(polls, j.Polls)
+	}
+	now := time.Now()
+	var at time.Time
+	again := func(j state.Job, n int) error {
+		if at.IsZero() {
+			at = now.Add(d.poll.Delay(n))
+			t, ok, err := d.st.NextDue(now.Add(d.poll.DelayAt(n, 0) - d.pollAhead()))
+			if err != nil {
+				return err
+			}
+			if ok && !t.After(now.Add(d.poll.DelayAt(n, 1))) {
+				at = t
+			}
+		}
+		return d.st.Reschedule(j.ID, at)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -141,7 +166,7 @@ func (d *Daemon) pollV2(ctx context.Context, due []state.Job) error {
 		}
 		d.log.Warn("poll failed", "jobs", len(ids), "err", err)
 		for _, j := range due {
-			if err := d.st.Reschedule(j.ID, time.Now().Add(d.pollInterval(j.Polls+2))); err != nil && !errors.Is(err, state.ErrNotFound) {
+			if err := again(j, polls+2); err != nil && !errors.Is(err, state.ErrNotFound) {
 				return err
 			}
 		}
@@ -158,13 +183,13 @@ func (d *Daemon) pollV2(ctx context.Context, due []state.Job) error {
 		switch {
 		case !ok && j.Polls < 3:
 			// Not (yet) in the server's list: ask again before calling it lost.
-			err = d.st.Reschedule(j.ID, time.Now().Add(d.pollInterval(j.Polls)))
+			err = again(j, polls)
 		case !ok:
 			d.log.Warn("job unknown to the backend, files re-queued", "job", j.ID, "files", len(j.FileIDs))
 			metrics.JobsFailed.Inc()
 			err = d.finish(j, nil, "job lost by the backend", true, false)
 		case !job.Status.Terminal():
-			err = d.st.Reschedule(j.ID, time.Now().Add(d.pollInterval(j.Polls)))
+			err = again(j, polls)
 		default:
 			err = d.finishV2(j, job)
 		}

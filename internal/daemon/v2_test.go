@@ -57,8 +57,14 @@ func (l *apiLog) wrap(h http.Handler) http.Handler {
 // and returns a client of it.
 func v2Serve(t *testing.T, ctx context.Context, wrap func(http.Handler) http.Handler) *client.Client {
 	t.Helper()
+	return v2ServeWith(t, ctx, wrap, local.KeywordClassifier{PDFToText: "-"}, 2)
+}
+
+// v2ServeWith is v2Serve with the engine's classifier and workers given.
+func v2ServeWith(t *testing.T, ctx context.Context, wrap func(http.Handler) http.Handler, cls local.Classifier, workers int) *client.Client {
+	t.Helper()
 	var srv *server.Server
-	lb, err := local.New(local.Options{Classifier: local.KeywordClassifier{PDFToText: "-"}, Workers: 2,
+	lb, err := local.New(local.Options{Classifier: cls, Workers: workers,
 		DataDir:   filepath.Join(t.TempDir(), "serve"),
 		OnJobDone: func(j api.ClassifyJob) { srv.JobDone(j) }, OnFileStart: func(id string) { srv.FileStarted(id) }})
 	if err != nil {
@@ -181,5 +187,80 @@ func TestV2InFlightCountsBatches(t *testing.T) {
 	defer mu.Unlock()
 	if atFirstAnswer < 15 {
 		t.Fatalf("%d jobs created before the first poll was answered, want 15 (three batches of five)", atFirstAnswer)
+	}
+}
+
+// slowClassifier is the keyword engine taking a while over each file (a
+// busy service: jobs stay PENDING or RUNNING through several polls).
+type slowClassifier struct{ d time.Duration }
+
+func (c slowClassifier) Classify(ctx context.Context, path string, rules []api.Rule, mode api.Mode, pc api.ParsingConfiguration) (api.ItemResult, error) {
+	select {
+	case <-ctx.Done():
+		return api.ItemResult{}, ctx.Err()
+	case <-time.After(c.d):
+	}
+	return local.KeywordClassifier{PDFToText: "-"}.Classify(ctx, path, rules, mode, pc)
+}
+
+// Jobs created a few milliseconds apart share their list calls: a round of
+// polls takes the jobs due within half a minimum interval, and the jobs of
+// one round are rescheduled together (one jitter draw), so eight jobs of
+// eight one-file batches, created one after the other, are asked for in one
+// call per round, not one call each, whether they are done at the first
+// poll or run through several.
+func TestV2PollsShareListCalls(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		work     time.Duration // the engine's time per file
+		minPoll  time.Duration
+		maxLists int // with rounds of due jobs alone, 8 and 11-13
+	}{
+		// A round starts when the first job is due and takes those due
+		// within 200 ms after it: all eight, or the first few and the rest.
+		{"done at the first poll", 0, 400 * time.Millisecond, 2},
+		// Polls at about 100, 250, 475 and 810 ms after the creates: done at
+		// the fourth; about six rounds.
+		{"running through four polls", 600 * time.Millisecond, 100 * time.Millisecond, 8},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, "")
+			for i := range 8 {
+				e.write(fmt.Sprintf("f%02d.txt", i), "the apple harvest in the orchard, banana too")
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			log := &apiLog{}
+			// Each create takes 5 ms, so no two jobs fall due at the same instant.
+			slow := func(h http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Method == "POST" && r.URL.Path == "/api/v2/classify" {
+						time.Sleep(5 * time.Millisecond)
+					}
+					h.ServeHTTP(w, r)
+				})
+			}
+			c := v2ServeWith(t, ctx, func(h http.Handler) http.Handler { return log.wrap(slow(h)) }, slowClassifier{tc.work}, 8)
+			got, err := e.run(ctx, c, func(o *Options) {
+				o.V2 = c
+				o.Config.Batch.Size, o.Config.Batch.Concurrency = 1, 1
+				o.Config.Poll.MinInterval, o.Config.Poll.MaxInterval = tc.minPoll, 5*time.Second
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			log.mu.Lock()
+			defer log.mu.Unlock()
+			if len(got) != 8 || len(log.creates) != 8 {
+				t.Fatalf("reported %d files, %d jobs created; want 8 and 8", len(got), len(log.creates))
+			}
+			if len(log.lists) > tc.maxLists {
+				sizes := make([]int, len(log.lists))
+				for i, l := range log.lists {
+					sizes[i] = len(l)
+				}
+				t.Errorf("%d list calls for 8 jobs created one after the other (jobs named: %v), want at most %d", len(log.lists), sizes, tc.maxLists)
+			}
+		})
 	}
 }

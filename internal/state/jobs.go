@@ -117,6 +117,18 @@ func (s *Store) DueJobs(now time.Time, limit int) ([]Job, time.Time, error) {
 	return out, next, err
 }
 
+// NextDue returns the earliest poll due at or after t (false: none).
+func (s *Store) NextDue(t time.Time) (time.Time, bool, error) {
+	var at time.Time
+	err := s.view(func(tx *bolt.Tx) error {
+		if k, _ := s.seek(tx, bDue, u64(uint64(t.UnixNano()))); k != nil {
+			at = time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])))
+		}
+		return nil
+	})
+	return at, !at.IsZero(), err
+}
+
 // Reschedule sets a job's next poll.
 func (s *Store) Reschedule(jobID string, next time.Time) error {
 	return s.update(func(tx *bolt.Tx) error {

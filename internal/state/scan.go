@@ -55,6 +55,14 @@ func (s *Store) each(tx *bolt.Tx, name, prefix []byte, fn func(k, v []byte) erro
 	return s.scan(tx, name, prefix, false, func(k, v []byte) (bool, error) { return true, fn(k, v) })
 }
 
+// seek returns the first key of bucket name at or after from, and its value
+// (nil: none).
+func (s *Store) seek(tx *bolt.Tx, name, from []byte) (k, v []byte) {
+	k, v = tx.Bucket(name).Cursor().Seek(from)
+	s.scans.Add(1)
+	return k, v
+}
+
 // prefixEnd is the smallest key greater than every key with prefix p (nil if
 // there is none: p is all 0xff).
 func prefixEnd(p []byte) []byte {

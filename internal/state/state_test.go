@@ -182,6 +182,23 @@ func TestDueOrder(t *testing.T) {
 	if len(due) != 1 || due[0].ID != "C" {
 		t.Fatalf("after reschedule: %+v", due)
 	}
+	// NextDue: the earliest poll at or after a time (B now at +1h).
+	for _, c := range []struct {
+		after time.Duration
+		want  time.Duration // -1: none
+	}{{0, 20 * time.Second}, {20 * time.Second, 20 * time.Second}, {21 * time.Second, 30 * time.Second}, {31 * time.Second, time.Hour}, {2 * time.Hour, -1}} {
+		at, ok, err := s.NextDue(base.Add(c.after))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.want < 0 {
+			if ok {
+				t.Errorf("NextDue(+%v) = %v, want none", c.after, at.Sub(base))
+			}
+		} else if !ok || !at.Equal(time.Unix(0, base.Add(c.want).UnixNano())) {
+			t.Errorf("NextDue(+%v) = %v %v, want +%v", c.after, at.Sub(base), ok, c.want)
+		}
+	}
 }
 
 // BenchmarkTransitions moves files through the whole status machine, a

@@ -137,15 +137,20 @@ func TestV2AgainstServe(t *testing.T) {
 	}
 }
 
+// writeFruit writes n inbox files of one type (f00.txt, f01.txt, ...).
+func (e *env) writeFruit(n int) {
+	for i := range n {
+		e.write(fmt.Sprintf("f%02d.txt", i), "the apple harvest in the orchard, banana too")
+	}
+}
+
 // A Classify v2 job holds one file, so the bound on unfinished jobs counts
 // batches of them: with MaxJobs 3 and batches of 5, fifteen jobs are created
 // before any poll is answered (counted in jobs, it stopped after the two
 // batches that started together, and waited for polls).
 func TestV2InFlightCountsBatches(t *testing.T) {
 	e := newEnv(t, "")
-	for i := range 20 {
-		e.write(fmt.Sprintf("f%02d.txt", i), "the apple harvest in the orchard, banana too")
-	}
+	e.writeFruit(20)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	log := &apiLog{}
@@ -219,15 +224,13 @@ func TestV2PollsShareListCalls(t *testing.T) {
 		// A round starts when the first job is due and takes those due
 		// within 200 ms after it: all eight, or the first few and the rest.
 		{"done at the first poll", 0, 400 * time.Millisecond, 2},
-		// Polls at about 100, 250, 475 and 810 ms after the creates: done at
-		// the fourth; about six rounds.
-		{"running through four polls", 600 * time.Millisecond, 100 * time.Millisecond, 8},
+		// Polls at about 100, 250, 475, 810 and 1,320 ms after the creates,
+		// the engine taking 600 ms a file: about six rounds.
+		{"running through several polls", 600 * time.Millisecond, 100 * time.Millisecond, 8},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, "")
-			for i := range 8 {
-				e.write(fmt.Sprintf("f%02d.txt", i), "the apple harvest in the orchard, banana too")
-			}
+			e.writeFruit(8)
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			log := &apiLog{}

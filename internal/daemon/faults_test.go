@@ -537,11 +537,13 @@ func TestFailedUploadWaitsAlone(t *testing.T) {
 		name      string
 		fail      map[string]int
 		wantPause bool
+		eitherWay bool // whether submissions pause depends on timing
 	}{
-		{"one file of a batch fails once", map[string]int{"a1.txt": 1}, false},
-		// Its second try is a batch of its own: nothing of it got through.
-		{"one file fails twice", map[string]int{"b2.txt": 2}, true},
-		{"every upload fails once", map[string]int{"a1.txt": 1, "a2.txt": 1, "a3.txt": 1, "b1.txt": 1, "b2.txt": 1, "b3.txt": 1}, true},
+		{"one file of a batch fails once", map[string]int{"a1.txt": 1}, false, false},
+		// Its second try is a batch of its own (nothing of it got through:
+		// a pause) or shares one with a file not yet sent (no pause).
+		{"one file fails twice", map[string]int{"b2.txt": 2}, false, true},
+		{"every upload fails once", map[string]int{"a1.txt": 1, "a2.txt": 1, "a3.txt": 1, "b1.txt": 1, "b2.txt": 1, "b3.txt": 1}, true, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t, "")
@@ -569,7 +571,7 @@ func TestFailedUploadWaitsAlone(t *testing.T) {
 					t.Errorf("%s uploaded %d times, want %d", name, be.calls[name], n+1)
 				}
 			}
-			if paused := strings.Contains(logs.String(), "pausing submissions"); paused != c.wantPause {
+			if paused := strings.Contains(logs.String(), "pausing submissions"); paused != c.wantPause && !c.eitherWay {
 				t.Errorf("submissions paused: %v, want %v\n%s", paused, c.wantPause, logs.String())
 			}
 		})

@@ -10,8 +10,8 @@ package daemon
 // rename, FinishMove and the journal line) and never touches a file. It
 // runs in its own goroutine: a slow, failing or hanging action (killed at
 // its timeout) never holds up the daemon. It leaves the queue only when
-// it succeeded, so an action cut short by a crash or a kill -9 runs again
-// after the restart: at least once, each time with the same id (the
+// it succeeded, so an action cut short by a crash, a kill -9 or a stop
+// that outlasts ActionStopGrace runs again after the restart: at least once, each time with the same id (the
 // command's CLASSIFYD_ACTION_ID, the webhook's "id" and Idempotency-Key),
 // on which the receiver deduplicates. Failed tries are retried with
 // back-off up to the action's retries, then the action is marked failed:
@@ -33,7 +33,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -204,8 +203,10 @@ func Signature(secret string, body []byte) string {
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
-// actionLoop runs queued actions until ctx is done; an action cut short by
-// the end stays queued for the next start.
+// actionLoop runs queued actions until ctx is done. At the end, running
+// actions get ActionStopGrace to finish (each is recorded, so it does not
+// run again); one still running then is killed and stays queued for the
+// next start, with no try counted.
 func (d *Daemon) actionLoop(ctx context.Context) error {
 	type result struct {
 		a         state.Action
@@ -215,10 +216,26 @@ func (d *Daemon) actionLoop(ctx context.Context) error {
 	}
 	results := make(chan result)
 	inflight := map[uint64]bool{}
-	var wg sync.WaitGroup
-	defer wg.Wait()
+	actx, cut := context.WithCancel(context.WithoutCancel(ctx))
+	defer cut()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	defer func() {
+		if len(inflight) > 0 {
+			d.log.Info("waiting for running actions", "running", len(inflight), "grace", d.o.ActionStopGrace)
+		}
+		stop := time.AfterFunc(d.o.ActionStopGrace, cut)
+		defer stop.Stop()
+		for len(inflight) > 0 {
+			r := <-results
+			delete(inflight, r.a.Seq)
+			if r.err != nil && actx.Err() != nil {
+				d.log.Warn("action cut short by the stop; it runs again at the next start", "action", r.a.Where, "id", r.a.ID)
+				continue
+			}
+			d.actionResult(r.a, r.spec, r.err, r.permanent)
+		}
+	}()
 	for {
 		if ctx.Err() != nil {
 			return nil
@@ -237,14 +254,9 @@ func (d *Daemon) actionLoop(ctx context.Context) error {
 				continue
 			}
 			inflight[a.Seq] = true
-			wg.Add(1)
 			go func() {
-				defer wg.Done()
-				perm, err := d.runAction(ctx, a, &spec)
-				select {
-				case results <- result{a, &spec, err, perm}:
-				case <-ctx.Done():
-				}
+				perm, err := d.runAction(actx, a, &spec)
+				results <- result{a, &spec, err, perm}
 			}()
 		}
 		timer.Reset(idleWait(next))

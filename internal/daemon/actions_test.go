@@ -165,8 +165,51 @@ func TestActionsFailAndHang(t *testing.T) {
 	}
 }
 
-// An action cut short (the daemon stops while it runs) is run again after
-// the restart, with the same id, and then leaves the queue.
+// An action that finishes within the stop's grace is recorded as done
+// when the daemon stops under it, and is not run again at the next start.
+func TestActionFinishingAtStopIsRecorded(t *testing.T) {
+	dir := t.TempDir()
+	script, log := actionScript(t, dir)
+	e := newEnv(t, fmt.Sprintf("on_filed:\n  - run: [%s, %s, \"1\"]\n    timeout: 1m\n", script, log))
+	e.write("a.txt", "apple orchard harvest")
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		_, err := e.run(ctx, e.localBackend(ctx), func(o *Options) { o.Once = false })
+		errc <- err
+	}()
+	waitFor(t, "the action started", 20*time.Second, func() bool { return len(logLines(log)) == 1 })
+	cancel() // the script still sleeps its second
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	pending := func() int {
+		st, err := state.Open(e.state, state.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		p, f, _, _ := st.ActionStats(10)
+		if f != 0 {
+			t.Fatalf("%d actions failed", f)
+		}
+		return p
+	}
+	if p := pending(); p != 0 {
+		t.Fatalf("after the stop: %d actions pending, want the finished one recorded", p)
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel2()
+	if _, err := e.run(ctx2, e.localBackend(ctx2), nil); err != nil {
+		t.Fatal(err)
+	}
+	if l := logLines(log); len(l) != 1 {
+		t.Fatalf("the action ran %d times: %q", len(l), l)
+	}
+}
+
+// An action cut short (the daemon stops while it runs, past the grace) is
+// run again after the restart, with the same id, and then leaves the queue.
 func TestActionsSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
 	script, log := actionScript(t, dir)
@@ -177,7 +220,7 @@ func TestActionsSurviveRestart(t *testing.T) {
 	be := e.localBackend(ctx)
 	errc := make(chan error, 1)
 	go func() {
-		_, err := e.run(ctx, be, func(o *Options) { o.Once = false })
+		_, err := e.run(ctx, be, func(o *Options) { o.Once = false; o.ActionStopGrace = 200 * time.Millisecond })
 		errc <- err
 	}()
 	waitFor(t, "the action started", 20*time.Second, func() bool { return len(logLines(log)) == 1 })

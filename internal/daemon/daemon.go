@@ -102,8 +102,11 @@ type Options struct {
 	InboxCheck time.Duration // how often run mode checks that the inbox is there and readable (default 2s)
 	// Actions after filing (actions.go): how many run at once (default 2),
 	// and the back-off between tries of one (default 2s doubling to 2m).
+	// At a stop, running actions get ActionStopGrace (default 10s) to
+	// finish before they are killed and left queued.
 	ActionWorkers                   int
 	ActionRetryBase, ActionRetryMax time.Duration
+	ActionStopGrace                 time.Duration
 }
 
 // Daemon files the inbox: intake, submission, polling, moving, learning.
@@ -227,6 +230,9 @@ func New(o Options) (*Daemon, error) {
 	}
 	if o.ActionRetryMax == 0 {
 		o.ActionRetryMax = 2 * time.Minute
+	}
+	if o.ActionStopGrace == 0 {
+		o.ActionStopGrace = 10 * time.Second
 	}
 	if o.InboxCheck == 0 {
 		o.InboxCheck = 2 * time.Second

@@ -165,6 +165,30 @@ func TestActionsFailAndHang(t *testing.T) {
 	}
 }
 
+// once returns only when the actions of its last files are done: between
+// a round's FinishMove and its journal lines (where the actions are
+// queued) nothing is active and no action waits, and once used to end
+// there, leaving the actions for the next start (about one run in six of
+// TestActionsCommandAndWebhook under load). The window is widened here.
+func TestOnceWaitsForLastActions(t *testing.T) {
+	dir := t.TempDir()
+	script, log := actionScript(t, dir)
+	e := newEnv(t, fmt.Sprintf("on_filed:\n  - run: [%s, %s]\n    timeout: 5s\n", script, log))
+	e.write("a.txt", "apple orchard harvest")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	d, done := e.build(e.localBackend(ctx), nil)
+	d.afterFinishMove = func() { time.Sleep(300 * time.Millisecond) } // several of once's checks
+	err := d.Run(ctx)
+	done()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(logLines(log)); n != 1 {
+		t.Fatalf("%d actions done when once returned, want 1", n)
+	}
+}
+
 // An action that finishes within the stop's grace is recorded as done
 // when the daemon stops under it, and is not run again at the next start.
 func TestActionFinishingAtStopIsRecorded(t *testing.T) {

@@ -128,7 +128,13 @@ type Daemon struct {
 
 	intakeDone atomic.Bool // once: the walk is done and everything found is enqueued
 	submitting atomic.Int64
-	parked     sync.Map // once: records given up on (id → reason)
+	// filing: a move round is between its files' FinishMove and their
+	// journal lines and actions (once mode waits for it).
+	filing atomic.Bool
+	// afterFinishMove, if set, runs between a round's FinishMove and its
+	// journal lines (tests widen that window with it).
+	afterFinishMove func()
+	parked          sync.Map // once: records given up on (id → reason)
 	// submitFails counts the failed submissions in a row of queued files
 	// whose batch got through otherwise (submit.go: retryLater).
 	submitFails struct {
@@ -472,7 +478,9 @@ func (d *Daemon) waitIdle(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if active-parked <= 0 && d.actionsIdle() {
+		// In this order: a round that filed the last files before the
+		// count is either still filing, or has queued their actions.
+		if active-parked <= 0 && !d.filing.Load() && d.actionsIdle() {
 			return nil
 		}
 	}

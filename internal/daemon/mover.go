@@ -27,6 +27,11 @@ func (d *Daemon) moveLoop(ctx context.Context) error {
 		journalDue = time.Time{}
 	}
 	for {
+		// A round cut short by the stop leaves its work due: end here,
+		// not turn again at once.
+		if ctx.Err() != nil {
+			return nil
+		}
 		d.beat(3)
 		d.checkState()
 		now := time.Now()
@@ -64,7 +69,10 @@ func (d *Daemon) moveLoop(ctx context.Context) error {
 			return err
 		}
 		if len(ready) > 0 {
-			if err := d.moveRound(ctx, ready); err != nil {
+			d.filing.Store(true)
+			err := d.moveRound(ctx, ready)
+			d.filing.Store(false)
+			if err != nil {
 				if !errors.Is(err, errJournal) {
 					return err
 				}
@@ -212,6 +220,9 @@ func (d *Daemon) moveRound(ctx context.Context, files []state.File) error {
 	}
 	if err := d.st.FinishMove(okIDs); err != nil {
 		return fmt.Errorf("record filed: %w", err)
+	}
+	if d.afterFinishMove != nil {
+		d.afterFinishMove()
 	}
 	entries := make([]sorter.Entry, len(okFiles))
 	for i, f := range okFiles {

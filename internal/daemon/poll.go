@@ -22,6 +22,11 @@ func (d *Daemon) pollLoop(ctx context.Context) error {
 	defer timer.Stop()
 	ahead := d.pollAhead()
 	for {
+		// A round cut short by the stop leaves its work due: end here,
+		// not turn again at once.
+		if ctx.Err() != nil {
+			return nil
+		}
 		d.beat(2)
 		now := time.Now()
 		jobs, next, err := d.st.DueJobs(now.Add(ahead), 64)

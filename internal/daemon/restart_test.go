@@ -253,3 +253,56 @@ func TestRunWatchesInbox(t *testing.T) {
 		t.Fatal("temporary name filed")
 	}
 }
+
+// A stop while jobs are due to be polled ends the daemon: a poll that
+// cannot take a backend slot, or whose call ends with the context, leaves
+// its jobs due, and the loop returns instead of turning again at once
+// (with v1 and with v2).
+func TestStopWithJobsDue(t *testing.T) {
+	e := newEnv(t, "")
+	const n = 4
+	for i := range n {
+		e.write(fmt.Sprintf("f%02d.txt", i), fmt.Sprintf("apple %d", i))
+	}
+	srvCtx, srvStop := context.WithCancel(context.Background())
+	defer srvStop()
+	log := &apiLog{}
+	c := v2ServeWith(t, srvCtx, log.wrap, slowClassifier{time.Hour}, 2) // jobs never finish
+	ctx1, stop := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		_, err := e.run(ctx1, c, func(o *Options) { o.Once, o.V2 = false, c })
+		errc <- err
+	}()
+	waitFor(t, "every file submitted", 10*time.Second, func() bool {
+		log.mu.Lock()
+		defer log.mu.Unlock()
+		return len(log.creates) == n
+	})
+	stop()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // past the jobs' next poll (max_interval 50ms)
+	for _, v2 := range []bool{true, false} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // stopped before the first turn: every job is due
+		go func() {
+			_, err := e.run(ctx, c, func(o *Options) {
+				o.Once = false
+				if v2 {
+					o.V2 = c
+				}
+			})
+			errc <- err
+		}()
+		select {
+		case err := <-errc:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("v2 %v: the daemon did not end within 10 s of its stop, with jobs due", v2)
+		}
+	}
+}

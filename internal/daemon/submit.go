@@ -32,6 +32,11 @@ func (d *Daemon) submitLoop(ctx context.Context) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
+		// A round cut short by the stop leaves its work due: end here,
+		// not turn again at once.
+		if ctx.Err() != nil {
+			return nil
+		}
 		d.beat(1)
 		now := time.Now()
 		wait := maxIdle

@@ -45,6 +45,8 @@ logged; killed at its timeout) or a webhook (POST of the journal line,
 signed "LC-Signature: sha256=<hex HMAC-SHA256>" with the secret of
 secret_env or secret_credential). Failures are retried (retries, back-off),
 then counted and shown by "classifyd status"; they never hold up filing.
+At a stop, running actions get 10 s to finish; one still running then is
+killed and run again at the next start.
   on_filed:
     - webhook: https://chat.example.com/hooks/XXXX
       secret_env: CLASSIFYD_WEBHOOK_SECRET

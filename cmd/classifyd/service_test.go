@@ -313,6 +313,11 @@ func TestRunSystemdAndAdmin(t *testing.T) {
 	}
 
 	// systemd saw READY=1, then STATUS= lines and watchdog answers, STOPPING=1 last.
+	// It was sent before run returned; the reader may not have taken it yet.
+	eventually(t, "STOPPING=1 read from the socket", func() bool {
+		m := ns.messages()
+		return len(m) > 0 && strings.HasPrefix(m[len(m)-1], "STOPPING=1")
+	})
 	msgs := ns.messages()
 	idx := func(pred func(string) bool) int {
 		for i, m := range msgs {

@@ -50,6 +50,38 @@ func logLines(p string) []string {
 	return out
 }
 
+// oneAction is an env with one file, a.txt, and one on_filed command: the
+// action script of actionScript with sleep seconds (0: none).
+func oneAction(t *testing.T, sleep int) (e *env, script, log string) {
+	t.Helper()
+	script, log = actionScript(t, t.TempDir())
+	e = newEnv(t, fmt.Sprintf("on_filed:\n  - run: [%s, %s, \"%d\"]\n    timeout: 1m\n", script, log, sleep))
+	e.write("a.txt", "apple orchard harvest")
+	return e, script, log
+}
+
+// stopAfterStart runs e's daemon (not once) until its action has started,
+// then stops it and waits for Run to return.
+func stopAfterStart(t *testing.T, e *env, log string, mod func(*Options)) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		_, err := e.run(ctx, e.localBackend(ctx), func(o *Options) {
+			o.Once = false
+			if mod != nil {
+				mod(o)
+			}
+		})
+		errc <- err
+	}()
+	waitFor(t, "the action started", 20*time.Second, func() bool { return len(logLines(log)) == 1 })
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A command and a signed webhook after every file (and a rule's own for its
 // type): each gets the decision with one id per file and action, the
 // receiver checks the signature.
@@ -171,10 +203,7 @@ func TestActionsFailAndHang(t *testing.T) {
 // there, leaving the actions for the next start (about one run in six of
 // TestActionsCommandAndWebhook under load). The window is widened here.
 func TestOnceWaitsForLastActions(t *testing.T) {
-	dir := t.TempDir()
-	script, log := actionScript(t, dir)
-	e := newEnv(t, fmt.Sprintf("on_filed:\n  - run: [%s, %s]\n    timeout: 5s\n", script, log))
-	e.write("a.txt", "apple orchard harvest")
+	e, _, log := oneAction(t, 0)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	d, done := e.build(e.localBackend(ctx), nil)
@@ -192,21 +221,8 @@ func TestOnceWaitsForLastActions(t *testing.T) {
 // An action that finishes within the stop's grace is recorded as done
 // when the daemon stops under it, and is not run again at the next start.
 func TestActionFinishingAtStopIsRecorded(t *testing.T) {
-	dir := t.TempDir()
-	script, log := actionScript(t, dir)
-	e := newEnv(t, fmt.Sprintf("on_filed:\n  - run: [%s, %s, \"1\"]\n    timeout: 1m\n", script, log))
-	e.write("a.txt", "apple orchard harvest")
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() {
-		_, err := e.run(ctx, e.localBackend(ctx), func(o *Options) { o.Once = false })
-		errc <- err
-	}()
-	waitFor(t, "the action started", 20*time.Second, func() bool { return len(logLines(log)) == 1 })
-	cancel() // the script still sleeps its second
-	if err := <-errc; err != nil {
-		t.Fatal(err)
-	}
+	e, _, log := oneAction(t, 1)
+	stopAfterStart(t, e, log, nil) // the script still sleeps its second
 	pending := func() int {
 		st, err := state.Open(e.state, state.Options{})
 		if err != nil {
@@ -235,23 +251,9 @@ func TestActionFinishingAtStopIsRecorded(t *testing.T) {
 // An action cut short (the daemon stops while it runs, past the grace) is
 // run again after the restart, with the same id, and then leaves the queue.
 func TestActionsSurviveRestart(t *testing.T) {
-	dir := t.TempDir()
-	script, log := actionScript(t, dir)
 	// First start: the action hangs; the daemon is stopped under it.
-	e := newEnv(t, fmt.Sprintf("on_filed:\n  - run: [%s, %s, \"30\"]\n    timeout: 1m\n", script, log))
-	e.write("a.txt", "apple orchard harvest")
-	ctx, cancel := context.WithCancel(context.Background())
-	be := e.localBackend(ctx)
-	errc := make(chan error, 1)
-	go func() {
-		_, err := e.run(ctx, be, func(o *Options) { o.Once = false; o.ActionStopGrace = 200 * time.Millisecond })
-		errc <- err
-	}()
-	waitFor(t, "the action started", 20*time.Second, func() bool { return len(logLines(log)) == 1 })
-	cancel()
-	if err := <-errc; err != nil {
-		t.Fatal(err)
-	}
+	e, script, log := oneAction(t, 30)
+	stopAfterStart(t, e, log, func(o *Options) { o.ActionStopGrace = 200 * time.Millisecond })
 	first := strings.Fields(logLines(log)[0])[0]
 
 	// Second start: the same queued action runs the script again; this

@@ -11,11 +11,12 @@ package daemon
 // runs in its own goroutine: a slow, failing or hanging action (killed at
 // its timeout) never holds up the daemon. It leaves the queue only when
 // it succeeded, so an action cut short by a crash, a kill -9 or a stop
-// that outlasts ActionStopGrace runs again after the restart: at least once, each time with the same id (the
-// command's CLASSIFYD_ACTION_ID, the webhook's "id" and Idempotency-Key),
-// on which the receiver deduplicates. Failed tries are retried with
-// back-off up to the action's retries, then the action is marked failed:
-// counted (classifyd_actions_total), logged, and listed by status.
+// that outlasts ActionStopGrace runs again after the restart: at least
+// once, each time with the same id (the command's CLASSIFYD_ACTION_ID, the
+// webhook's "id" and Idempotency-Key), on which the receiver deduplicates.
+// Failed tries are retried with back-off up to the action's retries, then
+// the action is marked failed: counted (classifyd_actions_total), logged,
+// and listed by status.
 
 import (
 	"bytes"
